@@ -1,0 +1,1 @@
+//! Typed client for the employer side of the hh.ru API.
