@@ -1,1 +1,158 @@
-fn main() {}
+//! `cargo xtask`: project tasks around the OpenAPI description.
+//!
+//! - `cargo xtask codegen [--check] [--verbose]` — `spec/hh-employer.yaml` →
+//!   `crates/hh-api/src/generated.rs` (or, with `--check`, fail if that file is stale)
+//! - `cargo xtask codegen --spec FILE --out DIR` — a complete stand-alone crate in DIR
+//! - `cargo xtask official-check` — generate hh.ru's official description into
+//!   `target/official-client` and `cargo check` it
+//! - `cargo xtask spec-diff` — compare our description with the official one (the same check
+//!   as the `spec_matches_official` test)
+
+mod codegen;
+mod compare;
+mod normalize;
+mod official;
+mod spec;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::{Parser, Subcommand};
+
+/// Our description, relative to the workspace root.
+const OUR_SPEC: &str = "spec/hh-employer.yaml";
+const GENERATED_RS: &str = "crates/hh-api/src/generated.rs";
+const DELIBERATE_DIFFERENCES: &str = "spec/deliberate-differences.yaml";
+/// hh.ru's official description, shared beside the repository (never copied into it).
+const OFFICIAL_SPEC: &str = "../shared/hh-openapi/hh-openapi.yml";
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Project tasks for the hh.ru client"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Generate the client from an OpenAPI description.
+    Codegen {
+        /// The description (default: spec/hh-employer.yaml in the workspace).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Write a complete stand-alone crate to this directory instead of
+        /// crates/hh-api/src/generated.rs.
+        #[arg(long, conflicts_with = "check")]
+        out: Option<PathBuf>,
+        /// Generate in memory and fail if crates/hh-api/src/generated.rs differs.
+        #[arg(long)]
+        check: bool,
+        /// Print how many places each normalization pass touched (always on with --out).
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Generate the official description into target/official-client and `cargo check` it.
+    OfficialCheck {
+        /// The official description (default: ../shared/hh-openapi/hh-openapi.yml).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+    },
+    /// Compare spec/hh-employer.yaml with the official description; fail on differences not
+    /// listed in spec/deliberate-differences.yaml.
+    SpecDiff {
+        #[arg(long)]
+        official: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse().command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(task: Task) -> Result<()> {
+    let root = spec::workspace_root();
+    match task {
+        Task::Codegen {
+            spec,
+            out: Some(dir),
+            verbose: _,
+            check: _,
+        } => {
+            let spec = spec.unwrap_or_else(|| root.join(OUR_SPEC));
+            generate_crate(&spec, &dir)
+        }
+        Task::Codegen {
+            spec,
+            out: None,
+            check,
+            verbose,
+        } => {
+            let spec = spec.unwrap_or_else(|| root.join(OUR_SPEC));
+            if !spec.exists() {
+                bail!("{} does not exist", spec.display());
+            }
+            let generated = codegen::generate(&spec, codegen::Target::HhApi)?;
+            codegen::print_summary(&generated, verbose);
+            let code = codegen::with_header(&generated.code, &shown(&spec, &root));
+            let target = root.join(GENERATED_RS);
+            if check {
+                codegen::check_up_to_date(&code, &target, GENERATED_RS)
+            } else {
+                std::fs::write(&target, code)?;
+                println!("wrote {GENERATED_RS}");
+                Ok(())
+            }
+        }
+        Task::OfficialCheck { spec } => {
+            let spec = spec.unwrap_or_else(|| root.join(OFFICIAL_SPEC));
+            let dir = root.join("target/official-client");
+            generate_crate(&spec, &dir)?;
+            official::cargo_check(&dir, &root.join("target/official-check"))
+        }
+        Task::SpecDiff { official } => {
+            let official = official.unwrap_or_else(|| root.join(OFFICIAL_SPEC));
+            compare::check(
+                &root.join(OUR_SPEC),
+                &official,
+                &root.join(DELIBERATE_DIFFERENCES),
+            )
+        }
+    }
+}
+
+fn generate_crate(spec: &Path, dir: &Path) -> Result<()> {
+    let generated = codegen::generate(spec, codegen::Target::Standalone)?;
+    codegen::print_summary(&generated, true);
+    official::write_crate(&generated, dir, &shown(spec, &spec::workspace_root()))?;
+    println!("wrote crate {}", dir.display());
+    Ok(())
+}
+
+/// A description's path as the generated header names it: relative to the workspace root
+/// (`spec/hh-employer.yaml`, `../shared/...`) so the output does not depend on the checkout.
+fn shown(spec: &Path, root: &Path) -> String {
+    let (Ok(spec_abs), Ok(root_abs)) = (spec.canonicalize(), root.canonicalize()) else {
+        return spec.display().to_string();
+    };
+    if let Ok(inside) = spec_abs.strip_prefix(&root_abs) {
+        return inside.display().to_string();
+    }
+    match root_abs
+        .parent()
+        .map(|parent| spec_abs.strip_prefix(parent))
+    {
+        Some(Ok(beside)) => Path::new("..").join(beside).display().to_string(),
+        _ => spec.display().to_string(),
+    }
+}
