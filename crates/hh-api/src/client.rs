@@ -1,0 +1,258 @@
+//! Building a client: base URL, the required user agent, token, timeouts, retries.
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use progenitor_client::ResponseValue;
+use reqwest::header::HeaderValue;
+use url::Url;
+
+use crate::error::{ApiError, Error};
+use crate::generated;
+use crate::retry::RetryPolicy;
+use crate::transport::{AccessToken, Transport};
+
+/// Where hh.ru's API lives.
+pub const DEFAULT_BASE_URL: &str = "https://api.hh.ru";
+
+/// The form hh.ru asks applications to identify themselves with.
+pub const USER_AGENT_FORM: &str = "App/1.0 (me@example.com)";
+
+/// A client for hh.ru's employer API.
+///
+/// `api()` gives the generated operations (builder style); the methods on this type
+/// add what hh's model needs: typed errors, paging, following the URLs hh returns, and
+/// actions checked against their arguments. Cloning is cheap and shares the token.
+#[derive(Clone, Debug)]
+pub struct Client {
+    api: generated::Client,
+    transport: Arc<Transport>,
+    base: Url,
+}
+
+/// Settings for a [`Client`]. Only the user agent is required.
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    base_url: String,
+    user_agent: Option<String>,
+    token: Option<AccessToken>,
+    manager_account_id: Option<String>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            base_url: DEFAULT_BASE_URL.to_string(),
+            user_agent: None,
+            token: None,
+            manager_account_id: None,
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The API's base URL; `https://api.hh.ru` unless you point it at a sandbox or a mock.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Required by hh.ru on every request, in the form `App/1.0 (me@example.com)`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// The OAuth access token requests are made with.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(AccessToken::new(token));
+        self
+    }
+
+    /// Act as one of the manager's work accounts (`X-Manager-Account-Id`).
+    pub fn manager_account_id(mut self, id: impl Into<String>) -> Self {
+        self.manager_account_id = Some(id.into());
+        self
+    }
+
+    /// The longest a whole request may take, body included.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How reads are repeated after 429/5xx and connection failures.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn build(self) -> Result<Client, Error> {
+        let user_agent = self.user_agent.as_deref().map(str::trim).unwrap_or("");
+        if user_agent.is_empty() {
+            return Err(Error::Config(format!(
+                "an HH-User-Agent is required by hh.ru: set one in the form `{USER_AGENT_FORM}`"
+            )));
+        }
+        if !user_agent.contains('/') {
+            return Err(Error::Config(format!(
+                "HH-User-Agent `{user_agent}` is not of the form `{USER_AGENT_FORM}` \
+                 (application name, `/`, version, and a contact in parentheses)"
+            )));
+        }
+        let user_agent = HeaderValue::from_str(user_agent).map_err(|_| {
+            Error::Config(format!(
+                "HH-User-Agent must be printable ASCII, like `{USER_AGENT_FORM}`"
+            ))
+        })?;
+        let base = parse_base_url(&self.base_url)?;
+        let manager_account_id = match self.manager_account_id {
+            Some(id) => Some(HeaderValue::from_str(id.trim()).map_err(|_| {
+                Error::Config(format!(
+                    "manager account id `{id}` is not a valid header value"
+                ))
+            })?),
+            None => None,
+        };
+        if let Some(t) = &self.token
+            && (t.expose().trim().is_empty() || HeaderValue::from_str(t.expose()).is_err())
+        {
+            return Err(Error::Config(
+                "the access token is empty or has characters a token cannot have".into(),
+            ));
+        }
+
+        // TLS through rustls with the ring provider; install it once per process.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            // Never follow redirects: the token must not travel to a host we did not choose.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Error::Config(format!("could not set up HTTP: {e}")))?;
+        let transport = Arc::new(Transport {
+            http: http.clone(),
+            user_agent,
+            manager_account_id,
+            token: RwLock::new(self.token),
+            retry: self.retry,
+        });
+        let base_str = base.as_str().trim_end_matches('/').to_string();
+        Ok(Client {
+            api: generated::Client::new_with_client(&base_str, http, transport.clone()),
+            transport,
+            base,
+        })
+    }
+}
+
+fn parse_base_url(raw: &str) -> Result<Url, Error> {
+    let url = Url::parse(raw.trim()).map_err(|e| {
+        Error::Config(format!(
+            "base URL `{raw}` is not a URL ({e}); expected e.g. {DEFAULT_BASE_URL}"
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::Config(format!(
+            "base URL `{raw}` must be http(s)://host[:port], e.g. {DEFAULT_BASE_URL}"
+        )));
+    }
+    Ok(url)
+}
+
+impl Client {
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The generated operations, one builder per operation in `spec/`.
+    /// Run them through [`Client::read`] or [`Client::write`] for typed errors.
+    pub fn api(&self) -> &generated::Client {
+        &self.api
+    }
+
+    /// The configured API base.
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The shared request path (token, headers, retries).
+    pub fn transport(&self) -> &Arc<Transport> {
+        &self.transport
+    }
+
+    /// Replaces the access token for all later requests of this client and its clones.
+    pub fn set_token(&self, token: Option<String>) {
+        self.transport.set_token(token.map(AccessToken::new));
+    }
+
+    /// Runs one generated operation and turns progenitor's outcome into [`Error`].
+    ///
+    /// Retries are decided by method inside the transport (reads only), so this is the
+    /// same for reads and writes; the two names keep call sites honest about which is which.
+    pub async fn read<T, F>(&self, call: F) -> Result<T, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
+    {
+        outcome(self.base.as_str(), call.await).await
+    }
+
+    /// As [`Client::read`], for operations that change something (never repeated).
+    pub async fn write<T, F>(&self, call: F) -> Result<T, Error>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
+    {
+        outcome(self.base.as_str(), call.await).await
+    }
+}
+
+/// Maps a generated call's result. Our spec leaves error responses to this layer (see
+/// spec/README.md), so every error status arrives as `UnexpectedResponse` with its
+/// status, headers and body intact, JSON or not.
+async fn outcome<T>(
+    base: &str,
+    result: Result<ResponseValue<T>, progenitor_client::Error<()>>,
+) -> Result<T, Error> {
+    use progenitor_client::Error as P;
+    match result {
+        Ok(value) => Ok(value.into_inner()),
+        Err(P::UnexpectedResponse(response)) => Err(error_from_response(response).await),
+        Err(P::ErrorResponse(value)) => {
+            Err(ApiError::from_parts(value.status(), value.headers(), b"").into())
+        }
+        Err(P::CommunicationError(e))
+        | Err(P::ResponseBodyError(e))
+        | Err(P::InvalidUpgrade(e)) => Err(Error::transport(base, &e)),
+        Err(P::InvalidResponsePayload(body, e)) => Err(Error::decode(None, &body, e)),
+        Err(P::InvalidRequest(msg)) | Err(P::Custom(msg)) => Err(Error::Invalid(msg)),
+    }
+}
+
+/// Reads an answer that is not the expected success into the right error.
+pub(crate) async fn error_from_response(response: reqwest::Response) -> Error {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let url = response.url().to_string();
+    match response.bytes().await {
+        Ok(body) if !status.is_success() => ApiError::from_parts(status, &headers, &body).into(),
+        Ok(body) => Error::decode(
+            Some(status),
+            &body,
+            "a success status the API does not describe here",
+        ),
+        Err(e) => Error::transport(&url, &e),
+    }
+}

@@ -1,0 +1,141 @@
+//! The one place every request to hh passes through, generated or hand-written:
+//! it adds hh's required headers and the token, and repeats failed reads.
+//!
+//! The generated client reaches it through progenitor's `ClientHooks::exec`, so the
+//! typed operations and the URL-following helpers behave exactly alike.
+
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::{Request, Response};
+
+use crate::generated;
+use crate::retry::{self, RetryPolicy};
+
+/// hh identifies applications by this header (a browser-style `User-Agent` is
+/// overwritten by some proxies); both are sent.
+pub const HH_USER_AGENT: HeaderName = HeaderName::from_static("hh-user-agent");
+/// Chooses which of the manager's work accounts a request acts as.
+pub const MANAGER_ACCOUNT_ID: HeaderName = HeaderName::from_static("x-manager-account-id");
+
+/// An access token. Its `Debug` never shows the value, so it cannot leak into logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        AccessToken(token.into())
+    }
+
+    /// The token itself, for the `Authorization` header and for storage only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn header(&self) -> Option<HeaderValue> {
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", self.0)).ok()?;
+        value.set_sensitive(true);
+        Some(value)
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessToken(***)")
+    }
+}
+
+/// Shared state behind every request: the HTTP client, headers, token and retry policy.
+#[derive(Debug)]
+pub struct Transport {
+    pub(crate) http: reqwest::Client,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) manager_account_id: Option<HeaderValue>,
+    pub(crate) token: RwLock<Option<AccessToken>>,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl Transport {
+    /// The token requests are sent with now.
+    pub fn token(&self) -> Option<AccessToken> {
+        self.token.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Replace the token, e.g. after a refresh; requests already under way keep theirs.
+    pub fn set_token(&self, token: Option<AccessToken>) {
+        *self.token.write().unwrap_or_else(|p| p.into_inner()) = token;
+    }
+
+    fn prepare(&self, request: &mut Request) {
+        let headers = request.headers_mut();
+        // progenitor adds the spec's version; hh has no use for it.
+        headers.remove("api-version");
+        headers.insert(HH_USER_AGENT, self.user_agent.clone());
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        if let Some(id) = &self.manager_account_id {
+            headers.insert(MANAGER_ACCOUNT_ID, id.clone());
+        }
+        match self.token().as_ref().and_then(AccessToken::header) {
+            Some(value) => {
+                headers.insert(AUTHORIZATION, value);
+            }
+            None => {
+                headers.remove(AUTHORIZATION);
+            }
+        }
+    }
+
+    /// Sends a request, repeating it while the retry policy allows (reads only).
+    pub async fn execute(&self, mut request: Request) -> reqwest::Result<Response> {
+        self.prepare(&mut request);
+        let repeatable = retry::is_repeatable(request.method());
+        let method = request.method().clone();
+        let path = request.url().path().to_string();
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let spare = if repeatable {
+                request.try_clone()
+            } else {
+                None
+            };
+            let sent = Instant::now();
+            let result = self.http.execute(request).await;
+            let (worth_repeating, asked_wait) = match &result {
+                Ok(response) => {
+                    tracing::debug!(%method, %path, status = response.status().as_u16(),
+                        ms = sent.elapsed().as_millis() as u64, attempt, "hh answered");
+                    (
+                        retry::is_retryable_status(response.status()),
+                        retry::retry_after(response.headers()),
+                    )
+                }
+                Err(error) => {
+                    tracing::debug!(%method, %path, attempt, error = %error, "hh not reached");
+                    (error.is_connect(), None)
+                }
+            };
+            let next = match (worth_repeating, spare) {
+                (true, Some(next)) => next,
+                _ => return result,
+            };
+            let Some(wait) = self.retry.delay(attempt, started.elapsed(), asked_wait) else {
+                return result;
+            };
+            tracing::info!(%method, %path, attempt, wait_ms = wait.as_millis() as u64,
+                "repeating a read after a temporary failure");
+            tokio::time::sleep(wait).await;
+            request = next;
+            attempt += 1;
+        }
+    }
+}
+
+/// Routes the generated operations through [`Transport::execute`].
+impl ClientHooks<Arc<Transport>> for generated::Client {
+    async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
+        self.inner().execute(request).await
+    }
+}
