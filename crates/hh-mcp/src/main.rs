@@ -1,1 +1,253 @@
-fn main() {}
+//! `hh-mcp`: serve the MCP server on stdio, list its tools, or run one tool.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use hh_mcp::catalog::{self, Reply};
+use hh_mcp::config::{Overrides, Settings};
+use hh_mcp::confirm::{ConfirmPolicy, PREVIEW_NOTE};
+use hh_mcp::server::HhServer;
+use hh_mcp::session::Session;
+
+#[derive(Parser)]
+#[command(
+    name = "hh-mcp",
+    version,
+    about = "An employer's hh.ru negotiations as MCP tools for AI agents, and as commands for people",
+    after_help = "Environment: HH_ACCESS_TOKEN, HH_USER_AGENT (both required for hh.ru), \
+HH_API_BASE_URL (default https://api.hh.ru), HH_MANAGER_ACCOUNT_ID, HH_MCP_READ_ONLY=1, \
+HH_MCP_CONFIRM=ask|never. Flags override the environment."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Offer no tool that changes anything on hh.ru.
+    #[arg(long, global = true)]
+    read_only: bool,
+    /// The hh.ru API base URL (HH_API_BASE_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    base_url: Option<String>,
+    /// `App/1.0 (me@example.com)` (HH_USER_AGENT).
+    #[arg(long, global = true, value_name = "UA")]
+    user_agent: Option<String>,
+    /// Act as this work account of the manager (HH_MANAGER_ACCOUNT_ID).
+    #[arg(long, global = true, value_name = "ID")]
+    manager_account_id: Option<String>,
+    /// `ask` (default) or `never` (HH_MCP_CONFIRM).
+    #[arg(long, global = true, value_name = "POLICY")]
+    confirm: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve MCP on stdin/stdout (the default).
+    Serve,
+    /// List the tools with their descriptions.
+    Tools {
+        /// Print the full `tools/list` definitions as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one tool and print its result as JSON.
+    Call {
+        /// The tool's name, e.g. list_vacancies.
+        tool: String,
+        /// The arguments as a JSON object, e.g. '{"vacancy_id": "123"}'.
+        #[arg(default_value = "{}")]
+        arguments: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("hh-mcp: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(cli))
+}
+
+/// Logs go to stderr: stdout carries JSON-RPC only.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,hh_mcp=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    let overrides = Overrides {
+        base_url: cli.base_url,
+        user_agent: cli.user_agent,
+        manager_account_id: cli.manager_account_id,
+        read_only: cli.read_only,
+        confirm: cli.confirm,
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    match cli.command {
+        Some(Command::Tools { json }) => {
+            let (read_only, _) = match Settings::policy(&env, &overrides) {
+                Ok(p) => p,
+                Err(problems) => return report(&problems),
+            };
+            print_tools(read_only, json)
+        }
+        None if std::io::stdin().is_terminal() => {
+            eprintln!("{}", connect_help());
+            ExitCode::SUCCESS
+        }
+        None | Some(Command::Serve) => {
+            let settings = match Settings::load(&env, &overrides) {
+                Ok(s) => s,
+                Err(problems) => return report(&problems),
+            };
+            serve(settings).await
+        }
+        Some(Command::Call { tool, arguments }) => {
+            let settings = match Settings::load(&env, &overrides) {
+                Ok(s) => s,
+                Err(problems) => return report(&problems),
+            };
+            call(settings, &tool, &arguments).await
+        }
+    }
+}
+
+fn report(problems: &[String]) -> ExitCode {
+    eprintln!("hh-mcp cannot start:");
+    for p in problems {
+        eprintln!("  - {p}");
+    }
+    ExitCode::from(2)
+}
+
+fn session(settings: &Settings) -> Result<Arc<Session>, ExitCode> {
+    settings
+        .client()
+        .map(|c| Arc::new(Session::new(c)))
+        .map_err(|e| report(&[e.to_string()]))
+}
+
+async fn serve(settings: Settings) -> ExitCode {
+    let session = match session(&settings) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    tracing::info!(base_url = %settings.base_url, read_only = settings.read_only, "serving MCP on stdio");
+    match HhServer::new(session, settings.read_only, settings.confirm)
+        .serve_stdio()
+        .await
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hh-mcp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn call(settings: Settings, tool: &str, raw: &str) -> ExitCode {
+    let arguments: serde_json::Value = match serde_json::from_str(raw) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!(
+                "hh-mcp call {tool}: the arguments are not JSON ({e}); give an object like '{{\"vacancy_id\": \"123\"}}'"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let session = match session(&settings) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let result = match catalog::call(&session, settings.read_only, tool, arguments).await {
+        Ok(Reply::Done(v)) => Ok(v),
+        Ok(Reply::Plan {
+            plan,
+            confirmed_by_caller,
+        }) => {
+            if confirmed_by_caller || settings.confirm == ConfirmPolicy::Never {
+                plan.execute(&session).await.and_then(|o| {
+                    serde_json::to_value(o).map_err(|e| hh_mcp::failure::ToolFailure(e.to_string()))
+                })
+            } else {
+                serde_json::to_value(plan.into_preview(PREVIEW_NOTE.to_string()))
+                    .map_err(|e| hh_mcp::failure::ToolFailure(e.to_string()))
+            }
+        }
+        Err(f) => Err(f),
+    };
+    match result {
+        Ok(v) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string())
+            );
+            ExitCode::SUCCESS
+        }
+        Err(f) => {
+            eprintln!("hh-mcp call {tool}: {f}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_tools(read_only: bool, json: bool) -> ExitCode {
+    let tools = catalog::tools(read_only);
+    if json {
+        match serde_json::to_string_pretty(&tools) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("hh-mcp tools: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    for t in &tools {
+        let acting = t
+            .annotations
+            .as_ref()
+            .and_then(|a| a.destructive_hint)
+            .unwrap_or(false);
+        println!(
+            "{}{}",
+            t.name,
+            if acting {
+                "  (reaches a person; confirmed first)"
+            } else {
+                ""
+            }
+        );
+        if let Some(d) = &t.description {
+            println!("    {d}");
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn connect_help() -> String {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "hh-mcp".into());
+    format!(
+        "hh-mcp is an MCP server: an AI assistant starts it and talks to it over stdin/stdout.\n\
+         Add it to your assistant's MCP configuration, for example:\n\n\
+         {{\"mcpServers\": {{\"hh\": {{\"command\": \"{exe}\",\n\
+         \x20 \"env\": {{\"HH_ACCESS_TOKEN\": \"…\", \"HH_USER_AGENT\": \"MyCompanyHiring/1.0 (hr@example.com)\"}}}}}}}}\n\n\
+         To use it yourself: `hh-mcp tools` lists the tools, `hh-mcp call list_vacancies '{{}}'` runs one.\n\
+         `hh-mcp serve` serves on stdio even from a terminal."
+    )
+}

@@ -1,0 +1,222 @@
+//! Settings from the environment, overridden by flags, checked at start-up with errors
+//! a person can act on.
+
+use std::time::Duration;
+
+use crate::confirm::ConfirmPolicy;
+
+/// What the server needs to talk to hh.ru.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub base_url: String,
+    pub user_agent: String,
+    /// Never printed; `Debug` of the whole struct hides it.
+    pub token: Secret,
+    pub manager_account_id: Option<String>,
+    pub read_only: bool,
+    pub confirm: ConfirmPolicy,
+    pub timeout: Duration,
+}
+
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Flags given on the command line; each wins over its environment variable.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub base_url: Option<String>,
+    pub user_agent: Option<String>,
+    pub manager_account_id: Option<String>,
+    pub read_only: bool,
+    pub confirm: Option<String>,
+}
+
+/// Reads a variable; a set-but-blank one counts as unset.
+fn var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    env(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn flag(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Result<bool, String> {
+    match var(env, name)
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("0") | Some("false") | Some("no") | Some("off") => Ok(false),
+        Some("1") | Some("true") | Some("yes") | Some("on") => Ok(true),
+        Some(other) => Err(format!("{name} must be 1 or 0 (true/false), not `{other}`")),
+    }
+}
+
+impl Settings {
+    /// Everything but the connection: what `tools` needs.
+    pub fn policy(
+        env: &dyn Fn(&str) -> Option<String>,
+        o: &Overrides,
+    ) -> Result<(bool, ConfirmPolicy), Vec<String>> {
+        let mut problems = Vec::new();
+        let read_only = o.read_only
+            || flag(env, "HH_MCP_READ_ONLY").unwrap_or_else(|e| {
+                problems.push(e);
+                false
+            });
+        let confirm = match o.confirm.clone().or_else(|| var(env, "HH_MCP_CONFIRM")) {
+            Some(raw) => ConfirmPolicy::parse(&raw).unwrap_or_else(|e| {
+                problems.push(e);
+                ConfirmPolicy::Ask
+            }),
+            None => ConfirmPolicy::Ask,
+        };
+        if problems.is_empty() {
+            Ok((read_only, confirm))
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// All settings for talking to hh.ru; every problem is listed, not just the first.
+    pub fn load(
+        env: &dyn Fn(&str) -> Option<String>,
+        o: &Overrides,
+    ) -> Result<Settings, Vec<String>> {
+        let mut problems = Vec::new();
+        let (read_only, confirm) = Settings::policy(env, o).unwrap_or_else(|p| {
+            problems.extend(p);
+            (true, ConfirmPolicy::Ask)
+        });
+        let base_url = o
+            .base_url
+            .clone()
+            .or_else(|| var(env, "HH_API_BASE_URL"))
+            .unwrap_or_else(|| hh_api::DEFAULT_BASE_URL.to_string());
+        let user_agent = o.user_agent.clone().or_else(|| var(env, "HH_USER_AGENT"));
+        if user_agent.is_none() {
+            problems.push(format!(
+                "HH_USER_AGENT is not set: hh.ru requires it on every request; set it to your \
+                 application's name, version and contact, e.g. `{}`",
+                hh_api::USER_AGENT_FORM
+            ));
+        }
+        let token = var(env, "HH_ACCESS_TOKEN");
+        if token.is_none() {
+            problems.push(
+                "HH_ACCESS_TOKEN is not set: set it to an hh.ru employer access token \
+                 (or run with --sandbox to try everything without an account)"
+                    .to_string(),
+            );
+        }
+        let manager_account_id = o
+            .manager_account_id
+            .clone()
+            .or_else(|| var(env, "HH_MANAGER_ACCOUNT_ID"));
+        let settings = Settings {
+            base_url,
+            user_agent: user_agent.unwrap_or_default(),
+            token: Secret(token.unwrap_or_default()),
+            manager_account_id,
+            read_only,
+            confirm,
+            timeout: Duration::from_secs(30),
+        };
+        if problems.is_empty() {
+            // Let the client builder check the URL and the user agent's form now, at start-up.
+            if let Err(e) = settings.client() {
+                problems.push(e.to_string());
+            }
+        }
+        if problems.is_empty() {
+            Ok(settings)
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn client(&self) -> Result<hh_api::Client, hh_api::Error> {
+        let mut b = hh_api::Client::builder()
+            .base_url(&self.base_url)
+            .user_agent(&self.user_agent)
+            .token(self.token.0.clone())
+            .timeout(self.timeout);
+        if let Some(id) = &self.manager_account_id {
+            b = b.manager_account_id(id);
+        }
+        b.build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn every_missing_setting_is_named() {
+        let problems = Settings::load(&env(&[]), &Overrides::default()).unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.contains("HH_USER_AGENT")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("HH_ACCESS_TOKEN")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn flags_override_the_environment() {
+        let e = env(&[
+            ("HH_ACCESS_TOKEN", "tok"),
+            ("HH_USER_AGENT", "Env/1.0 (e@example.com)"),
+            ("HH_API_BASE_URL", "http://127.0.0.1:1"),
+        ]);
+        let o = Overrides {
+            user_agent: Some("Flag/2.0 (f@example.com)".into()),
+            read_only: true,
+            ..Default::default()
+        };
+        let s = Settings::load(&e, &o).unwrap();
+        assert_eq!(s.user_agent, "Flag/2.0 (f@example.com)");
+        assert_eq!(s.base_url, "http://127.0.0.1:1");
+        assert!(s.read_only);
+        assert!(!format!("{s:?}").contains("tok\""), "token hidden: {s:?}");
+    }
+
+    #[test]
+    fn malformed_values_are_reported() {
+        let e = env(&[
+            ("HH_ACCESS_TOKEN", "tok"),
+            ("HH_USER_AGENT", "nobody"),
+            ("HH_MCP_READ_ONLY", "maybe"),
+            ("HH_MCP_CONFIRM", "sometimes"),
+        ]);
+        let problems = Settings::load(&e, &Overrides::default()).unwrap_err();
+        let all = problems.join("\n");
+        assert!(all.contains("HH_MCP_READ_ONLY must be 1 or 0"), "{all}");
+        assert!(all.contains("HH_MCP_CONFIRM"), "{all}");
+        let e = env(&[
+            ("HH_ACCESS_TOKEN", "tok"),
+            ("HH_USER_AGENT", "nobody"),
+            ("HH_API_BASE_URL", "ftp://x"),
+        ]);
+        let all = Settings::load(&e, &Overrides::default())
+            .unwrap_err()
+            .join("\n");
+        assert!(all.contains("base URL") || all.contains("App/1.0"), "{all}");
+    }
+}

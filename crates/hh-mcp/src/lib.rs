@@ -1,0 +1,21 @@
+//! `hh-mcp`: an employer's hh.ru negotiation workflow as MCP tools for agents, and as
+//! commands for people.
+//!
+//! Data flows one way: a tool call ([`catalog`]) parses its arguments ([`args`]), runs a
+//! workflow function ([`vacancies`], [`negotiations`], [`invitations`], [`messages`]) over
+//! `hh-api`, and shapes a compact view ([`view`]). Acting tools first build a [`plan`],
+//! which [`confirm`] shows to the user before [`server`] executes it.
+
+pub mod args;
+pub mod catalog;
+pub mod config;
+pub mod confirm;
+pub mod failure;
+pub mod invitations;
+pub mod messages;
+pub mod negotiations;
+pub mod plan;
+pub mod server;
+pub mod session;
+pub mod vacancies;
+pub mod view;

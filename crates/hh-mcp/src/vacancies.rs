@@ -1,0 +1,81 @@
+//! Who am I, and the employer's vacancies (with invite options for a resume).
+
+use hh_api::types;
+
+use crate::args::{self, ListVacancies};
+use crate::failure::ToolFailure;
+use crate::session::Session;
+use crate::view;
+
+pub async fn get_me(s: &Session) -> Result<view::Me, ToolFailure> {
+    let me = s.hh.me().await?;
+    Ok(view::Me::from(&me))
+}
+
+pub async fn list_vacancies(
+    s: &Session,
+    a: ListVacancies,
+) -> Result<view::VacancyList, ToolFailure> {
+    let employer_id = s.employer_id().await?;
+    let page = fetch_page(s, employer_id, &a, a.page.map_or(0, |p| p.0)).await?;
+    Ok(view::VacancyList {
+        found: page.found,
+        page: page.page,
+        pages: page.pages,
+        items: page.items.iter().map(view::Vacancy::from).collect(),
+    })
+}
+
+async fn fetch_page(
+    s: &Session,
+    employer_id: &str,
+    a: &ListVacancies,
+    page: u32,
+) -> Result<types::VacanciesPage, hh_api::Error> {
+    let mut call =
+        s.hh.api()
+            .list_active_vacancies()
+            .employer_id(employer_id)
+            .page(page);
+    if let Some(n) = a.per_page {
+        call = call.per_page(n.0.min(hh_api::MAX_PER_PAGE));
+    }
+    if let Some(r) = &a.resume_id {
+        call = call.resume_id(r.as_str());
+    }
+    if let Some(t) = &a.text {
+        call = call.text(t.as_str());
+    }
+    s.hh.read(call.send()).await
+}
+
+/// The vacancy as hh shows it for this resume: `can_invite` and the invite actions.
+/// Looks through every page of the employer's active vacancies.
+pub async fn vacancy_for_resume(
+    s: &Session,
+    vacancy_id: &str,
+    resume_id: &args::Id,
+) -> Result<types::ActiveVacancy, ToolFailure> {
+    let employer_id = s.employer_id().await?;
+    let query = ListVacancies {
+        page: None,
+        per_page: Some(args::Count(hh_api::MAX_PER_PAGE)),
+        resume_id: Some(resume_id.clone()),
+        text: None,
+    };
+    let query = &query;
+    let all = hh_api::fetch_all_pages(
+        |page| fetch_page(s, employer_id, query, page),
+        s.page_concurrency,
+    )
+    .await?;
+    all.items
+        .into_iter()
+        .find(|v| v.id == vacancy_id)
+        .ok_or_else(|| {
+            ToolFailure(format!(
+                "vacancy {vacancy_id} is not among the employer's active vacancies; \
+             list_vacancies shows them"
+            ))
+        })
+}
