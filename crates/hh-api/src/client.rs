@@ -8,8 +8,10 @@ use progenitor_client::ResponseValue;
 use reqwest::header::HeaderValue;
 use url::Url;
 
+use crate::auth::{TokenSet, TokenStore};
 use crate::error::{ApiError, Error};
 use crate::generated;
+use crate::refresh::Refresher;
 use crate::retry::RetryPolicy;
 use crate::transport::{AccessToken, Transport};
 
@@ -37,6 +39,7 @@ pub struct ClientBuilder {
     base_url: String,
     user_agent: Option<String>,
     token: Option<AccessToken>,
+    signed_in: Option<(TokenSet, Option<TokenStore>)>,
     manager_account_id: Option<String>,
     timeout: Duration,
     connect_timeout: Duration,
@@ -49,6 +52,7 @@ impl Default for ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_string(),
             user_agent: None,
             token: None,
+            signed_in: None,
             manager_account_id: None,
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
@@ -73,6 +77,14 @@ impl ClientBuilder {
     /// The OAuth access token requests are made with.
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.token = Some(AccessToken::new(token));
+        self
+    }
+
+    /// A signed-in pair: the client refreshes it when it expires (hh says `token_expired`
+    /// or the stored expiry passed) and, with a store, saves each new pair before using it.
+    /// Takes precedence over [`ClientBuilder::token`].
+    pub fn tokens(mut self, tokens: TokenSet, store: Option<TokenStore>) -> Self {
+        self.signed_in = Some((tokens, store));
         self
     }
 
@@ -112,11 +124,15 @@ impl ClientBuilder {
                  (application name, `/`, version, and a contact in parentheses)"
             )));
         }
-        let user_agent = HeaderValue::from_str(user_agent).map_err(|_| {
-            Error::Config(format!(
-                "HH-User-Agent must be printable ASCII, like `{USER_AGENT_FORM}`"
-            ))
-        })?;
+        // `HeaderValue` takes any byte but controls; hh needs plain ASCII, as promised here.
+        let user_agent = Some(user_agent)
+            .filter(|ua| ua.is_ascii())
+            .and_then(|ua| HeaderValue::from_str(ua).ok())
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "HH-User-Agent must be printable ASCII, like `{USER_AGENT_FORM}`"
+                ))
+            })?;
         let base = parse_base_url(&self.base_url)?;
         let manager_account_id = match self.manager_account_id {
             Some(id) => Some(HeaderValue::from_str(id.trim()).map_err(|_| {
@@ -143,11 +159,21 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("could not set up HTTP: {e}")))?;
+        let refresher = match self.signed_in {
+            Some((tokens, store)) => {
+                let token_url =
+                    Url::parse(&format!("{}/token", base.as_str().trim_end_matches('/')))
+                        .map_err(|e| Error::Config(format!("token URL: {e}")))?;
+                Some(Arc::new(Refresher::new(tokens, store, token_url)))
+            }
+            None => None,
+        };
         let transport = Arc::new(Transport {
             http: http.clone(),
             user_agent,
             manager_account_id,
             token: RwLock::new(self.token),
+            refresher,
             retry: self.retry,
         });
         let base_str = base.as_str().trim_end_matches('/').to_string();
@@ -168,6 +194,13 @@ fn parse_base_url(raw: &str) -> Result<Url, Error> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(Error::Config(format!(
             "base URL `{raw}` must be http(s)://host[:port], e.g. {DEFAULT_BASE_URL}"
+        )));
+    }
+    // Operations append their path to the base, so a query or fragment would end up
+    // in the middle of every request's URL.
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "base URL `{raw}` must not have a query or fragment, e.g. {DEFAULT_BASE_URL}"
         )));
     }
     Ok(url)

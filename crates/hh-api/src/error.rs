@@ -157,15 +157,19 @@ impl ApiError {
     pub fn from_parts(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
         let retry_after = crate::retry::retry_after(headers);
         match serde_json::from_slice::<types::Error>(body) {
-            Ok(parsed) => ApiError {
-                status,
-                request_id: parsed.request_id,
-                errors: parsed.errors,
-                oauth_error: parsed.error,
-                oauth_error_description: parsed.error_description.or(parsed.description),
-                retry_after,
-                raw_body: None,
-            },
+            Ok(parsed) => {
+                // JSON, but not hh's shape (a proxy's `{"message": …}`): keep the body to show.
+                let recognised = !parsed.errors.is_empty() || parsed.error.is_some();
+                ApiError {
+                    status,
+                    request_id: parsed.request_id,
+                    errors: parsed.errors,
+                    oauth_error: parsed.error,
+                    oauth_error_description: parsed.error_description.or(parsed.description),
+                    retry_after,
+                    raw_body: (!recognised && !body.is_empty()).then(|| snippet(body)),
+                }
+            }
             Err(_) => ApiError {
                 status,
                 request_id: None,

@@ -21,8 +21,13 @@ impl Client {
     /// the API host. A path (`/negotiations/…`) is taken relative to the base.
     pub fn resolve_url(&self, raw: &str) -> Result<Url, Error> {
         let base = self.base_url();
-        let url = if raw.starts_with('/') {
+        let url = if raw.starts_with("//") {
+            // Scheme-relative: names a host of its own, checked below.
             base.join(raw)
+        } else if raw.starts_with('/') {
+            // A path goes under the base's own path, as the generated operations' do
+            // (`https://host/sandbox` + `/negotiations/read`).
+            Url::parse(&format!("{}{raw}", base.as_str().trim_end_matches('/')))
         } else {
             Url::parse(raw)
         }

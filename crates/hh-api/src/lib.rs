@@ -35,17 +35,20 @@
 pub mod generated;
 
 pub mod action;
+pub mod auth;
 pub mod client;
 pub mod error;
 pub mod follow;
 pub mod negotiations;
 pub mod paging;
+pub mod refresh;
 pub mod retry;
 pub mod transport;
 
 pub use generated::types;
 
 pub use action::{ArgumentsError, check_arguments};
+pub use auth::{AuthError, OAuthApp, TokenSet, TokenStore};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT_FORM};
 pub use error::{ApiError, Error, ErrorKind};
 pub use follow::Pairs;

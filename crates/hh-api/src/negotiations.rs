@@ -29,6 +29,8 @@ impl CollectionQuery {
         let mut q: Vec<(&str, String)> = self
             .filters
             .iter()
+            // Paging is this query's own job; a filter must not smuggle in a second value.
+            .filter(|(k, _)| k != "page" && k != "per_page")
             .map(|(k, v)| (k.as_str(), v.clone()))
             .collect();
         q.push(("page", page.to_string()));
@@ -158,7 +160,7 @@ impl Client {
             .nid(negotiation_id)
             .page(page);
         if let Some(n) = per_page {
-            call = call.per_page(n);
+            call = call.per_page(n.min(MAX_PER_PAGE));
         }
         self.read(call.send()).await
     }

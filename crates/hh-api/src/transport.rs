@@ -9,9 +9,12 @@ use std::time::Instant;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue, USER_AGENT};
-use reqwest::{Request, Response};
+use reqwest::{Request, Response, StatusCode};
 
+use crate::auth::now_unix;
+use crate::error::{ApiError, ErrorKind};
 use crate::generated;
+use crate::refresh::{Refreshed, Refresher};
 use crate::retry::{self, RetryPolicy};
 
 /// hh identifies applications by this header (a browser-style `User-Agent` is
@@ -54,18 +57,68 @@ pub struct Transport {
     pub(crate) user_agent: HeaderValue,
     pub(crate) manager_account_id: Option<HeaderValue>,
     pub(crate) token: RwLock<Option<AccessToken>>,
+    /// Set when the client holds a refreshable pair (signed in); then it owns the token.
+    pub(crate) refresher: Option<Arc<Refresher>>,
     pub(crate) retry: RetryPolicy,
 }
 
 impl Transport {
     /// The token requests are sent with now.
     pub fn token(&self) -> Option<AccessToken> {
+        if let Some(r) = &self.refresher {
+            return Some(r.current().tokens.access);
+        }
         self.token.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Replace the token, e.g. after a refresh; requests already under way keep theirs.
+    /// Replace the token of a client built with a plain token; requests under way keep theirs.
     pub fn set_token(&self, token: Option<AccessToken>) {
         *self.token.write().unwrap_or_else(|p| p.into_inner()) = token;
+    }
+
+    /// Sends a request. With a refreshable pair: refreshes first when the stored expiry has
+    /// passed, and when hh answers `token_expired` refreshes (once for all concurrent
+    /// callers) and repeats the request once with the new token — hh refused it before
+    /// acting, so even a POST is safe to repeat.
+    pub async fn execute(&self, request: Request) -> reqwest::Result<Response> {
+        let Some(refresher) = &self.refresher else {
+            return self.execute_with_retries(request).await;
+        };
+        let mut seen = refresher.current();
+        if seen.tokens.is_expired(now_unix()) {
+            if let Refreshed::Refused(answer) = refresher
+                .refresh(&self.http, &self.user_agent, seen.generation)
+                .await
+            {
+                return Ok(answer);
+            }
+            seen = refresher.current();
+        }
+        let again = request.try_clone();
+        let response = self.execute_with_retries(request).await?;
+        let (Some(again), StatusCode::FORBIDDEN) = (again, response.status()) else {
+            return Ok(response);
+        };
+        // Read the 403 to see whether it is `token_expired`, then hand back an equal answer.
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?;
+        if ApiError::from_parts(status, &headers, &body).kind() == ErrorKind::TokenExpired {
+            match refresher
+                .refresh(&self.http, &self.user_agent, seen.generation)
+                .await
+            {
+                Refreshed::Token(_) => return self.execute_with_retries(again).await,
+                Refreshed::Refused(answer) => return Ok(answer),
+                Refreshed::Failed(why) => {
+                    tracing::warn!(%why, "could not refresh the access token")
+                }
+            }
+        }
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.headers_mut() = headers;
+        Ok(Response::from(rebuilt))
     }
 
     fn prepare(&self, request: &mut Request) {
@@ -88,7 +141,7 @@ impl Transport {
     }
 
     /// Sends a request, repeating it while the retry policy allows (reads only).
-    pub async fn execute(&self, mut request: Request) -> reqwest::Result<Response> {
+    async fn execute_with_retries(&self, mut request: Request) -> reqwest::Result<Response> {
         self.prepare(&mut request);
         let repeatable = retry::is_repeatable(request.method());
         let method = request.method().clone();

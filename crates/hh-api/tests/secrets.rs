@@ -1,0 +1,136 @@
+//! The access token never shows in an error's text or in a client's `Debug`.
+
+mod common;
+
+use common::*;
+use hh_api::{CollectionQuery, Error, RetryPolicy};
+use httpmock::MockServer;
+use serde_json::json;
+
+fn assert_no_token(err: &Error) {
+    let display = err.to_string();
+    let debug = format!("{err:?}");
+    let pretty = format!("{err:#?}");
+    for text in [&display, &debug, &pretty] {
+        assert!(!text.contains(TOKEN), "token leaked: {text}");
+        assert!(!text.contains("SeCrEt"), "part of the token leaked: {text}");
+    }
+}
+
+#[tokio::test]
+async fn not_in_a_transport_error() {
+    let hh = hh_api::Client::builder()
+        .base_url(closed_port_url())
+        .user_agent(UA)
+        .token(TOKEN)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+
+    let generated = hh.me().await.unwrap_err();
+    assert!(
+        matches!(generated, Error::Transport { .. }),
+        "{generated:?}"
+    );
+    assert_no_token(&generated);
+
+    let followed = hh
+        .collection_page(
+            "/negotiations/response?vacancy_id=1",
+            &CollectionQuery::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(followed, Error::Transport { .. }), "{followed:?}");
+    assert_no_token(&followed);
+
+    let form = hh.mark_read(&["1".to_string()]).await.unwrap_err();
+    assert!(matches!(form, Error::Transport { .. }), "{form:?}");
+    assert_no_token(&form);
+}
+
+#[tokio::test]
+async fn not_in_an_api_error() {
+    let server = MockServer::start_async().await;
+    let (_m, log) = serve_fixed(
+        &server,
+        Reply::json(
+            403,
+            json!({"request_id": "r", "errors": [{"type": "oauth", "value": "bad_authorization"}]}),
+        )
+        .with_header("WWW-Authenticate", "Bearer error=\"invalid_token\""),
+    )
+    .await;
+    let hh = client(&server);
+
+    let generated = hh.me().await.unwrap_err();
+    assert!(generated.api().is_some(), "{generated:?}");
+    assert_no_token(&generated);
+
+    let form = hh.send_message("1", "hi").await.unwrap_err();
+    assert_no_token(&form);
+
+    let followed = hh
+        .collection_page(
+            &server.url("/negotiations/response"),
+            &CollectionQuery::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_no_token(&followed);
+
+    // The token did go to the API, so the test would see a leak if errors echoed requests.
+    assert_eq!(
+        seen(&log)[0].header("authorization"),
+        format!("Bearer {TOKEN}")
+    );
+}
+
+#[tokio::test]
+async fn not_in_a_decode_error_or_a_refusal() {
+    let server = MockServer::start_async().await;
+    let (_m, _log) = serve_fixed(&server, Reply::text(200, "application/json", "[1,2")).await;
+    let hh = client(&server);
+
+    let decode = hh.me().await.unwrap_err();
+    assert_no_token(&decode);
+
+    let refused = hh
+        .collection_page(
+            "https://evil.example/negotiations/x",
+            &CollectionQuery::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_no_token(&refused);
+}
+
+#[tokio::test]
+async fn not_in_a_clients_debug() {
+    let server = MockServer::start_async().await;
+    let builder = builder(&server).manager_account_id("31337");
+    let builder_text = format!("{builder:?}");
+    assert!(!builder_text.contains(TOKEN), "{builder_text}");
+
+    let hh = builder.build().unwrap();
+    for text in [
+        format!("{hh:?}"),
+        format!("{hh:#?}"),
+        format!("{:?}", hh.transport()),
+        format!("{:?}", hh.api()),
+        format!("{:?}", hh.transport().token()),
+    ] {
+        assert!(!text.contains(TOKEN), "token in Debug: {text}");
+        assert!(
+            !text.contains("SeCrEt"),
+            "part of the token in Debug: {text}"
+        );
+    }
+    // It is still there to be used.
+    assert_eq!(hh.transport().token().unwrap().expose(), TOKEN);
+
+    // After a refresh, the new one is hidden too.
+    hh.set_token(Some("tok-NeW-SeCrEt-99".into()));
+    let text = format!("{hh:?}");
+    assert!(!text.contains("tok-NeW-SeCrEt-99"), "{text}");
+}
