@@ -1,0 +1,258 @@
+//! A stateful, in-process imitation of the employer side of the hh.ru API
+//! (`spec/hh-employer.yaml`), served over real HTTP on loopback, so that nobody needs an
+//! hh.ru account to try or test a client.
+//!
+//! It keeps hh's model and rules: collections and actions are followed by the `url`s it
+//! returns (pointing back at the sandbox), actions move negotiations between employer
+//! states, one negotiation per vacancy + resume, messages only after an invitation,
+//! paging with `per_page` at most 50, tokens that expire and refresh once, and hh's
+//! error bodies with a `request_id`. Data are seeded and realistic (Russian names,
+//! vacancies, resumes and letters), the same for the same seed. Faults can be injected.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use hh_sandbox::{Sandbox, SandboxConfig};
+//!
+//! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+//! println!("{} with token {}", sandbox.base_url(), sandbox.access_token());
+//! // ... point a client at sandbox.base_url() ...
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod errors;
+pub mod faults;
+pub mod http;
+pub mod model;
+pub mod pipeline;
+pub mod render;
+pub mod routes;
+pub mod seed;
+pub mod state;
+pub mod tokens;
+#[cfg(feature = "validate")]
+pub mod validate;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::Faults;
+pub use state::Exchange;
+
+use state::{AppState, Shared};
+
+/// How the sandbox is seeded and how it misbehaves.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Everything generated (ids, names, negotiations, tokens, fault draws) follows from it.
+    pub seed: u64,
+    pub faults: Faults,
+    /// Give the first active vacancy exactly this many negotiations (for load tests).
+    pub big_vacancy_negotiations: Option<usize>,
+    /// How long an access token lives (hh: 14 days).
+    pub token_ttl: Duration,
+    /// Keep every request and answer for [`Sandbox::recorded`].
+    pub record: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            seed: 42,
+            faults: Faults::default(),
+            big_vacancy_negotiations: None,
+            token_ttl: Duration::from_secs(14 * 24 * 3600),
+            record: false,
+        }
+    }
+}
+
+/// A running sandbox. Dropping it stops the server; [`Sandbox::shutdown`] also waits.
+pub struct Sandbox {
+    addr: SocketAddr,
+    state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts on a free port of 127.0.0.1.
+    pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        Sandbox::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
+    }
+
+    /// Starts on `addr` (port 0 picks a free one).
+    pub async fn start_on(addr: SocketAddr, config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let world = seed::world(config.seed, config.big_vacancy_negotiations);
+        // Separate streams, so that turning faults on does not change the tokens.
+        let tokens = tokens::Tokens::new(
+            StdRng::seed_from_u64(config.seed ^ 0x746f_6b65_6e73),
+            config.token_ttl,
+        );
+        let fault_rng = StdRng::seed_from_u64(config.seed ^ 0x6661_756c_7473);
+        let state: AppState = Arc::new(Shared::new(
+            base_url,
+            config.seed,
+            world,
+            tokens,
+            config.faults,
+            fault_rng,
+            config.record,
+        ));
+        let app = routes::app(state.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the sandbox server stopped");
+            }
+        });
+        tracing::info!(%addr, "hh sandbox listening");
+        Ok(Sandbox {
+            addr,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.state.base_url.clone()
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The employer manager's current access token (the latest issued).
+    pub fn access_token(&self) -> String {
+        self.state.tokens().current().access_token.clone()
+    }
+
+    /// The refresh token that goes with [`Sandbox::access_token`].
+    pub fn refresh_token(&self) -> String {
+        self.state.tokens().current().refresh_token.clone()
+    }
+
+    /// A new single-use authorization code for `grant_type=authorization_code`.
+    pub fn authorization_code(&self) -> String {
+        self.state.tokens().new_code()
+    }
+
+    pub fn employer_id(&self) -> String {
+        self.state.world().employer.id.clone()
+    }
+
+    /// The manager id of the token's user.
+    pub fn manager_id(&self) -> String {
+        self.state.world().me().id.clone()
+    }
+
+    /// The active vacancies, the big one (if configured) first.
+    pub fn vacancy_ids(&self) -> Vec<String> {
+        self.state
+            .world()
+            .vacancies
+            .iter()
+            .map(|v| v.id.clone())
+            .collect()
+    }
+
+    /// The vacancy holding `big_vacancy_negotiations`, if configured.
+    pub fn big_vacancy_id(&self) -> Option<String> {
+        self.state.world().big_vacancy.clone()
+    }
+
+    /// Every resume id the sandbox knows.
+    pub fn resume_ids(&self) -> Vec<String> {
+        self.state
+            .world()
+            .resumes
+            .iter()
+            .map(|r| r.id.clone())
+            .collect()
+    }
+
+    /// A resume with no negotiation on this vacancy yet: it can be invited.
+    pub fn invitable_resume(&self, vacancy_id: &str) -> Option<String> {
+        let world = self.state.world();
+        world
+            .resumes
+            .iter()
+            .rev()
+            .find(|r| world.negotiation_for(vacancy_id, &r.id).is_none())
+            .map(|r| r.id.clone())
+    }
+
+    /// Changes the injected faults from the next request on.
+    pub fn set_faults(&self, faults: Faults) {
+        self.state.set_faults(faults);
+    }
+
+    pub fn faults(&self) -> Faults {
+        self.state.faults()
+    }
+
+    /// Requests served so far (every one, refused or not).
+    pub fn request_count(&self) -> u64 {
+        self.state.requests.load(Ordering::Relaxed)
+    }
+
+    /// Makes the current access token answer `token_expired` (its refresh token then works).
+    pub fn expire_access_token(&self) {
+        self.state.tokens().expire_current();
+    }
+
+    /// The exchanges recorded so far (with `SandboxConfig::record`).
+    pub fn recorded(&self) -> Vec<Exchange> {
+        self.state.recorded()
+    }
+
+    pub fn clear_recorded(&self) {
+        self.state.clear_recorded();
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            // Open keep-alive connections can hold a graceful stop; do not wait forever.
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(2), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! `hh-sandbox serve`: run the sandbox for other programs (an MCP server, curl, a
+//! browser tool) and print what they need to use it.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use hh_sandbox::{Faults, Sandbox, SandboxConfig};
+
+#[derive(Parser)]
+#[command(
+    name = "hh-sandbox",
+    version,
+    about = "A seeded imitation of hh.ru's employer API on loopback: try and test without an hh.ru account"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve until interrupted; prints the base URL, tokens and ids on stdout.
+    Serve(Serve),
+}
+
+#[derive(clap::Args)]
+struct Serve {
+    /// Where to listen; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    addr: SocketAddr,
+    /// Seed of all generated data.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Give the first vacancy this many negotiations.
+    #[arg(long, value_name = "N")]
+    big_vacancy: Option<usize>,
+    /// Added to every answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Share of requests answered 429 (0..1).
+    #[arg(long, default_value_t = 0.0, value_parser = rate)]
+    rate_429: f64,
+    /// Retry-After of those 429s, in seconds.
+    #[arg(long, default_value_t = 1)]
+    retry_after: u64,
+    /// Share of requests answered 503 (0..1).
+    #[arg(long, default_value_t = 0.0, value_parser = rate)]
+    rate_503: f64,
+    /// Answer actions, invitations and messages with captcha_required.
+    #[arg(long)]
+    captcha: bool,
+    /// Share of successful JSON answers cut short (0..1).
+    #[arg(long, default_value_t = 0.0, value_parser = rate)]
+    malformed_rate: f64,
+}
+
+fn rate(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 1"))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("hh-sandbox: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command {
+        Command::Serve(args) => runtime.block_on(serve(args)),
+    }
+}
+
+async fn serve(args: Serve) -> ExitCode {
+    let config = SandboxConfig {
+        seed: args.seed,
+        big_vacancy_negotiations: args.big_vacancy,
+        faults: Faults {
+            latency: Duration::from_millis(args.latency_ms),
+            rate_429: args.rate_429,
+            retry_after_secs: args.retry_after,
+            rate_503: args.rate_503,
+            captcha_on_actions: args.captcha,
+            malformed_rate: args.malformed_rate,
+        },
+        ..SandboxConfig::default()
+    };
+    let sandbox = match Sandbox::start_on(args.addr, config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hh-sandbox: cannot listen on {}: {e}", args.addr);
+            return ExitCode::FAILURE;
+        }
+    };
+    // Shell-friendly lines on stdout, so `eval "$(hh-sandbox serve ...)"`-style use and
+    // other programs can read them; the story goes to stderr.
+    println!("HH_API_BASE_URL={}", sandbox.base_url());
+    println!("HH_ACCESS_TOKEN={}", sandbox.access_token());
+    println!("HH_REFRESH_TOKEN={}", sandbox.refresh_token());
+    println!("HH_AUTHORIZATION_CODE={}", sandbox.authorization_code());
+    println!("HH_EMPLOYER_ID={}", sandbox.employer_id());
+    println!("HH_MANAGER_ID={}", sandbox.manager_id());
+    println!("HH_VACANCY_IDS={}", sandbox.vacancy_ids().join(","));
+    if let Some(big) = sandbox.big_vacancy_id() {
+        println!("HH_BIG_VACANCY_ID={big}");
+    }
+    eprintln!(
+        "hh-sandbox: serving hh.ru's employer API at {} (seed {}). Send `HH-User-Agent: App/1.0 (me@example.com)` \
+         and `Authorization: Bearer <HH_ACCESS_TOKEN>`. Ctrl-C stops.",
+        sandbox.base_url(),
+        args.seed
+    );
+    if tokio::signal::ctrl_c().await.is_err() {
+        eprintln!("hh-sandbox: cannot wait for Ctrl-C; stopping");
+    }
+    let served = sandbox.request_count();
+    sandbox.shutdown().await;
+    eprintln!("hh-sandbox: stopped after {served} requests");
+    ExitCode::SUCCESS
+}

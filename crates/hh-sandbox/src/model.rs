@@ -1,0 +1,292 @@
+//! The sandbox's state: one employer with its managers, vacancies, the resumes that
+//! applied or can be invited, negotiations and their messages. Plain data; the rules
+//! that change it live in [`crate::pipeline`] and the routes.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use crate::pipeline::{ApplicantState, EmployerState};
+
+/// hh answers in Moscow time with a `+0300` offset.
+pub type Time = DateTime<FixedOffset>;
+
+pub fn moscow() -> FixedOffset {
+    FixedOffset::east_opt(3 * 3600).expect("valid offset")
+}
+
+pub fn now() -> Time {
+    chrono::Utc::now().with_timezone(&moscow())
+}
+
+/// hh's timestamp form: `2015-05-14T00:00:00+0300`.
+pub fn hh_time(t: &Time) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%z").to_string()
+}
+
+#[derive(Debug, Clone)]
+pub struct Employer {
+    pub id: String,
+    pub name: String,
+    pub addresses: Vec<Address>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Address {
+    pub id: String,
+    pub city: &'static str,
+    pub street: &'static str,
+    pub building: &'static str,
+    pub lat: f64,
+    pub lng: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Manager {
+    pub id: String,
+    /// The manager's user id (`/me` id), distinct from the manager id as on hh.
+    pub user_id: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub middle_name: String,
+    pub email: String,
+    pub phone: String,
+    pub is_main_contact: bool,
+    pub admin: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Vacancy {
+    pub id: String,
+    pub profession: usize,
+    pub name: String,
+    pub area: (&'static str, &'static str),
+    pub salary_from: Option<i64>,
+    pub salary_to: Option<i64>,
+    pub manager: usize,
+    pub created_at: Time,
+    pub published_at: Time,
+    pub expires_at: Time,
+    pub address: Option<usize>,
+    pub experience: (&'static str, &'static str),
+    pub schedule: (&'static str, &'static str),
+    pub employment: (&'static str, &'static str),
+    pub views: u32,
+    pub premium: bool,
+    pub response_letter_required: bool,
+    pub allow_messages: bool,
+    /// `preferred_negotiations_order`: the default sort of this vacancy's lists.
+    pub preferred_order: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gender {
+    Male,
+    Female,
+}
+
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub company: &'static str,
+    pub industry: &'static str,
+    pub position: String,
+    pub area: (&'static str, &'static str),
+    pub start: NaiveDate,
+    pub end: Option<NaiveDate>,
+    pub description: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Education {
+    pub name: &'static str,
+    pub organization: &'static str,
+    pub result: String,
+    pub year: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Resume {
+    pub id: String,
+    pub owner_id: String,
+    pub profession: usize,
+    pub title: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub middle_name: String,
+    pub gender: Gender,
+    pub birth_date: NaiveDate,
+    pub age: u32,
+    pub area: (&'static str, &'static str),
+    pub salary: Option<i64>,
+    pub experience: Vec<Job>,
+    pub total_months: u32,
+    pub skills_text: String,
+    pub skill_set: Vec<String>,
+    pub education_level: (&'static str, &'static str),
+    pub education: Vec<Education>,
+    pub english: (&'static str, &'static str),
+    pub phone: String,
+    pub email: String,
+    pub has_photo: bool,
+    pub job_search_status: (&'static str, &'static str),
+    pub created_at: Time,
+    pub updated_at: Time,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Author {
+    Applicant,
+    Employer,
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: String,
+    pub author: Author,
+    pub created_at: Time,
+    pub text: String,
+    /// The message's kind as hh names it: `response`, `invitation`, `discard`, `text`.
+    pub state: (&'static str, &'static str),
+    /// For applicant messages: has the employer seen it.
+    pub read_by_employer: bool,
+    /// For employer messages: has the applicant seen it.
+    pub read_by_applicant: bool,
+}
+
+/// Who started the negotiation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Initiator {
+    /// A response: the applicant applied.
+    Applicant,
+    /// An invitation: the employer invited the resume.
+    Employer,
+}
+
+#[derive(Debug, Clone)]
+pub struct Negotiation {
+    pub id: String,
+    pub vacancy_id: String,
+    pub resume_id: String,
+    pub initiator: Initiator,
+    pub employer_state: EmployerState,
+    pub applicant_state: ApplicantState,
+    /// Has there been an invitation: opens the conversation (hh's `no_invitation`).
+    pub invited: bool,
+    /// After a move without a message, the applicant's state changes when the
+    /// employer next writes (hh's documented rule).
+    pub pending_applicant_state: Option<ApplicantState>,
+    pub created_at: Time,
+    pub updated_at: Time,
+    /// Something needs the employer's attention (new response, unread message).
+    pub has_updates: bool,
+    pub viewed_by_opponent: bool,
+    /// A fixed per-negotiation score for `order_by=relevance`.
+    pub relevance: u32,
+    pub messages: Vec<Message>,
+    pub chat_id: u64,
+}
+
+impl Negotiation {
+    pub fn unread_messages(&self) -> usize {
+        self.messages
+            .iter()
+            .filter(|m| m.author == Author::Applicant && !m.read_by_employer)
+            .count()
+    }
+
+    /// The employer has looked at it: updates are seen, applicant messages read.
+    pub fn mark_read(&mut self) {
+        self.has_updates = false;
+        for m in &mut self.messages {
+            if m.author == Author::Applicant {
+                m.read_by_employer = true;
+            }
+        }
+    }
+
+    pub fn messaging_open(&self) -> bool {
+        self.invited || self.pending_applicant_state.is_some()
+    }
+}
+
+/// Everything the sandbox knows, behind one lock.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub employer: Employer,
+    pub managers: Vec<Manager>,
+    pub vacancies: Vec<Vacancy>,
+    pub resumes: Vec<Resume>,
+    pub negotiations: Vec<Negotiation>,
+    pub resume_index: HashMap<String, usize>,
+    pub negotiation_index: HashMap<String, usize>,
+    pub next_negotiation_id: u64,
+    pub next_message_id: u64,
+    pub next_chat_id: u64,
+    /// The vacancy that holds `big_vacancy_negotiations`, if configured.
+    pub big_vacancy: Option<String>,
+}
+
+impl World {
+    pub fn vacancy(&self, id: &str) -> Option<&Vacancy> {
+        self.vacancies.iter().find(|v| v.id == id)
+    }
+
+    pub fn resume(&self, id: &str) -> Option<&Resume> {
+        self.resume_index.get(id).map(|&i| &self.resumes[i])
+    }
+
+    pub fn negotiation(&self, id: &str) -> Option<&Negotiation> {
+        self.negotiation_index
+            .get(id)
+            .map(|&i| &self.negotiations[i])
+    }
+
+    pub fn negotiation_mut(&mut self, id: &str) -> Option<&mut Negotiation> {
+        match self.negotiation_index.get(id) {
+            Some(&i) => Some(&mut self.negotiations[i]),
+            None => None,
+        }
+    }
+
+    /// The negotiation of a vacancy + resume pair; hh allows only one.
+    pub fn negotiation_for(&self, vacancy_id: &str, resume_id: &str) -> Option<&Negotiation> {
+        self.negotiations
+            .iter()
+            .find(|n| n.vacancy_id == vacancy_id && n.resume_id == resume_id)
+    }
+
+    pub fn vacancy_negotiations<'a>(
+        &'a self,
+        vacancy_id: &'a str,
+    ) -> impl Iterator<Item = &'a Negotiation> + 'a {
+        self.negotiations
+            .iter()
+            .filter(move |n| n.vacancy_id == vacancy_id)
+    }
+
+    pub fn add_negotiation(&mut self, n: Negotiation) {
+        self.negotiation_index
+            .insert(n.id.clone(), self.negotiations.len());
+        self.negotiations.push(n);
+    }
+
+    pub fn new_negotiation_id(&mut self) -> String {
+        self.next_negotiation_id += 1;
+        self.next_negotiation_id.to_string()
+    }
+
+    pub fn new_message_id(&mut self) -> String {
+        self.next_message_id += 1;
+        self.next_message_id.to_string()
+    }
+
+    pub fn new_chat_id(&mut self) -> u64 {
+        self.next_chat_id += 1;
+        self.next_chat_id
+    }
+
+    /// The manager the sandbox's token belongs to.
+    pub fn me(&self) -> &Manager {
+        &self.managers[0]
+    }
+}

@@ -1,0 +1,285 @@
+//! The sandbox's routes, one table for the router and for the test that holds them to
+//! the operations of `spec/hh-employer.yaml`.
+//!
+//! Paths are written as the spec writes them. The router renames path parameters by
+//! position (`{p1}`, `{p2}`) because the router, unlike OpenAPI, needs one name per
+//! position: `/negotiations/{nid}/messages` and `/negotiations/{action}/{nid}` share
+//! their second segment.
+
+pub mod me;
+pub mod messages;
+pub mod negotiations;
+pub mod reference;
+pub mod resumes;
+pub mod token;
+pub mod vacancies;
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::{Method, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+
+use crate::errors::ApiError;
+use crate::state::AppState;
+
+/// What authorization a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// A valid employer token.
+    Required,
+    /// Works without a token (hh's public methods); a bad token is still refused.
+    Optional,
+    /// The token endpoint: no bearer token at all.
+    None,
+}
+
+#[derive(Debug)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    /// The path as `spec/hh-employer.yaml` writes it.
+    pub path: &'static str,
+    /// The spec's operationId.
+    pub operation: &'static str,
+    pub auth: Auth,
+    /// A state-changing action hh may protect with a captcha.
+    pub captcha: bool,
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    operation: &'static str,
+    auth: Auth,
+    captcha: bool,
+) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        operation,
+        auth,
+        captcha,
+    }
+}
+
+use Auth::{Optional, Required};
+
+/// Every route the sandbox serves.
+pub static ROUTES: &[RouteSpec] = &[
+    route("GET", "/me", "get_me", Required, false),
+    route(
+        "GET",
+        "/manager_accounts/mine",
+        "get_manager_accounts",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/employers/{employer_id}/vacancies/active",
+        "list_active_vacancies",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/vacancies/{vacancy_id}",
+        "get_vacancy",
+        Optional,
+        false,
+    ),
+    route(
+        "GET",
+        "/vacancies/{id}/preferred_negotiations_order",
+        "get_preferred_negotiations_order",
+        Required,
+        false,
+    ),
+    route(
+        "PUT",
+        "/vacancies/{id}/preferred_negotiations_order",
+        "set_preferred_negotiations_order",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/negotiations",
+        "get_negotiation_collections",
+        Required,
+        false,
+    ),
+    // Also a collection's list when `id` is a collection id (see COLLECTION_LIST).
+    route(
+        "GET",
+        "/negotiations/{id}",
+        "get_negotiation",
+        Required,
+        false,
+    ),
+    route(
+        "PUT",
+        "/negotiations/{id}",
+        "move_negotiations",
+        Required,
+        true,
+    ),
+    route(
+        "POST",
+        "/negotiations/{id}",
+        "invite_applicant",
+        Required,
+        true,
+    ),
+    route(
+        "PUT",
+        "/negotiations/{action}/{nid}",
+        "perform_negotiation_action",
+        Required,
+        true,
+    ),
+    route(
+        "POST",
+        "/negotiations/read",
+        "mark_negotiations_read",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/negotiations/{nid}/messages",
+        "list_negotiation_messages",
+        Required,
+        false,
+    ),
+    route(
+        "POST",
+        "/negotiations/{nid}/messages",
+        "send_negotiation_message",
+        Required,
+        true,
+    ),
+    route("GET", "/resumes/{resume_id}", "get_resume", Required, false),
+    route(
+        "GET",
+        "/employers/{employer_id}/mail_templates",
+        "list_mail_templates",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/message_templates/{template}",
+        "get_message_template",
+        Required,
+        false,
+    ),
+    route("GET", "/dictionaries", "get_dictionaries", Optional, false),
+    route("POST", "/token", "obtain_token", Auth::None, false),
+    route("DELETE", "/token", "invalidate_token", Required, false),
+];
+
+/// The operation name recorded for a collection's list, which shares
+/// `GET /negotiations/{id}` with `get_negotiation` and which the spec describes by
+/// its schema (`NegotiationsPage`) rather than as an operation.
+pub const COLLECTION_LIST: &str = "get_collection_negotiations";
+
+/// `/negotiations/{action}/{nid}` → `/negotiations/{p1}/{p2}`.
+pub fn router_path(spec_path: &str) -> String {
+    let mut n = 0;
+    spec_path
+        .split('/')
+        .map(|seg| {
+            if seg.starts_with('{') && seg.ends_with('}') {
+                n += 1;
+                format!("{{p{n}}}")
+            } else {
+                seg.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn filter(method: &str) -> MethodFilter {
+    match method {
+        "GET" => MethodFilter::GET,
+        "POST" => MethodFilter::POST,
+        "PUT" => MethodFilter::PUT,
+        "DELETE" => MethodFilter::DELETE,
+        other => panic!("no route method {other}"),
+    }
+}
+
+/// One route's handler, with its guard (authorization, captcha, operation name).
+fn handler_for(spec: &'static RouteSpec, st: &AppState) -> MethodRouter<AppState> {
+    fn wrap<H, T>(spec: &'static RouteSpec, st: &AppState, h: H) -> MethodRouter<AppState>
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        on(filter(spec.method), h).route_layer(axum::middleware::from_fn_with_state(
+            (st.clone(), spec),
+            crate::http::guard,
+        ))
+    }
+    match spec.operation {
+        "get_me" => wrap(spec, st, me::get_me),
+        "get_manager_accounts" => wrap(spec, st, me::manager_accounts),
+        "list_active_vacancies" => wrap(spec, st, vacancies::active),
+        "get_vacancy" => wrap(spec, st, vacancies::get_vacancy),
+        "get_preferred_negotiations_order" => wrap(spec, st, vacancies::get_preferred_order),
+        "set_preferred_negotiations_order" => wrap(spec, st, vacancies::set_preferred_order),
+        "get_negotiation_collections" => wrap(spec, st, negotiations::collections),
+        "get_negotiation" => wrap(spec, st, negotiations::get_one_or_list),
+        "move_negotiations" => wrap(spec, st, negotiations::move_to_collection),
+        "invite_applicant" => wrap(spec, st, negotiations::invite),
+        "perform_negotiation_action" => wrap(spec, st, negotiations::perform_action),
+        "mark_negotiations_read" => wrap(spec, st, negotiations::mark_read),
+        "list_negotiation_messages" => wrap(spec, st, messages::list),
+        "send_negotiation_message" => wrap(spec, st, messages::send),
+        "get_resume" => wrap(spec, st, resumes::get_resume),
+        "list_mail_templates" => wrap(spec, st, reference::mail_templates),
+        "get_message_template" => wrap(spec, st, reference::message_template),
+        "get_dictionaries" => wrap(spec, st, reference::dictionaries),
+        "obtain_token" => wrap(spec, st, token::obtain),
+        "invalidate_token" => wrap(spec, st, token::invalidate),
+        other => panic!("route table names an operation without a handler: {other}"),
+    }
+}
+
+/// The whole application: every route of [`ROUTES`], hh's 404 and 405, and the
+/// guard rails around them all.
+pub fn app(st: AppState) -> Router {
+    let mut by_path: BTreeMap<String, MethodRouter<AppState>> = BTreeMap::new();
+    for spec in ROUTES {
+        let path = router_path(spec.path);
+        let h = handler_for(spec, &st);
+        let merged = match by_path.remove(&path) {
+            Some(existing) => existing.merge(h),
+            None => h,
+        };
+        by_path.insert(path, merged);
+    }
+    let mut router = Router::new();
+    for (path, mr) in by_path {
+        router = router.route(&path, mr.fallback(method_not_allowed));
+    }
+    router
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            crate::http::frontline,
+        ))
+        .with_state(st)
+}
+
+async fn not_found(_uri: Uri) -> Response {
+    ApiError::not_found().into_response()
+}
+
+async fn method_not_allowed(_method: Method) -> Response {
+    ApiError::method_not_allowed().into_response()
+}

@@ -1,0 +1,100 @@
+//! Vacancies: the employer's active list (with invite options for a resume), one
+//! vacancy, and its preferred order of responses.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use serde_json::{Value, json};
+
+use crate::errors::{ApiError, ApiResult};
+use crate::http::{Params, no_content, ok, page_of};
+use crate::pipeline;
+use crate::render::Render;
+use crate::state::AppState;
+
+/// hh's standard lists go up to 100 per page.
+const MAX_PER_PAGE: u32 = 100;
+
+/// `GET /employers/{employer_id}/vacancies/active`
+pub async fn active(
+    State(st): State<AppState>,
+    Path(employer_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let q = Params::query(&query);
+    let (page, per_page) = q.paging(MAX_PER_PAGE)?;
+    let world = st.world();
+    if employer_id != world.employer.id {
+        return Err(ApiError::not_found());
+    }
+    let resume = match q.get("resume_id") {
+        Some(id) => Some(world.resume(id).ok_or_else(ApiError::not_found)?),
+        None => None,
+    };
+    let text = q.get("text").map(str::to_lowercase);
+    let mut vacancies: Vec<_> = world
+        .vacancies
+        .iter()
+        .filter(|v| {
+            q.get("manager_id")
+                .is_none_or(|m| world.managers[v.manager].id == m)
+        })
+        .filter(|v| q.get("area").is_none_or(|a| v.area.0 == a))
+        .filter(|v| {
+            text.as_ref()
+                .is_none_or(|t| v.name.to_lowercase().contains(t.as_str()))
+        })
+        .collect();
+    match q.get("order_by") {
+        None | Some("published_at") => vacancies.sort_by_key(|v| std::cmp::Reverse(v.published_at)),
+        Some("name") => vacancies.sort_by(|a, b| a.name.cmp(&b.name)),
+        Some("expire_time") => vacancies.sort_by_key(|v| v.expires_at),
+        Some(_) => return Err(ApiError::bad_argument("order_by")),
+    }
+    let (items, meta) = page_of(&vacancies, page, per_page);
+    let render = Render::new(&st.base_url, &world);
+    let mut body = Value::Object(meta);
+    body["items"] = items
+        .iter()
+        .map(|v| render.active_vacancy(v, resume))
+        .collect();
+    Ok(ok(&body))
+}
+
+/// `GET /vacancies/{vacancy_id}`
+pub async fn get_vacancy(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let world = st.world();
+    let v = world.vacancy(&id).ok_or_else(ApiError::not_found)?;
+    Ok(ok(&Render::new(&st.base_url, &world).vacancy_full(v)))
+}
+
+/// `GET /vacancies/{id}/preferred_negotiations_order`
+pub async fn get_preferred_order(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    let world = st.world();
+    let v = world.vacancy(&id).ok_or_else(ApiError::not_found)?;
+    let name = pipeline::order_name(&v.preferred_order).unwrap_or("");
+    Ok(ok(
+        &json!({ "order_type": { "id": v.preferred_order, "name": name } }),
+    ))
+}
+
+/// `PUT /vacancies/{id}/preferred_negotiations_order` with form `order`.
+pub async fn set_preferred_order(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> ApiResult {
+    let form = Params::form_and_query(&body, &query);
+    let mut world = st.world();
+    let v = world
+        .vacancies
+        .iter_mut()
+        .find(|v| v.id == id)
+        .ok_or_else(ApiError::not_found)?;
+    let order = form
+        .get("order")
+        .filter(|o| pipeline::order_name(o).is_some())
+        .ok_or_else(|| ApiError::bad_argument("order"))?;
+    v.preferred_order = order.to_string();
+    Ok(no_content())
+}

@@ -1,0 +1,93 @@
+//! A small HTTP client for the sandbox's own tests: hh's headers, form bodies, JSON.
+
+#![allow(dead_code)]
+
+use hh_sandbox::{Sandbox, SandboxConfig};
+use reqwest::Method;
+use serde_json::Value;
+
+pub const UA: &str = "SandboxTest/1.0 (test@example.com)";
+
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| {
+            panic!("not JSON ({e}): {}", &self.text[..self.text.len().min(300)])
+        })
+    }
+
+    /// hh's error: (type, value) of the first entry.
+    pub fn error(&self) -> (String, Option<String>) {
+        let v = self.json();
+        assert!(v["request_id"].is_string(), "error without request_id: {v}");
+        let e = &v["errors"][0];
+        (
+            e["type"].as_str().unwrap_or_default().to_string(),
+            e["value"].as_str().map(str::to_string),
+        )
+    }
+}
+
+pub struct Http {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub token: Option<String>,
+    pub user_agent: bool,
+}
+
+pub async fn start(config: SandboxConfig) -> (Sandbox, Http) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sandbox = Sandbox::start(config).await.expect("sandbox starts");
+    let http = Http {
+        client: reqwest::Client::new(),
+        base: sandbox.base_url(),
+        token: Some(sandbox.access_token()),
+        user_agent: true,
+    };
+    (sandbox, http)
+}
+
+impl Http {
+    pub async fn send(&self, method: &str, path: &str, form: &[(&str, &str)]) -> Answer {
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{}", self.base, path)
+        };
+        let mut request = self
+            .client
+            .request(Method::from_bytes(method.as_bytes()).unwrap(), url);
+        if self.user_agent {
+            request = request.header("HH-User-Agent", UA);
+        }
+        if let Some(t) = &self.token {
+            request = request.bearer_auth(t);
+        }
+        if !form.is_empty() {
+            request = request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(serde_urlencoded::to_string(form).unwrap());
+        }
+        let response = request.send().await.expect("sandbox answers");
+        Answer {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            text: response.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send("GET", path, &[]).await
+    }
+
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let a = self.get(path).await;
+        assert_eq!(a.status, 200, "GET {path}: {}", a.text);
+        a.json()
+    }
+}
