@@ -10,8 +10,8 @@ use crate::confirm::ConfirmPolicy;
 pub struct Settings {
     pub base_url: String,
     pub user_agent: String,
-    /// Never printed; `Debug` of the whole struct hides it.
-    pub token: Secret,
+    /// How requests are authorized. Never printed.
+    pub credentials: Credentials,
     pub manager_account_id: Option<String>,
     pub read_only: bool,
     pub confirm: ConfirmPolicy,
@@ -20,6 +20,15 @@ pub struct Settings {
 
 #[derive(Clone)]
 pub struct Secret(pub String);
+
+/// Where the access token comes from.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// `HH_ACCESS_TOKEN`: used as it is, never refreshed.
+    Token(Secret),
+    /// Tokens from `hh-mcp auth login`: refreshed when they expire, saved back to the file.
+    SignedIn(hh_api::TokenSet, hh_api::TokenStore),
+}
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -105,14 +114,30 @@ impl Settings {
                 hh_api::USER_AGENT_FORM
             ));
         }
-        let token = var(env, "HH_ACCESS_TOKEN");
-        if token.is_none() {
-            problems.push(
-                "HH_ACCESS_TOKEN is not set: set it to an hh.ru employer access token \
-                 (or run with --sandbox to try everything without an account)"
-                    .to_string(),
-            );
-        }
+        // HH_ACCESS_TOKEN wins; otherwise the tokens `hh-mcp auth login` saved.
+        let credentials = match var(env, "HH_ACCESS_TOKEN") {
+            Some(token) => Some(Credentials::Token(Secret(token))),
+            None => match token_store(env).and_then(|store| {
+                store
+                    .load()
+                    .map_err(|e| e.to_string())
+                    .map(|t| t.map(|t| (t, store)))
+            }) {
+                Ok(Some((tokens, store))) => Some(Credentials::SignedIn(tokens, store)),
+                Ok(None) => {
+                    problems.push(
+                        "no hh.ru credentials: run `hh-mcp auth login`, or set HH_ACCESS_TOKEN to an \
+                         employer access token (or run with --sandbox to try everything without an account)"
+                            .to_string(),
+                    );
+                    None
+                }
+                Err(e) => {
+                    problems.push(e);
+                    None
+                }
+            },
+        };
         let manager_account_id = o
             .manager_account_id
             .clone()
@@ -120,7 +145,7 @@ impl Settings {
         let settings = Settings {
             base_url,
             user_agent: user_agent.unwrap_or_default(),
-            token: Secret(token.unwrap_or_default()),
+            credentials: credentials.unwrap_or(Credentials::Token(Secret(String::new()))),
             manager_account_id,
             read_only,
             confirm,
@@ -143,12 +168,23 @@ impl Settings {
         let mut b = hh_api::Client::builder()
             .base_url(&self.base_url)
             .user_agent(&self.user_agent)
-            .token(self.token.0.clone())
             .timeout(self.timeout);
+        b = match &self.credentials {
+            Credentials::Token(t) => b.token(t.0.clone()),
+            Credentials::SignedIn(tokens, store) => b.tokens(tokens.clone(), Some(store.clone())),
+        };
         if let Some(id) = &self.manager_account_id {
             b = b.manager_account_id(id);
         }
         b.build()
+    }
+}
+
+/// The token file: `HH_MCP_TOKEN_FILE`, or `hh-mcp/tokens.json` in the config directory.
+pub fn token_store(env: &dyn Fn(&str) -> Option<String>) -> Result<hh_api::TokenStore, String> {
+    match var(env, "HH_MCP_TOKEN_FILE") {
+        Some(path) => Ok(hh_api::TokenStore::at(path)),
+        None => hh_api::TokenStore::default_location().map_err(|e| e.to_string()),
     }
 }
 

@@ -39,13 +39,14 @@ pub fn explain(error: &Error) -> String {
     let detail = api.to_string();
     let advice = match api.kind() {
         ErrorKind::TokenExpired => {
-            "The hh.ru access token has expired. Refresh it (`hh-mcp auth login` \
-             signs in again) or set a fresh HH_ACCESS_TOKEN, then restart the server."
+            "The hh.ru access token has expired and could not be refreshed here. Sign \
+             in with `hh-mcp auth login` (tokens are then refreshed automatically), or set a fresh \
+             HH_ACCESS_TOKEN, and restart the server."
                 .to_string()
         }
         ErrorKind::TokenRevoked => {
-            "The user revoked this application's access on hh.ru. Sign in again \
-             (`hh-mcp auth login`) or set a new HH_ACCESS_TOKEN."
+            "The user revoked this application's access on hh.ru. Sign in again with \
+             `hh-mcp auth login` (or set a new HH_ACCESS_TOKEN)."
                 .to_string()
         }
         ErrorKind::BadAuthorization => {
@@ -54,8 +55,8 @@ pub fn explain(error: &Error) -> String {
                 .to_string()
         }
         ErrorKind::InvalidGrant => {
-            "hh.ru refused the refresh token (already used, or the access token \
-             has not expired yet). The user must run `hh-mcp auth login` again."
+            "hh.ru refused the refresh token (already used, or no longer valid). \
+             The user must sign in again: run `hh-mcp auth login`."
                 .to_string()
         }
         ErrorKind::CaptchaRequired { captcha_url } => format!(

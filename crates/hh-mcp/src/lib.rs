@@ -17,5 +17,6 @@ pub mod negotiations;
 pub mod plan;
 pub mod server;
 pub mod session;
+pub mod signin;
 pub mod vacancies;
 pub mod view;

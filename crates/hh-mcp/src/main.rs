@@ -10,6 +10,7 @@ use hh_mcp::config::{Overrides, Settings};
 use hh_mcp::confirm::{ConfirmPolicy, PREVIEW_NOTE};
 use hh_mcp::server::HhServer;
 use hh_mcp::session::Session;
+use hh_mcp::signin;
 
 #[derive(Parser)]
 #[command(
@@ -18,7 +19,8 @@ use hh_mcp::session::Session;
     about = "An employer's hh.ru negotiations as MCP tools for AI agents, and as commands for people",
     after_help = "Environment: HH_ACCESS_TOKEN, HH_USER_AGENT (both required for hh.ru), \
 HH_API_BASE_URL (default https://api.hh.ru), HH_MANAGER_ACCOUNT_ID, HH_MCP_READ_ONLY=1, \
-HH_MCP_CONFIRM=ask|never. Flags override the environment."
+HH_MCP_CONFIRM=ask|never; without HH_ACCESS_TOKEN, the tokens saved by `hh-mcp auth login` \
+(HH_MCP_TOKEN_FILE, default in the config directory). Flags override the environment."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -50,6 +52,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in to hh.ru, see who is signed in, or sign out.
+    Auth {
+        #[command(subcommand)]
+        action: AuthAction,
+    },
     /// Run one tool and print its result as JSON.
     Call {
         /// The tool's name, e.g. list_vacancies.
@@ -58,6 +65,17 @@ enum Command {
         #[arg(default_value = "{}")]
         arguments: String,
     },
+}
+
+#[derive(Subcommand)]
+enum AuthAction {
+    /// Authorize this application on hh.ru (HH_CLIENT_ID, HH_CLIENT_SECRET, HH_REDIRECT_URI)
+    /// and save the tokens.
+    Login,
+    /// Who is signed in and when the token expires (never the token).
+    Status,
+    /// Invalidate the token on hh.ru and remove the saved tokens.
+    Logout,
 }
 
 fn main() -> ExitCode {
@@ -115,12 +133,75 @@ async fn run(cli: Cli) -> ExitCode {
             };
             serve(settings).await
         }
+        Some(Command::Auth { action }) => auth(action, &overrides, &env).await,
         Some(Command::Call { tool, arguments }) => {
             let settings = match Settings::load(&env, &overrides) {
                 Ok(s) => s,
                 Err(problems) => return report(&problems),
             };
             call(settings, &tool, &arguments).await
+        }
+    }
+}
+
+async fn auth(
+    action: AuthAction,
+    overrides: &Overrides,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> ExitCode {
+    let var = |k: &str| {
+        env(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let mut problems = Vec::new();
+    let user_agent = overrides
+        .user_agent
+        .clone()
+        .or_else(|| var("HH_USER_AGENT"));
+    if user_agent.is_none() {
+        problems.push(format!(
+            "HH_USER_AGENT is not set: hh.ru requires it, e.g. `{}`",
+            hh_api::USER_AGENT_FORM
+        ));
+    }
+    let store = hh_mcp::config::token_store(env)
+        .map_err(|e| problems.push(e))
+        .ok();
+    let app = match action {
+        AuthAction::Login => signin::app_from_env(env)
+            .map_err(|p| problems.extend(p))
+            .ok(),
+        _ => None,
+    };
+    let (Some(user_agent), Some(store), true) = (user_agent, store, problems.is_empty()) else {
+        return report(&problems);
+    };
+    let settings = signin::AuthSettings {
+        base_url: overrides
+            .base_url
+            .clone()
+            .or_else(|| var("HH_API_BASE_URL"))
+            .unwrap_or_else(|| hh_api::DEFAULT_BASE_URL.to_string()),
+        user_agent,
+        authorize_url: var("HH_OAUTH_AUTHORIZE_URL")
+            .unwrap_or_else(|| hh_api::auth::DEFAULT_AUTHORIZE_URL.to_string()),
+        store,
+    };
+    let result = match (action, app) {
+        (AuthAction::Login, Some(app)) => signin::login(&settings, &app).await,
+        (AuthAction::Login, None) => Err("the application's settings are missing".to_string()),
+        (AuthAction::Status, _) => signin::status(&settings).await,
+        (AuthAction::Logout, _) => signin::logout(&settings).await,
+    };
+    match result {
+        Ok(text) => {
+            eprintln!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(text) => {
+            eprintln!("hh-mcp auth: {text}");
+            ExitCode::FAILURE
         }
     }
 }
