@@ -180,6 +180,34 @@ impl Settings {
     }
 }
 
+/// The user agent sent to the embedded sandbox when none is configured.
+pub const SANDBOX_USER_AGENT: &str = "hh-mcp-sandbox/1.0 (sandbox@localhost)";
+
+impl Settings {
+    /// Settings for the embedded sandbox: its URL and token; policy flags as usual.
+    pub fn sandbox(
+        env: &dyn Fn(&str) -> Option<String>,
+        o: &Overrides,
+        base_url: String,
+        token: String,
+    ) -> Result<Settings, Vec<String>> {
+        let (read_only, confirm) = Settings::policy(env, o)?;
+        Ok(Settings {
+            base_url,
+            user_agent: o
+                .user_agent
+                .clone()
+                .or_else(|| var(env, "HH_USER_AGENT"))
+                .unwrap_or_else(|| SANDBOX_USER_AGENT.to_string()),
+            credentials: Credentials::Token(Secret(token)),
+            manager_account_id: None,
+            read_only,
+            confirm,
+            timeout: Duration::from_secs(30),
+        })
+    }
+}
+
 /// The token file: `HH_MCP_TOKEN_FILE`, or `hh-mcp/tokens.json` in the config directory.
 pub fn token_store(env: &dyn Fn(&str) -> Option<String>) -> Result<hh_api::TokenStore, String> {
     match var(env, "HH_MCP_TOKEN_FILE") {

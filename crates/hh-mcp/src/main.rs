@@ -40,6 +40,18 @@ struct Cli {
     /// `ask` (default) or `never` (HH_MCP_CONFIRM).
     #[arg(long, global = true, value_name = "POLICY")]
     confirm: Option<String>,
+    /// Run against an embedded hh.ru sandbox with seeded data: no account or token needed.
+    #[arg(long, global = true)]
+    sandbox: bool,
+    /// The sandbox's seed (same seed, same data).
+    #[arg(
+        long,
+        global = true,
+        value_name = "N",
+        default_value_t = 42,
+        requires = "sandbox"
+    )]
+    sandbox_seed: u64,
 }
 
 #[derive(Subcommand)]
@@ -114,6 +126,30 @@ async fn run(cli: Cli) -> ExitCode {
         confirm: cli.confirm,
     };
     let env = |k: &str| std::env::var(k).ok();
+    // The sandbox lives as long as this function: the server or the call runs against it.
+    let mut sandbox = None;
+    if cli.sandbox
+        && matches!(
+            cli.command,
+            None | Some(Command::Serve) | Some(Command::Call { .. })
+        )
+    {
+        let config = hh_sandbox::SandboxConfig {
+            seed: cli.sandbox_seed,
+            ..Default::default()
+        };
+        match hh_sandbox::Sandbox::start(config).await {
+            Ok(s) => {
+                tracing::info!(base_url = %s.base_url(), vacancies = ?s.vacancy_ids(), "embedded hh.ru sandbox started");
+                sandbox = Some(s);
+            }
+            Err(e) => return report(&[format!("could not start the embedded sandbox: {e}")]),
+        }
+    }
+    let load = |overrides: &Overrides| match &sandbox {
+        Some(s) => Settings::sandbox(&env, overrides, s.base_url(), s.access_token()),
+        None => Settings::load(&env, overrides),
+    };
     match cli.command {
         Some(Command::Tools { json }) => {
             let (read_only, _) = match Settings::policy(&env, &overrides) {
@@ -127,7 +163,7 @@ async fn run(cli: Cli) -> ExitCode {
             ExitCode::SUCCESS
         }
         None | Some(Command::Serve) => {
-            let settings = match Settings::load(&env, &overrides) {
+            let settings = match load(&overrides) {
                 Ok(s) => s,
                 Err(problems) => return report(&problems),
             };
@@ -135,7 +171,7 @@ async fn run(cli: Cli) -> ExitCode {
         }
         Some(Command::Auth { action }) => auth(action, &overrides, &env).await,
         Some(Command::Call { tool, arguments }) => {
-            let settings = match Settings::load(&env, &overrides) {
+            let settings = match load(&overrides) {
                 Ok(s) => s,
                 Err(problems) => return report(&problems),
             };
