@@ -91,6 +91,19 @@ impl Settings {
         }
     }
 
+    /// `HH_API_TIMEOUT_SECS`: the longest one request to hh.ru may take (default 30).
+    fn timeout(env: &dyn Fn(&str) -> Option<String>) -> Result<Duration, String> {
+        match var(env, "HH_API_TIMEOUT_SECS") {
+            None => Ok(Duration::from_secs(30)),
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(n) if (1..=600).contains(&n) => Ok(Duration::from_secs(n)),
+                _ => Err(format!(
+                    "HH_API_TIMEOUT_SECS must be a whole number of seconds from 1 to 600, not `{raw}`"
+                )),
+            },
+        }
+    }
+
     /// All settings for talking to hh.ru; every problem is listed, not just the first.
     pub fn load(
         env: &dyn Fn(&str) -> Option<String>,
@@ -100,6 +113,10 @@ impl Settings {
         let (read_only, confirm) = Settings::policy(env, o).unwrap_or_else(|p| {
             problems.extend(p);
             (true, ConfirmPolicy::Ask)
+        });
+        let timeout = Settings::timeout(env).unwrap_or_else(|e| {
+            problems.push(e);
+            Duration::from_secs(30)
         });
         let base_url = o
             .base_url
@@ -149,7 +166,7 @@ impl Settings {
             manager_account_id,
             read_only,
             confirm,
-            timeout: Duration::from_secs(30),
+            timeout,
         };
         if problems.is_empty() {
             // Let the client builder check the URL and the user agent's form now, at start-up.
@@ -192,6 +209,7 @@ impl Settings {
         token: String,
     ) -> Result<Settings, Vec<String>> {
         let (read_only, confirm) = Settings::policy(env, o)?;
+        let timeout = Settings::timeout(env).map_err(|e| vec![e])?;
         Ok(Settings {
             base_url,
             user_agent: o
@@ -203,7 +221,7 @@ impl Settings {
             manager_account_id: None,
             read_only,
             confirm,
-            timeout: Duration::from_secs(30),
+            timeout,
         })
     }
 }
