@@ -54,17 +54,9 @@ impl Client {
     ) -> Result<T, Error> {
         let mut url = self.resolve_url(raw)?;
         set_query(&mut url, query);
-        let request = self
-            .transport()
-            .http
-            .get(url.clone())
-            .build()
-            .map_err(|e| Error::Invalid(format!("bad request to {url}: {e}")))?;
         let response = self
-            .transport()
-            .execute(request)
-            .await
-            .map_err(|e| Error::transport(url.as_str(), &e))?;
+            .send(self.transport().http.get(url.clone()), &url)
+            .await?;
         if !response.status().is_success() {
             return Err(error_from_response(response).await);
         }
@@ -100,19 +92,30 @@ impl Client {
                 CONTENT_TYPE,
                 HeaderValue::from_static("application/x-www-form-urlencoded"),
             )
-            .body(body)
-            .build()
-            .map_err(|e| Error::Invalid(format!("bad request to {url}: {e}")))?;
-        let response = self
-            .transport()
-            .execute(request)
-            .await
-            .map_err(|e| Error::transport(url.as_str(), &e))?;
+            .body(body);
+        let response = self.send(request, &url).await?;
         if response.status().is_success() {
             Ok(())
         } else {
             Err(error_from_response(response).await)
         }
+    }
+}
+
+impl Client {
+    /// Sends a request to a followed URL through the shared transport.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &Url,
+    ) -> Result<reqwest::Response, Error> {
+        let request = request
+            .build()
+            .map_err(|e| Error::Invalid(format!("bad request to {url}: {e}")))?;
+        self.transport()
+            .execute(request)
+            .await
+            .map_err(|e| Error::transport(url.as_str(), &e))
     }
 }
 

@@ -359,21 +359,11 @@ impl From<&types::Action> for Action {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Resume {
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<ApplicantText>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<ApplicantText>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub age: Option<u32>,
+    /// What the negotiation list shows too: id, name, title, age, area, salary, experience.
+    #[serde(flatten)]
+    pub summary: Applicant,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub area: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub salary: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub experience_months: Option<u32>,
     pub experience: Vec<Experience>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skill_set: Vec<ApplicantText>,
@@ -407,14 +397,17 @@ pub struct Experience {
 impl From<&types::Resume> for Resume {
     fn from(r: &types::Resume) -> Self {
         Resume {
-            id: r.id.clone(),
-            name: full_name(&r.first_name, &r.last_name, &r.middle_name).map(ApplicantText::new),
-            title: ApplicantText::opt(r.title.as_ref()),
-            age: r.age,
+            summary: Applicant {
+                resume_id: r.id.clone(),
+                name: full_name(&r.first_name, &r.last_name, &r.middle_name)
+                    .map(ApplicantText::new),
+                title: ApplicantText::opt(r.title.as_ref()),
+                age: r.age,
+                area: r.area.as_ref().map(|a| a.name.clone()),
+                salary: r.salary.as_ref().and_then(resume_salary_text),
+                experience_months: r.total_experience.as_ref().and_then(|t| t.months),
+            },
             gender: r.gender.as_ref().map(|g| g.name.clone()),
-            area: r.area.as_ref().map(|a| a.name.clone()),
-            salary: r.salary.as_ref().and_then(resume_salary_text),
-            experience_months: r.total_experience.as_ref().and_then(|t| t.months),
             experience: r
                 .experience
                 .iter()
