@@ -240,7 +240,7 @@ impl Client {
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
     {
-        outcome(self.base.as_str(), call.await).await
+        self.outcome(call.await).await
     }
 
     /// As [`Client::read`], for operations that change something (never repeated).
@@ -248,44 +248,51 @@ impl Client {
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<()>>>,
     {
-        outcome(self.base.as_str(), call.await).await
+        self.outcome(call.await).await
     }
 }
 
-/// Maps a generated call's result. Our spec leaves error responses to this layer (see
-/// spec/README.md), so every error status arrives as `UnexpectedResponse` with its
-/// status, headers and body intact, JSON or not.
-async fn outcome<T>(
-    base: &str,
-    result: Result<ResponseValue<T>, progenitor_client::Error<()>>,
-) -> Result<T, Error> {
-    use progenitor_client::Error as P;
-    match result {
-        Ok(value) => Ok(value.into_inner()),
-        Err(P::UnexpectedResponse(response)) => Err(error_from_response(response).await),
-        Err(P::ErrorResponse(value)) => {
-            Err(ApiError::from_parts(value.status(), value.headers(), b"").into())
+impl Client {
+    /// Maps a generated call's result. Our spec leaves error responses to this layer (see
+    /// spec/README.md), so every error status arrives as `UnexpectedResponse` with its
+    /// status, headers and body intact, JSON or not.
+    async fn outcome<T>(
+        &self,
+        result: Result<ResponseValue<T>, progenitor_client::Error<()>>,
+    ) -> Result<T, Error> {
+        use progenitor_client::Error as P;
+        match result {
+            Ok(value) => Ok(value.into_inner()),
+            Err(P::UnexpectedResponse(response)) => Err(self.error_from_response(response).await),
+            Err(P::ErrorResponse(value)) => {
+                Err(ApiError::from_parts(value.status(), value.headers(), b"").into())
+            }
+            Err(P::CommunicationError(e))
+            | Err(P::ResponseBodyError(e))
+            | Err(P::InvalidUpgrade(e)) => Err(Error::transport(self.base.as_str(), &e)),
+            Err(P::InvalidResponsePayload(body, e)) => Err(Error::decode(None, &body, e)),
+            Err(P::InvalidRequest(msg)) | Err(P::Custom(msg)) => Err(Error::Invalid(msg)),
         }
-        Err(P::CommunicationError(e))
-        | Err(P::ResponseBodyError(e))
-        | Err(P::InvalidUpgrade(e)) => Err(Error::transport(base, &e)),
-        Err(P::InvalidResponsePayload(body, e)) => Err(Error::decode(None, &body, e)),
-        Err(P::InvalidRequest(msg)) | Err(P::Custom(msg)) => Err(Error::Invalid(msg)),
     }
-}
 
-/// Reads an answer that is not the expected success into the right error.
-pub(crate) async fn error_from_response(response: reqwest::Response) -> Error {
-    let status = response.status();
-    let headers = response.headers().clone();
-    let url = response.url().to_string();
-    match response.bytes().await {
-        Ok(body) if !status.is_success() => ApiError::from_parts(status, &headers, &body).into(),
-        Ok(body) => Error::decode(
-            Some(status),
-            &body,
-            "a success status the API does not describe here",
-        ),
-        Err(e) => Error::transport(&url, &e),
+    /// Reads an answer that is not the expected success into the right error. The body is
+    /// shown in messages, so the access token is masked in it: a proxy's error page may
+    /// echo the request's `Authorization` header.
+    pub(crate) async fn error_from_response(&self, response: reqwest::Response) -> Error {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let url = response.url().to_string();
+        match response.bytes().await {
+            Ok(body) if !status.is_success() => {
+                let body = self.transport.mask_token(&body);
+                ApiError::from_parts(status, &headers, &body).into()
+            }
+            Ok(body) => Error::decode(
+                Some(status),
+                &self.transport.mask_token(&body),
+                "a success status the API does not describe here",
+            ),
+            Err(e) => Error::transport(&url, &e),
+        }
     }
 }

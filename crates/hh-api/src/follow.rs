@@ -10,7 +10,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::client::{Client, error_from_response};
+use crate::client::Client;
 use crate::error::Error;
 
 /// Form fields or query parameters, in order; a name may repeat (`topic_id=1&topic_id=2`).
@@ -58,7 +58,7 @@ impl Client {
             .send(self.transport().http.get(url.clone()), &url)
             .await?;
         if !response.status().is_success() {
-            return Err(error_from_response(response).await);
+            return Err(self.error_from_response(response).await);
         }
         let status = response.status();
         let body = response
@@ -97,7 +97,7 @@ impl Client {
         if response.status().is_success() {
             Ok(())
         } else {
-            Err(error_from_response(response).await)
+            Err(self.error_from_response(response).await)
         }
     }
 }

@@ -121,6 +121,26 @@ impl Transport {
         Ok(Response::from(rebuilt))
     }
 
+    /// The body with the current access token replaced by `***`, for error messages.
+    pub fn mask_token(&self, body: &[u8]) -> Vec<u8> {
+        let Some(token) = self.token() else {
+            return body.to_vec();
+        };
+        let needle = token.expose().as_bytes();
+        if needle.is_empty() || !body.windows(needle.len()).any(|w| w == needle) {
+            return body.to_vec();
+        }
+        let mut out = Vec::with_capacity(body.len());
+        let mut rest = body;
+        while let Some(at) = rest.windows(needle.len()).position(|w| w == needle) {
+            out.extend_from_slice(&rest[..at]);
+            out.extend_from_slice(b"***");
+            rest = &rest[at + needle.len()..];
+        }
+        out.extend_from_slice(rest);
+        out
+    }
+
     fn prepare(&self, request: &mut Request) {
         let headers = request.headers_mut();
         // progenitor adds the spec's version; hh has no use for it.

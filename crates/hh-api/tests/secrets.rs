@@ -134,3 +134,38 @@ async fn not_in_a_clients_debug() {
     let text = format!("{hh:?}");
     assert!(!text.contains("tok-NeW-SeCrEt-99"), "{text}");
 }
+
+/// A proxy's error page that echoes the request's headers: the body is shown in the
+/// error, with the token masked — for generated operations and followed URLs alike.
+#[tokio::test]
+async fn masked_when_an_error_page_echoes_the_authorization_header() {
+    let server = MockServer::start_async().await;
+    let echo =
+        format!("<html>502 Bad Gateway; request headers: Authorization: Bearer {TOKEN}</html>");
+    server
+        .mock_async(|when, then| {
+            when.any_request();
+            then.status(502).body(echo.clone());
+        })
+        .await;
+    let hh = hh_api::Client::builder()
+        .base_url(server.base_url())
+        .user_agent(UA)
+        .token(TOKEN)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    for err in [
+        hh.me().await.unwrap_err(),
+        hh.collection_page(
+            "/negotiations/response?vacancy_id=1",
+            &CollectionQuery::default(),
+        )
+        .await
+        .unwrap_err(),
+        hh.mark_read(&["1".to_string()]).await.unwrap_err(),
+    ] {
+        assert_no_token(&err);
+        assert!(err.to_string().contains("Bearer ***"), "{err}");
+    }
+}
