@@ -160,12 +160,15 @@ impl HhServer {
             }
             Ok(_) => outcome(plan.into_declined()).into(),
             Err(e) => {
-                tracing::warn!(error = %e, "could not ask the user; returning a preview");
-                if confirmed_by_caller {
-                    self.execute(plan).await.into()
-                } else {
-                    outcome(plan.into_preview(confirm::PREVIEW_NOTE.to_string())).into()
-                }
+                // The client said it can ask the user but could not: nothing is sent, and the
+                // agent's own `confirm: true` does not stand in for the user's answer.
+                tracing::warn!(error = %e, "could not ask the user; nothing sent");
+                outcome(plan.into_preview(format!(
+                    "Nothing was sent: the client could not show the confirmation ({e}). Fix the \
+                     client, or run the server with HH_MCP_CONFIRM=never if the client confirms \
+                     tool calls itself."
+                )))
+                .into()
             }
         }
     }

@@ -1,0 +1,212 @@
+//! The session as an MCP client sees it: the server's identity, and `tools/list` against a
+//! committed snapshot (names, descriptions, schemas, annotations).
+//!
+//! `UPDATE_SNAPSHOTS=1 cargo test -p hh-mcp --test tools_list` rewrites the snapshot.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use rmcp::model::Tool;
+use serde_json::{Value, json};
+
+const READ_TOOLS: [&str; 7] = [
+    "get_me",
+    "list_vacancies",
+    "list_collections",
+    "list_negotiations",
+    "get_negotiation",
+    "get_resume",
+    "list_messages",
+];
+const PERSON_TOOLS: [&str; 3] = [
+    "invite_applicant",
+    "change_negotiation_state",
+    "send_message",
+];
+
+fn snapshot_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/tools_list.json")
+}
+
+/// Compares `actual` with the committed snapshot, or rewrites it with UPDATE_SNAPSHOTS=1.
+fn check_snapshot(actual: &Value) {
+    let path = snapshot_path();
+    let actual = format!("{}\n", serde_json::to_string_pretty(actual).unwrap());
+    if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &actual).unwrap();
+        eprintln!("wrote {}", path.display());
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "no snapshot at {} ({e}); run with UPDATE_SNAPSHOTS=1 to write it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let diff = similar::TextDiff::from_lines(&expected, &actual)
+            .unified_diff()
+            .context_radius(3)
+            .header("snapshot (committed)", "tools/list (now)")
+            .to_string();
+        panic!(
+            "tools/list differs from {}:\n{diff}\nIf the change is intended, rerun with UPDATE_SNAPSHOTS=1 \
+             and commit the snapshot.",
+            path.display()
+        );
+    }
+}
+
+fn names(tools: &[Tool]) -> Vec<String> {
+    tools.iter().map(|t| t.name.to_string()).collect()
+}
+
+fn find<'a>(tools: &'a [Tool], name: &str) -> &'a Tool {
+    tools
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no tool {name} in {:?}", names(tools)))
+}
+
+#[tokio::test]
+async fn initialize_names_the_server_and_tools_list_matches_the_snapshot() {
+    let hh = FakeHh::start().await;
+    let mcp = Mcp::start(&hh).await;
+
+    let info = mcp
+        .client
+        .peer_info()
+        .expect("the server answered initialize");
+    let server = info.server_info.as_ref().expect("serverInfo");
+    assert_eq!(server.name, "hh-mcp");
+    assert_eq!(server.version, env!("CARGO_PKG_VERSION"));
+    assert!(info.capabilities.tools.is_some(), "tools capability");
+    let instructions = info.instructions.as_deref().unwrap_or_default();
+    assert_contains(instructions, &["list_vacancies", "applicant_wrote"]);
+
+    let tools = mcp.client.list_all_tools().await.expect("tools/list");
+    assert_eq!(
+        names(&tools),
+        [
+            "get_me",
+            "list_vacancies",
+            "list_collections",
+            "list_negotiations",
+            "get_negotiation",
+            "get_resume",
+            "list_messages",
+            "invite_applicant",
+            "change_negotiation_state",
+            "send_message",
+            "mark_read",
+        ]
+    );
+    check_snapshot(&serde_json::to_value(&tools).unwrap());
+    // Listing asks nothing of hh.
+    assert!(hh.requests().is_empty(), "{:?}", hh.lines());
+    mcp.stop().await;
+}
+
+#[tokio::test]
+async fn annotations_say_what_each_tool_touches() {
+    let hh = FakeHh::start().await;
+    let mcp = Mcp::start(&hh).await;
+    let tools = mcp.client.list_all_tools().await.unwrap();
+
+    for name in READ_TOOLS {
+        let a = find(&tools, name).annotations.clone().expect("annotations");
+        assert_eq!(a.read_only_hint, Some(true), "{name} readOnlyHint");
+        assert_eq!(a.destructive_hint, Some(false), "{name} destructiveHint");
+    }
+    for name in PERSON_TOOLS {
+        let a = find(&tools, name).annotations.clone().expect("annotations");
+        assert_eq!(a.read_only_hint, Some(false), "{name} readOnlyHint");
+        assert_eq!(a.destructive_hint, Some(true), "{name} destructiveHint");
+        assert_eq!(a.idempotent_hint, Some(false), "{name} idempotentHint");
+    }
+    let mark = find(&tools, "mark_read").annotations.clone().unwrap();
+    assert_eq!(
+        (mark.read_only_hint, mark.destructive_hint),
+        (Some(false), Some(false))
+    );
+    for t in &tools {
+        let a = t.annotations.as_ref().unwrap();
+        assert_eq!(a.open_world_hint, Some(true), "{} openWorldHint", t.name);
+        assert!(
+            a.title.as_deref().is_some_and(|s| !s.is_empty()),
+            "{} title",
+            t.name
+        );
+        assert!(
+            t.description.as_deref().is_some_and(|d| d.len() > 20),
+            "{} description",
+            t.name
+        );
+        let input = Value::Object((*t.input_schema).clone());
+        assert_eq!(input["type"], "object", "{} inputSchema", t.name);
+        // Unknown fields are refused, so the schema must say so.
+        assert_eq!(
+            input["additionalProperties"],
+            json!(false),
+            "{} inputSchema allows no other fields: {input}",
+            t.name
+        );
+        let output = t.output_schema.as_ref().expect("outputSchema");
+        assert_eq!(output.get("type"), Some(&json!("object")), "{}", t.name);
+    }
+    for name in PERSON_TOOLS {
+        let input = &find(&tools, name).input_schema;
+        assert!(
+            input["properties"].get("confirm").is_some(),
+            "{name} takes `confirm`"
+        );
+    }
+    let required = |name: &str| find(&tools, name).input_schema["required"].clone();
+    assert_eq!(required("list_collections"), json!(["vacancy_id"]));
+    assert_eq!(
+        required("send_message"),
+        json!(["negotiation_id", "message"])
+    );
+    mcp.stop().await;
+}
+
+#[tokio::test]
+async fn read_only_mode_lists_and_runs_only_the_reading_tools() {
+    let hh = FakeHh::start().await;
+    let mcp = Mcp::start_opts(&hh, Opts::default().env("HH_MCP_READ_ONLY", "1")).await;
+
+    let tools = mcp.client.list_all_tools().await.unwrap();
+    assert_eq!(names(&tools), READ_TOOLS);
+
+    for (name, args) in [
+        (
+            "send_message",
+            json!({"negotiation_id": "5", "message": "hi", "confirm": true}),
+        ),
+        (
+            "change_negotiation_state",
+            json!({"negotiation_id": "5", "action": "hold", "confirm": true}),
+        ),
+        (
+            "invite_applicant",
+            json!({"vacancy_id": "1", "resume_id": "r1", "message": "hi", "confirm": true}),
+        ),
+        ("mark_read", json!({"negotiation_ids": ["5"]})),
+    ] {
+        let err = tool_error(&mcp.call(name, args).await);
+        assert_contains(&err, &[name, "read-only"]);
+    }
+    assert!(
+        hh.requests().is_empty(),
+        "nothing reached hh: {:?}",
+        hh.lines()
+    );
+
+    // Reading still works.
+    let me = ok(&mcp.call("get_me", json!({})).await);
+    assert_eq!(me["user_id"], "777");
+    mcp.stop().await;
+}
