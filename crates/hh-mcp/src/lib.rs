@@ -18,5 +18,6 @@ pub mod plan;
 pub mod server;
 pub mod session;
 pub mod signin;
+pub mod stdio;
 pub mod vacancies;
 pub mod view;

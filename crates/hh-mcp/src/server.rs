@@ -50,14 +50,16 @@ impl HhServer {
 
     /// Serves MCP on stdin/stdout until the client closes the connection.
     pub async fn serve_stdio(self) -> Result<(), String> {
+        let (input, output, writer) =
+            crate::stdio::guarded(tokio::io::stdin(), tokio::io::stdout());
         let running = self
-            .serve(rmcp::transport::stdio())
+            .serve((input, output))
             .await
             .map_err(|e| format!("MCP start-up failed: {e}"))?;
-        running
-            .waiting()
-            .await
-            .map_err(|e| format!("MCP server stopped: {e}"))?;
+        let ended = running.waiting().await;
+        // rmcp's side of the output pipe is closed now; let the last answers out.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writer).await;
+        ended.map_err(|e| format!("MCP server stopped: {e}"))?;
         Ok(())
     }
 

@@ -176,14 +176,16 @@ async fn malformed_lines_get_errors_where_due_and_the_server_keeps_serving() {
     let hh = FakeHh::start().await;
     let mut raw = Raw::start(&hh).await;
 
-    // Not JSON at all: no id to answer, and rmcp (like the other official SDKs) ignores it
-    // rather than answer -32700, to avoid error storms between two confused peers.
-    assert_eq!(raw.line("this is not json").await, Vec::<Value>::new());
-    assert_eq!(
-        raw.line("{\"jsonrpc\": \"2.0\", \"id\": 5, \"method\": ")
-            .await,
-        Vec::<Value>::new()
-    );
+    // Not JSON at all: Parse error (-32700) with a null id, from the server's stdio guard.
+    for text in [
+        "this is not json",
+        "{\"jsonrpc\": \"2.0\", \"id\": 5, \"method\": ",
+    ] {
+        let said = raw.line(text).await;
+        assert_eq!(said.len(), 1, "{text}: {said:?}");
+        assert_eq!(error_code(&said[0]), -32700, "{text}: {said:?}");
+        assert_eq!(said[0]["id"], Value::Null, "{text}: {said:?}");
+    }
 
     // JSON, but not JSON-RPC: Invalid Request, with a null id.
     for text in [
@@ -241,20 +243,21 @@ async fn malformed_lines_get_errors_where_due_and_the_server_keeps_serving() {
         assert_eq!(raw.line(text).await, Vec::<Value>::new(), "{text:?}");
     }
 
-    // Invalid UTF-8: on its own, and inside a JSON string of a request. serde_json calls it
-    // a syntax error, so both are ignored like any unparsable line (the request gets no answer).
-    assert_eq!(raw.answers_to(b"\xff\xfe\xfd\n").await, Vec::<Value>::new());
-    assert_eq!(
-        raw.answers_to(b"{\"jsonrpc\": \"2.0\", \"id\": 10, \"method\": \"tools/call\", \"params\": {\"name\": \"get_me\xff\"}}\n")
-            .await,
-        Vec::<Value>::new()
-    );
+    // Invalid UTF-8, on its own or inside a JSON string of a request, is not JSON either.
     let mut bad_utf8 =
         br#"{"jsonrpc": "2.0", "id": 10, "method": "tools/call", "params": {"name": "get_"#
             .to_vec();
     bad_utf8.extend_from_slice(b"\xc3\x28");
     bad_utf8.extend_from_slice(b"me\"}}\n");
-    assert_eq!(raw.answers_to(&bad_utf8).await, Vec::<Value>::new());
+    for bytes in [
+        b"\xff\xfe\xfd\n".to_vec(),
+        b"{\"jsonrpc\": \"2.0\", \"id\": 10, \"method\": \"tools/call\", \"params\": {\"name\": \"get_me\xff\"}}\n".to_vec(),
+        bad_utf8,
+    ] {
+        let said = raw.answers_to(&bytes).await;
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert_eq!(error_code(&said[0]), -32700, "{said:?}");
+    }
 
     // A large (1 MiB) but well-formed request is read and answered like any other: here a
     // tool error for the unknown argument.
@@ -286,12 +289,14 @@ async fn malformed_lines_get_errors_where_due_and_the_server_keeps_serving() {
         "the error does not echo the megabyte back"
     );
 
-    // A line over rmcp's 16 MiB limit is discarded without an answer; the next line is read.
+    // A line over the 16 MiB limit is discarded with a Parse error; the next line is read.
     let mut huge =
         br#"{"jsonrpc": "2.0", "id": 12, "method": "tools/list", "params": {"pad": ""#.to_vec();
     huge.resize(huge.len() + 17 * 1024 * 1024, b'y');
     huge.extend_from_slice(b"\"}}\n");
-    assert_eq!(raw.answers_to(&huge).await, Vec::<Value>::new());
+    let said = raw.answers_to(&huge).await;
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert_eq!(error_code(&said[0]), -32700, "{said:?}");
 
     // Still serving, and hh was asked nothing along the way.
     assert!(hh.requests().is_empty(), "{:?}", hh.lines());
