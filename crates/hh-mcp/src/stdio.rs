@@ -43,6 +43,37 @@ fn parse_error(detail: &str) -> String {
     .to_string()
 }
 
+/// A `tools/call` request whose params are not `{name: string, arguments?: object}` gets
+/// Invalid params (-32602) with its id; rmcp would call it an unknown method.
+fn invalid_tool_call(message: &serde_json::Value) -> Option<String> {
+    if message.get("method")?.as_str()? != "tools/call" {
+        return None;
+    }
+    let id = message.get("id")?;
+    let params = message.get("params");
+    let problem = match params {
+        Some(serde_json::Value::Object(p)) => match (p.get("name"), p.get("arguments")) {
+            (
+                Some(serde_json::Value::String(_)),
+                None | Some(serde_json::Value::Object(_)) | Some(serde_json::Value::Null),
+            ) => {
+                return None;
+            }
+            (Some(serde_json::Value::String(_)), Some(_)) => "`arguments` must be an object",
+            _ => "`name` must be the tool's name, a string",
+        },
+        _ => "params must be an object with the tool's `name` and its `arguments`",
+    };
+    Some(
+        json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "error": {"code": -32602, "message": format!("Invalid params: {problem}")}
+        })
+        .to_string(),
+    )
+}
+
 async fn read_input<R: AsyncRead + Unpin>(
     input: R,
     mut to_rmcp: tokio::io::DuplexStream,
@@ -73,16 +104,22 @@ async fn read_input<R: AsyncRead + Unpin>(
         if text.is_empty() {
             continue;
         }
-        // UTF-8 first: serde skips the contents of strings it ignores without checking them.
-        let problem = match std::str::from_utf8(text) {
-            Err(e) => Some(format!("not UTF-8 ({e})")),
-            Ok(t) => serde_json::from_str::<serde::de::IgnoredAny>(t)
-                .err()
-                .map(|e| format!("not JSON ({e})")),
+        let message = match std::str::from_utf8(text) {
+            Err(e) => Err(format!("not UTF-8 ({e})")),
+            Ok(t) => {
+                serde_json::from_str::<serde_json::Value>(t).map_err(|e| format!("not JSON ({e})"))
+            }
         };
-        if let Some(problem) = problem {
-            tracing::debug!(%problem, "a line on stdin is not JSON");
-            let _ = errors.send(parse_error(&problem)).await;
+        let message = match message {
+            Ok(m) => m,
+            Err(problem) => {
+                tracing::debug!(%problem, "a line on stdin is not JSON");
+                let _ = errors.send(parse_error(&problem)).await;
+                continue;
+            }
+        };
+        if let Some(answer) = invalid_tool_call(&message) {
+            let _ = errors.send(answer).await;
             continue;
         }
         if to_rmcp.write_all(text).await.is_err() || to_rmcp.write_all(b"\n").await.is_err() {
@@ -134,6 +171,36 @@ async fn write_output<W: AsyncWrite + Unpin>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tool_calls_with_unreadable_params_are_invalid_params() {
+        let call = |params: serde_json::Value| {
+            invalid_tool_call(
+                &json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params}),
+            )
+        };
+        assert_eq!(call(json!({"name": "get_me"})), None);
+        assert_eq!(call(json!({"name": "get_me", "arguments": {}})), None);
+        for bad in [
+            json!(5),
+            json!({"name": 1}),
+            json!({"name": "get_me", "arguments": "nope"}),
+        ] {
+            let answer: serde_json::Value =
+                serde_json::from_str(&call(bad.clone()).unwrap()).unwrap();
+            assert_eq!(answer["error"]["code"], -32602, "{bad}");
+            assert_eq!(answer["id"], 3, "{bad}");
+        }
+        // Notifications and other methods are rmcp's business.
+        assert_eq!(
+            invalid_tool_call(&json!({"jsonrpc": "2.0", "method": "tools/call", "params": 5})),
+            None
+        );
+        assert_eq!(
+            invalid_tool_call(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"})),
+            None
+        );
+    }
 
     #[tokio::test]
     async fn json_passes_and_other_lines_get_a_parse_error() {

@@ -211,26 +211,18 @@ async fn malformed_lines_get_errors_where_due_and_the_server_keeps_serving() {
     assert_eq!(said[0]["id"], 7, "{said:?}");
     assert_eq!(error_code(&said[0]), -32601, "{said:?}");
 
-    // A known method whose params do not fit its shape. JSON-RPC would have -32602 with
-    // the request's id; rmcp 3.11 answers params that are not an object with Invalid Request
-    // and a null id, and an object it cannot read as the method's params as a custom
-    // request, i.e. Method not found (message: the method's name) with the request's id.
-    let said = raw
-        .line(r#"{"jsonrpc": "2.0", "id": 8, "method": "tools/call", "params": 5}"#)
-        .await;
-    assert_eq!(said.len(), 1, "{said:?}");
-    assert_eq!(error_code(&said[0]), -32600, "{said:?}");
-    assert_eq!(said[0]["id"], Value::Null, "{said:?}");
-    let said = raw
-        .line_expecting(
-            r#"{"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "get_me", "arguments": "nope"}}"#,
-            Some(9),
-        )
-        .await;
-    assert_eq!(said.len(), 1, "{said:?}");
-    assert_eq!(said[0]["id"], 9, "{said:?}");
-    assert_eq!(error_code(&said[0]), -32601, "{said:?}");
-    assert_eq!(said[0]["error"]["message"], "tools/call", "{said:?}");
+    // A tools/call whose params do not fit its shape: Invalid params, with the request's id.
+    for (id, params) in [(8, "5"), (9, r#"{"name": "get_me", "arguments": "nope"}"#)] {
+        let said = raw
+            .line_expecting(
+                &format!(r#"{{"jsonrpc": "2.0", "id": {id}, "method": "tools/call", "params": {params}}}"#),
+                Some(id),
+            )
+            .await;
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert_eq!(said[0]["id"], id, "{said:?}");
+        assert_eq!(error_code(&said[0]), -32602, "{said:?}");
+    }
 
     // Notifications get no answer, known or not; nor do stray responses and blank lines.
     for text in [
