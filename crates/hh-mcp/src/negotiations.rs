@@ -14,6 +14,7 @@ pub async fn list_collections(
     a: VacancyRef,
 ) -> Result<view::Collections, ToolFailure> {
     let c = s.hh.collections(a.vacancy_id.as_str()).await?;
+    s.remember_collections(a.vacancy_id.as_str(), &c);
     Ok(view::Collections {
         vacancy_id: a.vacancy_id.0,
         collections: c.collections.iter().map(view::Collection::from).collect(),
@@ -25,8 +26,14 @@ pub async fn list_negotiations(
     s: &Session,
     a: ListNegotiations,
 ) -> Result<view::NegotiationList, ToolFailure> {
-    let collections = s.hh.collections(a.vacancy_id.as_str()).await?;
-    let url = collection_url(&collections, a.collection.as_str())?;
+    let url = match s.collection_url(a.vacancy_id.as_str(), a.collection.as_str()) {
+        Some(url) => url,
+        None => {
+            let collections = s.hh.collections(a.vacancy_id.as_str()).await?;
+            s.remember_collections(a.vacancy_id.as_str(), &collections);
+            collection_url(&collections, a.collection.as_str())?
+        }
+    };
     let mut filters: Vec<(String, String)> = a.filters.into_iter().collect();
     if let Some(new) = a.show_only_new {
         filters.push(("show_only_new".into(), new.to_string()));

@@ -1,7 +1,11 @@
 //! The employer account the server acts for: the hh client and what is learned once
 //! (the employer id, from `/me`).
 
-use hh_api::Client;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use hh_api::{Client, types};
 use tokio::sync::OnceCell;
 
 use crate::failure::ToolFailure;
@@ -9,10 +13,22 @@ use crate::failure::ToolFailure;
 /// How many page requests `all_pages` keeps in flight.
 pub const DEFAULT_PAGE_CONCURRENCY: usize = 4;
 
+/// How long the collection urls of a vacancy are reused before asking hh again.
+const COLLECTIONS_TTL: Duration = Duration::from_secs(300);
+
 pub struct Session {
     pub hh: Client,
     employer_id: OnceCell<String>,
     pub page_concurrency: usize,
+    /// Per vacancy: when hh listed its collections, and each collection's url. Paging
+    /// through a collection then costs one request a page, not two.
+    collection_urls: Mutex<HashMap<String, CollectionUrls>>,
+}
+
+/// The urls of one vacancy's collections, by collection id, and when hh gave them.
+struct CollectionUrls {
+    learned: Instant,
+    by_id: HashMap<String, String>,
 }
 
 impl Session {
@@ -21,7 +37,43 @@ impl Session {
             hh,
             employer_id: OnceCell::new(),
             page_concurrency: DEFAULT_PAGE_CONCURRENCY,
+            collection_urls: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Keeps the urls hh gave for a vacancy's collections (and sub-collections).
+    pub fn remember_collections(&self, vacancy_id: &str, c: &types::NegotiationCollections) {
+        let mut urls = HashMap::new();
+        for collection in c.collections.iter().chain(c.generated_collections.iter()) {
+            urls.insert(collection.id.clone(), collection.url.clone());
+            for sub in &collection.sub_collections {
+                urls.insert(sub.id.clone(), sub.url.clone());
+            }
+        }
+        let mut cache = self
+            .collection_urls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        cache.retain(|_, c| c.learned.elapsed() < COLLECTIONS_TTL);
+        cache.insert(
+            vacancy_id.to_string(),
+            CollectionUrls {
+                learned: Instant::now(),
+                by_id: urls,
+            },
+        );
+    }
+
+    /// The url hh gave for this collection of the vacancy, if learned recently.
+    pub fn collection_url(&self, vacancy_id: &str, collection: &str) -> Option<String> {
+        let cache = self
+            .collection_urls
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let urls = cache.get(vacancy_id)?;
+        (urls.learned.elapsed() < COLLECTIONS_TTL)
+            .then(|| urls.by_id.get(collection).cloned())
+            .flatten()
     }
 
     /// The employer the token belongs to, asked of hh once per server.
