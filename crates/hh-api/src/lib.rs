@@ -5,28 +5,36 @@
 //! hh's error body as a typed [`Error`], retries of failed reads, paging, following the
 //! URLs hh returns, and actions checked against their arguments before they are sent.
 //!
-//! ```no_run
-//! # async fn run() -> Result<(), hh_api::Error> {
+//! A whole round, run as a test against the embedded sandbox (for hh.ru itself, drop
+//! `base_url` and use your employer token):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use hh_api::{Client, CollectionQuery};
 //!
+//! let sandbox = hh_sandbox::Sandbox::start(Default::default()).await?;
 //! let hh = Client::builder()
+//!     .base_url(sandbox.base_url())
 //!     .user_agent("MyHiringBot/1.0 (hr@example.com)")
-//!     .token(std::env::var("HH_ACCESS_TOKEN").unwrap_or_default())
+//!     .token(sandbox.access_token())
 //!     .build()?;
 //! let me = hh.me().await?;
-//! println!("signed in as {:?}", me.first_name);
+//! let employer = me.employer.expect("an employer's token").id;
 //!
-//! // hh's model: take the collections of a vacancy, follow a collection's url.
-//! let collections = hh.collections("123456").await?;
-//! let inbox = &collections.collections[0];
-//! let page = hh.collection_page(&inbox.url, &CollectionQuery::default()).await?;
-//! for negotiation in &page.items {
-//!     // Hold the first one, using the action hh offers for it.
-//!     if let Some(hold) = negotiation.actions.iter().find(|a| a.id == "hold") {
-//!         hh.perform_action(hold, &vec![]).await?;
-//!         break;
-//!     }
-//! }
+//! // hh's model: take a vacancy's collections, then follow a collection's url.
+//! let vacancies = hh.read(hh.api().list_active_vacancies().employer_id(&employer).send()).await?;
+//! let vacancy = &vacancies.items[0].id;
+//! let collections = hh.collections(vacancy).await?;
+//! let new = collections.collections.iter().find(|c| c.id == "response").unwrap();
+//! let page = hh.collection_page(&new.url, &CollectionQuery::default()).await?;
+//!
+//! // Put the first response on hold with the action hh offers for it; its arguments are
+//! // checked before anything is sent.
+//! let first = &page.items[0];
+//! let hold = first.actions.iter().find(|a| a.id == "consider").unwrap();
+//! hh.perform_action(hold, &vec![]).await?;
+//! assert_eq!(hh.negotiation(&first.id).await?.employer_state.unwrap().id, "consider");
 //! # Ok(()) }
 //! ```
 
