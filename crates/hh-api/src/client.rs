@@ -61,6 +61,13 @@ impl Default for ClientBuilder {
     }
 }
 
+/// What [`ClientBuilder::build`] needs from its settings, once they are checked.
+struct Checked {
+    user_agent: HeaderValue,
+    base: Url,
+    manager_account_id: Option<HeaderValue>,
+}
+
 impl ClientBuilder {
     /// The API's base URL; `https://api.hh.ru` unless you point it at a sandbox or a mock.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
@@ -111,7 +118,14 @@ impl ClientBuilder {
         self
     }
 
-    pub fn build(self) -> Result<Client, Error> {
+    /// Checks everything [`ClientBuilder::build`] checks (user agent, base URL, headers,
+    /// token) without setting up HTTP, which loads the system's CA certificates: for
+    /// reporting configuration problems early without paying for that twice.
+    pub fn check(&self) -> Result<(), Error> {
+        self.checked().map(|_| ())
+    }
+
+    fn checked(&self) -> Result<Checked, Error> {
         let user_agent = self.user_agent.as_deref().map(str::trim).unwrap_or("");
         if user_agent.is_empty() {
             return Err(Error::Config(format!(
@@ -134,7 +148,7 @@ impl ClientBuilder {
                 ))
             })?;
         let base = parse_base_url(&self.base_url)?;
-        let manager_account_id = match self.manager_account_id {
+        let manager_account_id = match &self.manager_account_id {
             Some(id) => Some(HeaderValue::from_str(id.trim()).map_err(|_| {
                 Error::Config(format!(
                     "manager account id `{id}` is not a valid header value"
@@ -149,6 +163,19 @@ impl ClientBuilder {
                 "the access token is empty or has characters a token cannot have".into(),
             ));
         }
+        Ok(Checked {
+            user_agent,
+            base,
+            manager_account_id,
+        })
+    }
+
+    pub fn build(self) -> Result<Client, Error> {
+        let Checked {
+            user_agent,
+            base,
+            manager_account_id,
+        } = self.checked()?;
 
         // TLS through rustls with the ring provider; install it once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -293,6 +320,33 @@ impl Client {
                 "a success status the API does not describe here",
             ),
             Err(e) => Error::transport(&url, &e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_agrees_with_build() {
+        let good = || Client::builder().user_agent("App/1.0 (me@example.com)");
+        let cases = [
+            good(),
+            good().base_url("http://127.0.0.1:8080"),
+            good().token("tok"),
+            Client::builder(),
+            Client::builder().user_agent("no slash"),
+            Client::builder().user_agent("Приложение/1.0"),
+            good().base_url("ftp://example.com"),
+            good().base_url("https://api.hh.ru/?x=1"),
+            good().manager_account_id("bad\nid"),
+            good().token(" "),
+        ];
+        for b in cases {
+            let checked = b.check().map_err(|e| e.to_string());
+            let built = b.clone().build().map(|_| ()).map_err(|e| e.to_string());
+            assert_eq!(checked, built, "{b:?}");
         }
     }
 }

@@ -169,8 +169,9 @@ impl Settings {
             timeout,
         };
         if problems.is_empty() {
-            // Let the client builder check the URL and the user agent's form now, at start-up.
-            if let Err(e) = settings.client() {
+            // Let the client builder check the URL and the user agent's form now, at start-up
+            // (without building one: that loads the CA store, which `serve` does once).
+            if let Err(e) = settings.builder().check() {
                 problems.push(e.to_string());
             }
         }
@@ -182,6 +183,10 @@ impl Settings {
     }
 
     pub fn client(&self) -> Result<hh_api::Client, hh_api::Error> {
+        self.builder().build()
+    }
+
+    fn builder(&self) -> hh_api::ClientBuilder {
         let mut b = hh_api::Client::builder()
             .base_url(&self.base_url)
             .user_agent(&self.user_agent)
@@ -193,7 +198,7 @@ impl Settings {
         if let Some(id) = &self.manager_account_id {
             b = b.manager_account_id(id);
         }
-        b.build()
+        b
     }
 }
 
