@@ -25,10 +25,60 @@ impl From<Error> for ToolFailure {
     }
 }
 
+/// What a timed-out request adds to its explanation.
+const TIMEOUT_ADVICE: &str = "hh.ru did not answer within the time limit \
+     (HH_API_TIMEOUT_SECS, default 30 s).";
+
+/// hh-api marks a timeout by starting the reason with `timed out`.
+fn timed_out(error: &Error) -> bool {
+    matches!(error, Error::Transport { reason, .. } if reason.starts_with("timed out"))
+}
+
+/// No connection was made (refused, DNS, TLS): the request never left. Anything else
+/// (a reset, a timeout after connecting) may have reached hh.ru.
+fn never_sent(error: &Error) -> bool {
+    matches!(error, Error::Transport { reason, .. } if reason.contains("(Connect)"))
+}
+
+/// The failure of a request that changes something on hh.ru (an action, a message,
+/// mark-read). Such a request is never repeated automatically, and unlike a read it may
+/// have been applied although no (readable) answer came back: the advice must say so.
+pub fn write_failure(error: Error) -> ToolFailure {
+    ToolFailure(explain_write(&error))
+}
+
+/// [`explain`] for a request that changes something on hh.ru.
+pub fn explain_write(error: &Error) -> String {
+    const CHECK: &str = "It was not repeated. Check with get_negotiation (for a message: \
+         list_messages) before trying again.";
+    match error {
+        Error::Transport { .. } if !never_sent(error) => {
+            let timeout = if timed_out(error) {
+                format!(" {TIMEOUT_ADVICE}")
+            } else {
+                String::new()
+            };
+            format!(
+                "{error}.{timeout} The request may have reached hh.ru, so it may or may not \
+                 have been applied. {CHECK}"
+            )
+        }
+        Error::Decode { .. } => format!(
+            "{error}. hh.ru accepted the request but its answer could not be read: it was most \
+             likely applied. {CHECK}"
+        ),
+        _ => explain(error),
+    }
+}
+
 /// Explains an hh-api error: what happened and what to do next.
 pub fn explain(error: &Error) -> String {
     let Some(api) = error.api() else {
         return match error {
+            Error::Transport { .. } if timed_out(error) => format!(
+                "{error}. {TIMEOUT_ADVICE} Nothing was changed on hh.ru by this call; try again, \
+                 or raise HH_API_TIMEOUT_SECS if hh.ru is this slow."
+            ),
             Error::Transport { .. } => format!(
                 "{error}. Nothing was changed on hh.ru by this call; check the network or \
                  HH_API_BASE_URL and try again."

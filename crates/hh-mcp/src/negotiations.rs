@@ -166,7 +166,9 @@ pub fn recipient(r: &types::ResumeSummary) -> String {
 
 pub async fn mark_read(s: &Session, a: MarkRead) -> Result<view::ActionOutcome, ToolFailure> {
     let ids: Vec<String> = a.negotiation_ids.into_iter().map(|i| i.0).collect();
-    s.hh.mark_read(&ids).await?;
+    s.hh.mark_read(&ids)
+        .await
+        .map_err(crate::failure::write_failure)?;
     let mut outcome = plan::outcome("mark_read");
     outcome.status = view::OutcomeStatus::Done;
     outcome.arguments = plan::to_map(

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use hh_api::{Pairs, types};
 
-use crate::failure::ToolFailure;
+use crate::failure::{self, ToolFailure};
 use crate::session::Session;
 use crate::view::{ActionOutcome, IdName, OutcomeStatus};
 
@@ -80,7 +80,9 @@ impl Plan {
                 arguments,
                 mut outcome,
             } => {
-                s.hh.perform_action(&action, &arguments).await?;
+                s.hh.perform_action(&action, &arguments)
+                    .await
+                    .map_err(failure::write_failure)?;
                 outcome.status = OutcomeStatus::Done;
                 outcome.note = match &outcome.moves_to {
                     Some(state) => format!(
@@ -96,7 +98,10 @@ impl Plan {
                 text,
                 mut outcome,
             } => {
-                let sent = s.hh.send_message(&negotiation_id, &text).await?;
+                let sent =
+                    s.hh.send_message(&negotiation_id, &text)
+                        .await
+                        .map_err(failure::write_failure)?;
                 outcome.status = OutcomeStatus::Done;
                 outcome.note = format!("Done: message {} sent.", sent.id);
                 Ok(outcome)

@@ -4,13 +4,97 @@
 //!
 //! One task reads stdin, one writes stdout; rmcp talks to both through in-memory pipes.
 //! Only whole lines reach stdout, so the guard's answers never split one of rmcp's.
+//!
+//! When stdin ends, rmcp's input is closed only once the requests already handed to it are
+//! answered (rmcp drops what is in flight when its input closes): `echo '{…}' | hh-mcp`
+//! gets its answer.
 
-use serde_json::json;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 /// The longest line read (rmcp's own limit is 16 MiB); longer ones are answered -32700.
 const MAX_LINE: usize = 16 * 1024 * 1024;
+
+/// How long, once stdin has ended, answers to the requests still in flight are waited for.
+const DRAIN: Duration = Duration::from_secs(60);
+
+/// Requests handed to rmcp and not answered yet, by id (as JSON text).
+#[derive(Default)]
+struct InFlight {
+    ids: Mutex<HashSet<String>>,
+    changed: Notify,
+}
+
+impl InFlight {
+    fn ids(&self) -> MutexGuard<'_, HashSet<String>> {
+        self.ids.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn start(&self, id: &Value) {
+        self.ids().insert(id.to_string());
+    }
+
+    fn end(&self, id: &Value) {
+        if self.ids().remove(&id.to_string()) {
+            self.changed.notify_waiters();
+        }
+    }
+
+    /// Until every request is answered, or `within` has passed.
+    async fn settled(&self, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let changed = self.changed.notified();
+            if self.ids().is_empty() {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                tracing::warn!(
+                    unanswered = self.ids().len(),
+                    "stdin ended; stopped waiting for the last answers"
+                );
+                return;
+            }
+        }
+    }
+
+    /// Notes a message on its way to rmcp: a request rmcp will answer with its id (a
+    /// JSON-RPC 2.0 request with a string or integer id; the guard answers the others), or
+    /// a cancellation, after which rmcp does not answer.
+    fn note(&self, message: &Value) {
+        let method = message.get("method").and_then(Value::as_str);
+        match (method, message.get("id")) {
+            (Some(_), Some(id))
+                if message.get("jsonrpc").and_then(Value::as_str) == Some("2.0")
+                    && (id.is_string() || id.is_i64()) =>
+            {
+                self.start(id)
+            }
+            (Some("notifications/cancelled"), None) => {
+                if let Some(id) = message.pointer("/params/requestId") {
+                    self.end(id);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The id of an answer (a line with an id and no `method`) rmcp wrote.
+fn answer_id(line: &[u8]) -> Option<Value> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        id: Option<Value>,
+        method: Option<serde::de::IgnoredAny>,
+    }
+    let answer: Answer = serde_json::from_slice(line).ok()?;
+    answer.method.is_none().then_some(answer.id).flatten()
+}
 
 /// Pipes for rmcp: what it reads (guarded stdin) and where it writes (to stdout), and the
 /// writer task, to await so the last answers reach stdout before the process exits.
@@ -29,8 +113,9 @@ where
     let (to_rmcp, rmcp_reads) = tokio::io::duplex(256 * 1024);
     let (rmcp_writes, from_rmcp) = tokio::io::duplex(256 * 1024);
     let (errors_tx, errors_rx) = mpsc::channel::<String>(64);
-    tokio::spawn(read_input(input, to_rmcp, errors_tx));
-    let writer = tokio::spawn(write_output(from_rmcp, errors_rx, output));
+    let in_flight = Arc::new(InFlight::default());
+    tokio::spawn(read_input(input, to_rmcp, errors_tx, in_flight.clone()));
+    let writer = tokio::spawn(write_output(from_rmcp, errors_rx, output, in_flight));
     (rmcp_reads, rmcp_writes, writer)
 }
 
@@ -74,10 +159,61 @@ fn invalid_tool_call(message: &serde_json::Value) -> Option<String> {
     )
 }
 
+/// A JSON-RPC 2.0 request whose id can be read but that rmcp cannot read as a message
+/// (params that are not an object, an id it cannot hold, a `method` that is not a string)
+/// gets an error with its id: rmcp would answer Invalid Request without one, and the client
+/// would wait for the answer to its request forever. Responses from the client are left to
+/// rmcp.
+fn unreadable_request(message: &serde_json::Value, text: &str) -> Option<String> {
+    let m = message.as_object()?;
+    let id = m.get("id").filter(|id| id.is_string() || id.is_number())?;
+    // A message that does not say it is JSON-RPC 2.0 is answered by rmcp (id null).
+    if m.get("jsonrpc").and_then(|v| v.as_str()) != Some("2.0")
+        || (!m.contains_key("method") && (m.contains_key("result") || m.contains_key("error")))
+    {
+        return None;
+    }
+    serde_json::from_str::<rmcp::model::ClientJsonRpcMessage>(text).err()?;
+    let params_ok = match m.get("params") {
+        None | Some(serde_json::Value::Null) => true,
+        Some(serde_json::Value::Object(p)) => p.get("_meta").is_none_or(|v| v.is_object()),
+        Some(_) => false,
+    };
+    let (code, problem) = if !m.get("method").is_some_and(|v| v.is_string()) {
+        (-32600, "`method` must be a string")
+    } else if !(id.is_string() || id.is_i64()) {
+        (
+            -32600,
+            "the id must be a string or an integer that fits in 64 bits",
+        )
+    } else if !params_ok {
+        (
+            -32602,
+            "`params` must be an object (and its `_meta` an object)",
+        )
+    } else {
+        (-32600, "not a request this server can read")
+    };
+    let label = if code == -32602 {
+        "Invalid params"
+    } else {
+        "Invalid Request"
+    };
+    Some(
+        json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "error": {"code": code, "message": format!("{label}: {problem}")}
+        })
+        .to_string(),
+    )
+}
+
 async fn read_input<R: AsyncRead + Unpin>(
     input: R,
     mut to_rmcp: tokio::io::DuplexStream,
     errors: mpsc::Sender<String>,
+    in_flight: Arc<InFlight>,
 ) {
     let mut input = BufReader::new(input);
     let mut line = Vec::new();
@@ -122,11 +258,19 @@ async fn read_input<R: AsyncRead + Unpin>(
             let _ = errors.send(answer).await;
             continue;
         }
+        // `text` is valid UTF-8 here: it parsed as JSON above.
+        if let Some(answer) = unreadable_request(&message, std::str::from_utf8(text).unwrap_or(""))
+        {
+            let _ = errors.send(answer).await;
+            continue;
+        }
+        in_flight.note(&message);
         if to_rmcp.write_all(text).await.is_err() || to_rmcp.write_all(b"\n").await.is_err() {
             break;
         }
     }
-    // End of input: rmcp sees its input close and ends the session.
+    // End of input: once what rmcp has is answered, it sees its input close and ends.
+    in_flight.settled(DRAIN).await;
     let _ = to_rmcp.shutdown().await;
 }
 
@@ -134,6 +278,7 @@ async fn write_output<W: AsyncWrite + Unpin>(
     from_rmcp: tokio::io::DuplexStream,
     mut errors: mpsc::Receiver<String>,
     mut output: W,
+    in_flight: Arc<InFlight>,
 ) {
     let mut from_rmcp = BufReader::new(from_rmcp);
     let mut line = Vec::new();
@@ -146,6 +291,9 @@ async fn write_output<W: AsyncWrite + Unpin>(
                     Ok(_) => {
                         if output.write_all(&line).await.is_err() || output.flush().await.is_err() {
                             break;
+                        }
+                        if let Some(id) = answer_id(&line) {
+                            in_flight.end(&id);
                         }
                         line.clear();
                     }
@@ -166,6 +314,15 @@ async fn write_output<W: AsyncWrite + Unpin>(
             }
         }
     }
+    // rmcp is done; the guard's answers to the last lines may still be queued.
+    while let Ok(text) = errors.try_recv() {
+        if output.write_all(text.as_bytes()).await.is_err()
+            || output.write_all(b"\n").await.is_err()
+        {
+            break;
+        }
+    }
+    let _ = output.flush().await;
 }
 
 #[cfg(test)]
@@ -203,6 +360,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_end_of_input_waits_for_answers_but_not_for_cancelled_requests() {
+        let f = InFlight::default();
+        f.note(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}));
+        f.note(&json!({"jsonrpc": "2.0", "id": "a", "method": "tools/call"}));
+        // Answered by rmcp without an id, so not waited for.
+        f.note(&json!({"jsonrpc": "1.0", "id": 2, "method": "ping"}));
+        f.note(
+            &json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                       "params": {"requestId": "a"}}),
+        );
+        let pending = tokio::time::timeout(Duration::from_millis(50), f.settled(DRAIN)).await;
+        assert!(pending.is_err(), "request 1 is still in flight");
+        assert_eq!(
+            answer_id(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n"),
+            Some(json!(1))
+        );
+        assert_eq!(
+            answer_id(b"{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"elicitation/create\"}"),
+            None,
+            "a request from the server is not an answer"
+        );
+        f.end(&json!(1));
+        tokio::time::timeout(Duration::from_millis(50), f.settled(DRAIN))
+            .await
+            .expect("nothing is in flight");
+    }
+
+    #[tokio::test]
     async fn json_passes_and_other_lines_get_a_parse_error() {
         let (mut client_in, server_in) = tokio::io::duplex(4096);
         let (server_out, mut client_out) = tokio::io::duplex(4096);
@@ -215,17 +400,25 @@ mod tests {
             .await
             .unwrap();
         drop(client_in);
-        let mut passed = String::new();
-        rmcp_reads.read_to_string(&mut passed).await.unwrap();
-        assert_eq!(
-            passed,
-            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n[1,2]\n"
-        );
+        let expected = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n[1,2]\n";
+        let mut passed = vec![0; expected.len()];
+        rmcp_reads.read_exact(&mut passed).await.unwrap();
+        assert_eq!(String::from_utf8(passed).unwrap(), expected);
 
+        // rmcp's input stays open until the request it was handed is answered.
         rmcp_writes
             .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}\n")
             .await
             .unwrap();
+        let mut rest = String::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            rmcp_reads.read_to_string(&mut rest),
+        )
+        .await
+        .expect("rmcp's input closes once the request is answered")
+        .unwrap();
+        assert_eq!(rest, "");
         drop(rmcp_writes);
         let mut out = String::new();
         client_out.read_to_string(&mut out).await.unwrap();
