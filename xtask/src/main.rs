@@ -7,7 +7,11 @@
 //!   `target/official-client` and `cargo check` it
 //! - `cargo xtask spec-diff` — compare our description with the official one (the same check
 //!   as the `spec_matches_official` test)
+//! - `cargo xtask bench [--concurrency N]` — build `hh-mcp` in release and measure start-up,
+//!   memory, tool-call overhead, whole-vacancy fetches and result sizes against the sandbox
+//!   (see BENCHMARKS.md)
 
+mod bench;
 mod codegen;
 mod compare;
 mod normalize;
@@ -68,6 +72,9 @@ enum Task {
         #[arg(long)]
         official: Option<PathBuf>,
     },
+    /// Build hh-mcp in release and measure it against the sandbox (BENCHMARKS.md): start-up,
+    /// peak memory, tool-call overhead, whole-vacancy fetches, result sizes.
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -120,6 +127,7 @@ fn run(task: Task) -> Result<()> {
             generate_crate(&spec, &dir)?;
             official::cargo_check(&dir, &root.join("target/official-check"))
         }
+        Task::Bench(args) => bench::run(&root, args),
         Task::SpecDiff { official } => {
             let official = official.unwrap_or_else(|| root.join(OFFICIAL_SPEC));
             compare::check(

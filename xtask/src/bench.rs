@@ -1,0 +1,1340 @@
+//! `cargo xtask bench`: how fast and how small the MCP server is, measured on loopback
+//! against the hh.ru sandbox, with a target per figure. BENCHMARKS.md explains each figure.
+//!
+//! The debug `xtask` builds `hh-mcp`, `hh-sandbox` and itself in release, then re-runs as
+//! the release build, so nothing measured (the server, the sandbox, the HTTP and stdio
+//! clients) runs unoptimized. Missed targets are reported, not turned into an exit status. Everything talks over loopback: stdio to the server, HTTP to the sandbox.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use futures::{StreamExt, TryStreamExt, stream};
+use hh_api::{CollectionQuery, MAX_PER_PAGE};
+use hh_sandbox::{Faults, Sandbox, SandboxConfig};
+use serde_json::{Value, json};
+
+const UA: &str = "HhMcpBench/1.0 (bench@example.com)";
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Requests in flight when fetching a whole vacancy.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Tool calls (and bare HTTP requests) timed for the overhead.
+    #[arg(long, default_value_t = 500)]
+    pub calls: usize,
+    /// Server start-ups timed.
+    #[arg(long, default_value_t = 20)]
+    pub startups: usize,
+    /// Negotiations of the big vacancy.
+    #[arg(long, default_value_t = 2000)]
+    pub negotiations: usize,
+    /// Latency the sandbox adds to every request in the whole-vacancy fetch.
+    #[arg(long, default_value_t = 50)]
+    pub latency_ms: u64,
+    /// Runs of each whole-vacancy fetch (the median is shown).
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Measure only these parts (comma-separated): startup, calls, vacancy, context.
+    #[arg(long, value_delimiter = ',', value_parser = ["startup", "calls", "vacancy", "context"])]
+    pub only: Vec<String>,
+    /// Use the release binaries already built; measure in this process (set when the debug
+    /// xtask hands over to the release one).
+    #[arg(long, hide = true)]
+    pub no_build: bool,
+}
+
+impl BenchArgs {
+    fn forwarded(&self) -> Vec<String> {
+        let mut a = vec![
+            "bench".to_string(),
+            "--no-build".into(),
+            format!("--concurrency={}", self.concurrency),
+            format!("--calls={}", self.calls),
+            format!("--startups={}", self.startups),
+            format!("--negotiations={}", self.negotiations),
+            format!("--latency-ms={}", self.latency_ms),
+            format!("--runs={}", self.runs),
+        ];
+        if !self.only.is_empty() {
+            a.push(format!("--only={}", self.only.join(",")));
+        }
+        a
+    }
+
+    fn wants(&self, part: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|p| p == part)
+    }
+}
+
+pub fn run(root: &Path, args: BenchArgs) -> Result<()> {
+    if args.concurrency == 0 || args.calls == 0 || args.startups == 0 || args.runs == 0 {
+        bail!("--concurrency, --calls, --startups and --runs must be at least 1");
+    }
+    let target = target_dir(root);
+    if !args.no_build {
+        cargo(
+            root,
+            &["build", "--release", "-p", "hh-mcp", "-p", "hh-sandbox"],
+        )?;
+        if cfg!(debug_assertions) {
+            cargo(root, &["build", "--release", "-p", "xtask"])?;
+            let exe = target.join("release").join(exe_name("xtask"));
+            let status = Command::new(&exe)
+                .args(args.forwarded())
+                .status()
+                .with_context(|| format!("running {}", exe.display()))?;
+            if !status.success() {
+                bail!("the release bench failed ({status})");
+            }
+            return Ok(());
+        }
+    }
+    if cfg!(debug_assertions) {
+        eprintln!("warning: measuring from a debug build of xtask; figures will be slower");
+    }
+    let bin = target.join("release").join(exe_name("hh-mcp"));
+    if !bin.exists() {
+        bail!(
+            "{} is missing: run `cargo build --release -p hh-mcp -p hh-sandbox`",
+            bin.display()
+        );
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let mut table = Table::default();
+    let machine = machine();
+    println!("hh-mcp bench on {machine}");
+    println!("binary: {} ({})", bin.display(), mib(file_size(&bin)));
+    println!();
+
+    if args.wants("startup") {
+        startup(&rt, &bin, &args, &mut table)?;
+    }
+    if args.wants("calls") {
+        let sandbox_bin = target.join("release").join(exe_name("hh-sandbox"));
+        tool_calls(&rt, &bin, &sandbox_bin, &args, &mut table)?;
+    }
+    if args.wants("vacancy") {
+        whole_vacancy(&rt, &args, &mut table)?;
+    }
+    if args.wants("context") {
+        context_cost(&rt, &bin, &mut table)?;
+    }
+
+    println!();
+    table.print();
+    let missed = table.missed();
+    println!();
+    if missed.is_empty() {
+        println!("every target met");
+    } else {
+        println!("targets missed: {}", missed.join("; "));
+    }
+    Ok(())
+}
+
+fn exe_name(name: &str) -> String {
+    format!("{name}{}", std::env::consts::EXE_SUFFIX)
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    eprintln!("$ cargo {}", args.join(" "));
+    let status = Command::new(cargo)
+        .args(args)
+        .current_dir(root)
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("cargo {} failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    format!(
+        "{} {}, {cores} cores ({cpu})",
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+// ---- the table -------------------------------------------------------------------------
+
+struct Row {
+    figure: String,
+    measured: String,
+    target: String,
+    /// `None`: shown for information, no target.
+    pass: Option<bool>,
+}
+
+#[derive(Default)]
+struct Table {
+    rows: Vec<Row>,
+}
+
+impl Table {
+    fn info(&mut self, figure: impl Into<String>, measured: impl Into<String>) {
+        self.rows.push(Row {
+            figure: figure.into(),
+            measured: measured.into(),
+            target: String::new(),
+            pass: None,
+        });
+    }
+
+    fn check(
+        &mut self,
+        figure: impl Into<String>,
+        measured: impl Into<String>,
+        target: impl Into<String>,
+        pass: bool,
+    ) {
+        self.rows.push(Row {
+            figure: figure.into(),
+            measured: measured.into(),
+            target: target.into(),
+            pass: Some(pass),
+        });
+    }
+
+    fn missed(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .filter(|r| r.pass == Some(false))
+            .map(|r| format!("{} ({}, target {})", r.figure.trim(), r.measured, r.target))
+            .collect()
+    }
+
+    /// A Markdown table, so a run can be pasted into BENCHMARKS.md as it is.
+    fn print(&self) {
+        let w0 = self
+            .rows
+            .iter()
+            .map(|r| width(&r.figure))
+            .max()
+            .unwrap_or(6);
+        let w1 = self
+            .rows
+            .iter()
+            .map(|r| width(&r.measured))
+            .max()
+            .unwrap_or(8);
+        let w2 = self
+            .rows
+            .iter()
+            .map(|r| width(&r.target))
+            .max()
+            .unwrap_or(6);
+        let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(width(s))));
+        println!(
+            "| {} | {} | {} | result |",
+            pad("figure", w0),
+            pad("measured", w1),
+            pad("target", w2)
+        );
+        println!(
+            "|{}|{}|{}|--------|",
+            "-".repeat(w0 + 2),
+            "-".repeat(w1 + 2),
+            "-".repeat(w2 + 2)
+        );
+        for r in &self.rows {
+            let result = match r.pass {
+                Some(true) => "pass",
+                Some(false) => "FAIL",
+                None => "",
+            };
+            println!(
+                "| {} | {} | {} | {} |",
+                pad(&r.figure, w0),
+                pad(&r.measured, w1),
+                pad(&r.target, w2),
+                pad(result, 6)
+            );
+        }
+    }
+}
+
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+// ---- statistics --------------------------------------------------------------------------
+
+/// The `p`-th percentile (0..=100) by nearest rank.
+fn percentile(samples: &[Duration], p: f64) -> Duration {
+    if samples.is_empty() {
+        return Duration::ZERO;
+    }
+    let mut s = samples.to_vec();
+    s.sort();
+    let rank = ((p / 100.0) * s.len() as f64).ceil() as usize;
+    s[rank.clamp(1, s.len()) - 1]
+}
+
+fn median(samples: &[Duration]) -> Duration {
+    percentile(samples, 50.0)
+}
+
+fn ms(d: Duration) -> String {
+    let v = d.as_secs_f64() * 1000.0;
+    if v < 10.0 {
+        format!("{v:.3} ms")
+    } else {
+        format!("{v:.1} ms")
+    }
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn file_size(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+// ---- a server on stdio ---------------------------------------------------------------------
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    next_id: u64,
+}
+
+enum Upstream<'a> {
+    /// `hh-mcp serve` pointed at this sandbox through the environment.
+    Env(&'a Sandbox),
+    /// `hh-mcp serve` pointed at a base URL with a token.
+    Url(&'a str, &'a str),
+    /// `hh-mcp --sandbox serve`: its own embedded sandbox.
+    Embedded,
+    /// `hh-mcp serve` configured for hh.ru itself (https), which it never contacts here:
+    /// start-up then includes loading the system's CA certificates.
+    HhRu,
+}
+
+fn command(bin: &Path, upstream: &Upstream) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.env_clear()
+        .env("HOME", std::env::temp_dir())
+        .env("HH_USER_AGENT", UA)
+        .env("HH_MCP_CONFIRM", "never")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    match upstream {
+        Upstream::Env(s) => {
+            cmd.env("HH_API_BASE_URL", s.base_url())
+                .env("HH_ACCESS_TOKEN", s.access_token())
+                .arg("serve");
+        }
+        Upstream::Url(base, token) => {
+            cmd.env("HH_API_BASE_URL", base)
+                .env("HH_ACCESS_TOKEN", token)
+                .arg("serve");
+        }
+        Upstream::Embedded => {
+            cmd.args(["--sandbox", "serve"]);
+        }
+        Upstream::HhRu => {
+            cmd.env("HH_API_BASE_URL", "https://api.hh.ru")
+                .env("HH_ACCESS_TOKEN", "not-used-by-the-bench")
+                .arg("serve");
+        }
+    }
+    cmd
+}
+
+const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"hh-mcp-bench","version":"0.1.0"}}}"#;
+const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+
+impl Server {
+    /// Spawns the server and completes the handshake; returns it with the time from spawn to
+    /// the `initialize` answer.
+    fn start(mut cmd: Command) -> Result<(Server, Duration)> {
+        let started = Instant::now();
+        let mut child = cmd.spawn().context("spawning hh-mcp")?;
+        let mut stdin = child.stdin.take().context("stdin")?;
+        let mut stdout = BufReader::new(child.stdout.take().context("stdout")?);
+        stdin.write_all(INITIALIZE.as_bytes())?;
+        stdin.write_all(b"\n")?;
+        stdin.flush()?;
+        let mut line = String::new();
+        stdout.read_line(&mut line)?;
+        let took = started.elapsed();
+        let answer: Value = serde_json::from_str(&line)
+            .with_context(|| format!("the initialize answer is not JSON: {line:?}"))?;
+        if answer["result"]["serverInfo"]["name"] != "hh-mcp" {
+            bail!("unexpected initialize answer: {line}");
+        }
+        stdin.write_all(INITIALIZED.as_bytes())?;
+        stdin.write_all(b"\n")?;
+        stdin.flush()?;
+        Ok((
+            Server {
+                child,
+                stdin,
+                stdout,
+                next_id: 1,
+            },
+            took,
+        ))
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends one request and returns the answer line as it came (not yet parsed).
+    fn request_line(&mut self, method: &str, params: &Value) -> Result<String> {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut line = serde_json::to_vec(
+            &json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        )?;
+        line.push(b'\n');
+        self.stdin.write_all(&line)?;
+        self.stdin.flush()?;
+        let mut answer = String::new();
+        self.stdout.read_line(&mut answer)?;
+        if answer.is_empty() {
+            bail!("the server closed stdout");
+        }
+        Ok(answer)
+    }
+
+    fn request(&mut self, method: &str, params: &Value) -> Result<Value> {
+        let line = self.request_line(method, params)?;
+        let v: Value = serde_json::from_str(&line)?;
+        if v["id"] != self.next_id {
+            bail!("answer for another request: {line}");
+        }
+        if v.get("error").is_some() {
+            bail!("{method} failed: {line}");
+        }
+        Ok(v)
+    }
+
+    /// A tool's structured result (an error fails the bench).
+    fn call(&mut self, tool: &str, arguments: Value) -> Result<(Value, usize)> {
+        let line =
+            self.request_line("tools/call", &json!({"name": tool, "arguments": arguments}))?;
+        let v: Value = serde_json::from_str(&line)?;
+        if v["result"]["isError"] == true || v.get("error").is_some() {
+            bail!("{tool} failed: {line}");
+        }
+        Ok((v["result"]["structuredContent"].clone(), line.len()))
+    }
+
+    fn stop(mut self) -> Result<()> {
+        drop(self.stdin);
+        let status = self.child.wait()?;
+        if !status.success() {
+            bail!("hh-mcp exited with {status}");
+        }
+        Ok(())
+    }
+}
+
+/// `VmHWM` (peak resident set) of a process, in bytes.
+fn peak_rss(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .context("no VmHWM in /proc/PID/status")?;
+    let kb: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .context("VmHWM value")?
+        .parse()?;
+    Ok(kb * 1024)
+}
+
+// ---- 1. start-up and memory ----------------------------------------------------------------
+
+fn startup(
+    rt: &tokio::runtime::Runtime,
+    bin: &Path,
+    args: &BenchArgs,
+    table: &mut Table,
+) -> Result<()> {
+    println!("start-up: {} spawns each way…", args.startups);
+    let sandbox = rt.block_on(Sandbox::start(SandboxConfig::default()))?;
+    let measure = |upstream: Upstream| -> Result<(Vec<Duration>, Vec<u64>, usize)> {
+        let mut times = Vec::new();
+        let mut rss = Vec::new();
+        let mut list_bytes = 0;
+        // Two unmeasured runs first: the binary into the page cache.
+        for i in 0..args.startups + 2 {
+            let (mut server, took) = Server::start(command(bin, &upstream))?;
+            let list = server.request_line("tools/list", &json!({}))?;
+            list_bytes = list.len();
+            let peak = peak_rss(server.pid())?;
+            server.stop()?;
+            if i >= 2 {
+                times.push(took);
+                rss.push(peak);
+            }
+        }
+        Ok((times, rss, list_bytes))
+    };
+    let (times, rss, list_bytes) = measure(Upstream::Env(&sandbox))?;
+    let (sb_times, sb_rss, _) = measure(Upstream::Embedded)?;
+    let (tls_times, tls_rss, _) = measure(Upstream::HhRu)?;
+    let start = median(&times);
+    table.check(
+        format!(
+            "start-up to `initialize` answer (median of {})",
+            args.startups
+        ),
+        ms(start),
+        "< 10 ms",
+        start < Duration::from_millis(10),
+    );
+    table.info("  same, slowest", ms(percentile(&times, 100.0)));
+    let peak = rss.iter().copied().max().unwrap_or(0);
+    table.check(
+        "peak RSS after `tools/list` (VmHWM, worst run)",
+        mib(peak),
+        "< 12 MiB",
+        peak < 12 * 1024 * 1024,
+    );
+    table.info(
+        "start-up with an https base URL (loads the CA store; median)",
+        ms(median(&tls_times)),
+    );
+    table.info(
+        "peak RSS with an https base URL (worst run)",
+        mib(tls_rss.iter().copied().max().unwrap_or(0)),
+    );
+    table.info(
+        "start-up with `--sandbox` (seeds its sandbox; median)",
+        ms(median(&sb_times)),
+    );
+    table.info(
+        "peak RSS with `--sandbox` (worst run)",
+        mib(sb_rss.iter().copied().max().unwrap_or(0)),
+    );
+    table.info("binary size", mib(file_size(bin)));
+    table.info("`tools/list` answer", format!("{list_bytes} bytes"));
+    rt.block_on(sandbox.shutdown());
+    Ok(())
+}
+
+// ---- 2. tool-call overhead -----------------------------------------------------------------
+
+fn tool_calls(
+    rt: &tokio::runtime::Runtime,
+    bin: &Path,
+    sandbox_bin: &Path,
+    args: &BenchArgs,
+    table: &mut Table,
+) -> Result<()> {
+    println!("tool calls: {} round trips each way…", args.calls);
+    // Seed 42 everywhere: the sandbox process, `hh-mcp --sandbox` and the one in this
+    // process hold the same data and token.
+    let sandbox = rt.block_on(Sandbox::start(SandboxConfig::default()))?;
+    let token = sandbox.access_token();
+    let hh = client(&sandbox.base_url(), &token)?;
+    let nid = rt.block_on(async {
+        let v = &sandbox.vacancy_ids()[0];
+        let c = hh.collections(v).await?;
+        let page = hh
+            .collection_page(&c.collections[0].url, &CollectionQuery::default())
+            .await?;
+        anyhow::Ok(page.items[0].id.clone())
+    })?;
+    let arguments = json!({"negotiation_id": nid});
+
+    // (1) The sandbox in a process of its own: the server's request to it and the bare one
+    // from here both cross a process boundary, so their difference is what the server adds.
+    let mut own = SandboxProcess::start(sandbox_bin)?;
+    if own.token != token {
+        bail!("the sandbox process holds other data than seed 42's");
+    }
+    let (mut server, _) = Server::start(command(bin, &Upstream::Url(&own.base_url, &token)))?;
+    let calls = round_trips(&mut server, &arguments, args.calls)?;
+    let pipelined = pipelined(&mut server, &arguments, args.calls)?;
+    server.stop()?;
+    let bare = rt.block_on(bare_gets(&own.base_url, &token, &nid, args.calls))?;
+    own.stop();
+
+    // (2) `hh-mcp --sandbox`: the server's request stays inside its process, the bare one
+    // does not, which flatters the server.
+    let mut cmd = command(bin, &Upstream::Embedded);
+    cmd.stderr(Stdio::piped());
+    let (mut embedded, _) = Server::start(cmd)?;
+    let base = embedded_base_url(&mut embedded)?;
+    let emb = round_trips(&mut embedded, &arguments, args.calls)?;
+    let emb_bare = rt.block_on(bare_gets(&base, &token, &nid, args.calls))?;
+    embedded.stop()?;
+
+    // (3) The sandbox in this process: the bare request stays inside it, the server's does
+    // not, which flatters the bare request.
+    let (mut server, _) = Server::start(command(bin, &Upstream::Env(&sandbox)))?;
+    let here = round_trips(&mut server, &arguments, args.calls)?;
+    server.stop()?;
+    let here_bare = rt.block_on(bare_gets(&sandbox.base_url(), &token, &nid, args.calls))?;
+    let decoded = rt.block_on(async {
+        let mut t = Vec::new();
+        for _ in 0..args.calls {
+            let s = Instant::now();
+            hh.negotiation(&nid).await?;
+            t.push(s.elapsed());
+        }
+        anyhow::Ok(t)
+    })?;
+
+    let over = median(&calls).saturating_sub(median(&bare));
+    table.check(
+        "tools/call get_negotiation: overhead over the bare GET (median)",
+        ms(over),
+        "< 0.3 ms",
+        over < Duration::from_micros(300),
+    );
+    table.info(
+        "  tools/call round trip median / p99 (sandbox in its own process)",
+        format!("{} / {}", ms(median(&calls)), ms(percentile(&calls, 99.0))),
+    );
+    table.info(
+        "  bare GET /negotiations/{id} (reqwest) median / p99",
+        format!("{} / {}", ms(median(&bare)), ms(percentile(&bare, 99.0))),
+    );
+    table.info(
+        "  calls/s, one at a time / 32 in flight",
+        format!(
+            "{:.0} / {:.0}",
+            args.calls as f64 / calls.iter().sum::<Duration>().as_secs_f64(),
+            pipelined
+        ),
+    );
+    table.info(
+        "  overhead with `hh-mcp --sandbox` / sandbox in the bench",
+        format!(
+            "{} / {}",
+            ms(median(&emb).saturating_sub(median(&emb_bare))),
+            ms(median(&here).saturating_sub(median(&here_bare)))
+        ),
+    );
+    table.info(
+        "  the bare GET through hh_api, decoded (sandbox in the bench)",
+        format!("{} (raw {})", ms(median(&decoded)), ms(median(&here_bare))),
+    );
+    rt.block_on(sandbox.shutdown());
+    Ok(())
+}
+
+/// `hh-sandbox serve` (release) on a free port, seed 42.
+struct SandboxProcess {
+    child: Child,
+    base_url: String,
+    token: String,
+}
+
+impl SandboxProcess {
+    fn start(bin: &Path) -> Result<SandboxProcess> {
+        let mut child = Command::new(bin)
+            .args(["serve", "--addr", "127.0.0.1:0", "--seed", "42"])
+            .env_clear()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
+        let mut out = BufReader::new(child.stdout.take().context("stdout")?);
+        let (mut base_url, mut token) = (None, None);
+        let mut line = String::new();
+        while base_url.is_none() || token.is_none() {
+            line.clear();
+            if out.read_line(&mut line)? == 0 {
+                bail!("hh-sandbox ended before printing its address");
+            }
+            if let Some(v) = line.trim().strip_prefix("HH_API_BASE_URL=") {
+                base_url = Some(v.to_string());
+            }
+            if let Some(v) = line.trim().strip_prefix("HH_ACCESS_TOKEN=") {
+                token = Some(v.to_string());
+            }
+        }
+        // Keep reading stdout so the sandbox never blocks on it.
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut out, &mut std::io::sink());
+        });
+        Ok(SandboxProcess {
+            child,
+            base_url: base_url.unwrap_or_default(),
+            token: token.unwrap_or_default(),
+        })
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn client(base: &str, token: &str) -> Result<hh_api::Client> {
+    Ok(hh_api::Client::builder()
+        .base_url(base)
+        .user_agent(UA)
+        .token(token)
+        .build()?)
+}
+
+/// Times `n` sequential `get_negotiation` calls (after 50 unmeasured ones); every answer
+/// is checked after the clock stops.
+fn round_trips(server: &mut Server, arguments: &Value, n: usize) -> Result<Vec<Duration>> {
+    let params = json!({"name": "get_negotiation", "arguments": arguments});
+    for _ in 0..50 {
+        check_call(&server.request_line("tools/call", &params)?)?;
+    }
+    let mut times = Vec::with_capacity(n);
+    let mut answers = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let line = server.request_line("tools/call", &params)?;
+        times.push(t.elapsed());
+        answers.push(line);
+    }
+    for a in &answers {
+        check_call(a)?;
+    }
+    Ok(times)
+}
+
+fn check_call(line: &str) -> Result<()> {
+    let v: Value = serde_json::from_str(line)?;
+    if v["result"]["isError"] != false || !v["result"]["structuredContent"].is_object() {
+        bail!("get_negotiation failed: {line}");
+    }
+    Ok(())
+}
+
+/// Calls per second with up to 32 requests in flight over the one stdio pipe.
+fn pipelined(server: &mut Server, arguments: &Value, n: usize) -> Result<f64> {
+    let params = json!({"name": "get_negotiation", "arguments": arguments});
+    let first = server.next_id + 1;
+    let lines: Vec<Vec<u8>> = (0..n as u64)
+        .map(|i| {
+            let mut l = serde_json::to_vec(&json!({"jsonrpc": "2.0", "id": first + i,
+                "method": "tools/call", "params": params}))
+            .unwrap_or_default();
+            l.push(b'\n');
+            l
+        })
+        .collect();
+    server.next_id += n as u64;
+    let window = 32;
+    let started = Instant::now();
+    let mut sent = 0;
+    let mut got = 0;
+    let mut line = String::new();
+    while got < n {
+        while sent < n && sent - got < window {
+            server.stdin.write_all(&lines[sent])?;
+            sent += 1;
+        }
+        server.stdin.flush()?;
+        line.clear();
+        server.stdout.read_line(&mut line)?;
+        check_call(&line)?;
+        got += 1;
+    }
+    Ok(n as f64 / started.elapsed().as_secs_f64())
+}
+
+async fn bare_gets(base: &str, token: &str, nid: &str, n: usize) -> Result<Vec<Duration>> {
+    let http = reqwest::Client::builder().build()?;
+    let url = format!("{base}/negotiations/{nid}");
+    let get = || {
+        http.get(&url)
+            .header("HH-User-Agent", UA)
+            .header("User-Agent", UA)
+            .bearer_auth(token)
+            .send()
+    };
+    for _ in 0..50 {
+        let r = get().await?;
+        if !r.status().is_success() {
+            bail!("GET {url}: {}", r.status());
+        }
+        r.bytes().await?;
+    }
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let r = get().await?;
+        let ok = r.status().is_success();
+        r.bytes().await?;
+        times.push(t.elapsed());
+        if !ok {
+            bail!("GET {url} failed");
+        }
+    }
+    Ok(times)
+}
+
+/// The embedded sandbox's address, from the server's start-up log on stderr (the rest of
+/// stderr is drained in the background).
+fn embedded_base_url(server: &mut Server) -> Result<String> {
+    let stderr = server.child.stderr.take().context("stderr is piped")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stderr);
+        let mut line = String::new();
+        let mut sent = false;
+        while reader.read_line(&mut line).unwrap_or(0) > 0 {
+            if !sent && let Some(at) = line.find("base_url=") {
+                let url: String = line[at + 9..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .collect();
+                sent = tx.send(url).is_ok();
+            }
+            line.clear();
+        }
+        let mut rest = Vec::new();
+        let _ = reader.read_to_end(&mut rest);
+    });
+    rx.recv_timeout(Duration::from_secs(10))
+        .context("`hh-mcp --sandbox` did not log its sandbox's base_url")
+}
+
+// ---- 3. a whole vacancy --------------------------------------------------------------------
+
+/// Every negotiation of a vacancy (ids), one way or another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fetch {
+    /// Collections, then each collection page by page, one request at a time.
+    PageByPage,
+    /// Collections, then `Client::collection_all` per collection, one collection after another.
+    CollectionAll,
+    /// Collections, then every collection's pages through `fetch_all_pages` at once, all
+    /// sharing one bound.
+    SharedBound,
+    /// Collections, then every page their counters imply, at the bound: the floor.
+    Floor,
+}
+
+impl Fetch {
+    fn name(self) -> &'static str {
+        match self {
+            Fetch::PageByPage => "page by page (sequential, per_page 50)",
+            Fetch::CollectionAll => "`collection_all` per collection, in turn",
+            Fetch::SharedBound => "all collections at once, one shared bound (`fetch_all_pages`)",
+            Fetch::Floor => "floor (pages known from the counters)",
+        }
+    }
+}
+
+fn short_name(how: Fetch) -> &'static str {
+    match how {
+        Fetch::PageByPage => "page by page",
+        Fetch::CollectionAll => "collection_all",
+        Fetch::SharedBound => "shared bound",
+        Fetch::Floor => "floor",
+    }
+}
+
+fn page_query(page: u32) -> CollectionQuery {
+    CollectionQuery {
+        page,
+        per_page: Some(MAX_PER_PAGE),
+        filters: Vec::new(),
+    }
+}
+
+async fn fetch_vacancy(
+    hh: &hh_api::Client,
+    vacancy: &str,
+    how: Fetch,
+    concurrency: usize,
+) -> Result<Vec<String>> {
+    let cols = hh.collections(vacancy).await?.collections;
+    let mut ids = Vec::new();
+    match how {
+        Fetch::PageByPage => {
+            for c in &cols {
+                let mut page = 0;
+                loop {
+                    let p = hh.collection_page(&c.url, &page_query(page)).await?;
+                    ids.extend(p.items.into_iter().map(|n| n.id));
+                    page += 1;
+                    if page >= p.pages {
+                        break;
+                    }
+                }
+            }
+        }
+        Fetch::CollectionAll => {
+            for c in &cols {
+                let all = hh
+                    .collection_all(&c.url, &page_query(0), concurrency)
+                    .await?;
+                ids.extend(all.items.into_iter().map(|n| n.id));
+            }
+        }
+        Fetch::SharedBound => {
+            let bound = tokio::sync::Semaphore::new(concurrency);
+            let bound = &bound;
+            let all = futures::future::try_join_all(cols.iter().map(|c| {
+                hh_api::fetch_all_pages(
+                    move |page| async move {
+                        let _slot = bound.acquire().await.expect("never closed");
+                        hh.collection_page(&c.url, &page_query(page)).await
+                    },
+                    concurrency,
+                )
+            }))
+            .await?;
+            for a in all {
+                ids.extend(a.items.into_iter().map(|n| n.id));
+            }
+        }
+        Fetch::Floor => {
+            let pages: Vec<(&str, u32)> = cols
+                .iter()
+                .flat_map(|c| {
+                    let total = c.counters.as_ref().and_then(|n| n.total).unwrap_or(0);
+                    (0..total.div_ceil(MAX_PER_PAGE)).map(move |p| (c.url.as_str(), p))
+                })
+                .collect();
+            let got: Vec<Vec<String>> = stream::iter(pages)
+                .map(|(url, page)| async move {
+                    let p = hh.collection_page(url, &page_query(page)).await?;
+                    anyhow::Ok(p.items.into_iter().map(|n| n.id).collect())
+                })
+                .buffer_unordered(concurrency)
+                .try_collect()
+                .await?;
+            ids.extend(got.into_iter().flatten());
+        }
+    }
+    Ok(ids)
+}
+
+/// Pages a whole-vacancy fetch needs: `(pages with data, page-0 requests of empty collections)`.
+async fn page_counts(hh: &hh_api::Client, vacancy: &str) -> Result<(u32, u32)> {
+    let cols = hh.collections(vacancy).await?.collections;
+    let mut pages = 0;
+    let mut empty = 0;
+    for c in &cols {
+        let total = c.counters.as_ref().and_then(|n| n.total).unwrap_or(0);
+        if total == 0 {
+            empty += 1;
+        }
+        pages += total.div_ceil(MAX_PER_PAGE);
+    }
+    Ok((pages, empty))
+}
+
+/// One timed fetch, with the requests it made and the most that were in flight at once as
+/// the sandbox saw them: every request is held for the sandbox's latency before it is
+/// answered, so the requests that arrived within any window shorter than that latency were
+/// all in flight together. Arrivals are sampled from the sandbox's request counter.
+struct Measured {
+    took: Duration,
+    requests: u64,
+    peak_in_flight: usize,
+    ids: Vec<String>,
+}
+
+fn measure_fetch(
+    rt: &tokio::runtime::Runtime,
+    sandbox: &Sandbox,
+    hh: &hh_api::Client,
+    vacancy: &str,
+    how: Fetch,
+    concurrency: usize,
+    latency: Duration,
+) -> Result<Measured> {
+    let stop = AtomicBool::new(false);
+    let before = sandbox.request_count();
+    let (result, arrivals) = std::thread::scope(|s| {
+        let sampler = s.spawn(|| {
+            let mut arrivals: Vec<Instant> = Vec::new();
+            let mut seen = sandbox.request_count();
+            while !stop.load(Ordering::Relaxed) {
+                let now = sandbox.request_count();
+                if now > seen {
+                    let at = Instant::now();
+                    arrivals.extend(std::iter::repeat_n(at, (now - seen) as usize));
+                    seen = now;
+                }
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            arrivals
+        });
+        let started = Instant::now();
+        let ids = rt.block_on(fetch_vacancy(hh, vacancy, how, concurrency));
+        let took = started.elapsed();
+        stop.store(true, Ordering::Relaxed);
+        let arrivals = sampler.join().unwrap_or_default();
+        (ids.map(|ids| (ids, took)), arrivals)
+    });
+    let (ids, took) = result?;
+    Ok(Measured {
+        took,
+        requests: sandbox.request_count() - before,
+        peak_in_flight: peak_within(&arrivals, latency.saturating_sub(Duration::from_millis(1))),
+        ids,
+    })
+}
+
+/// The most instants that fall within any window of length `window`.
+fn peak_within(times: &[Instant], window: Duration) -> usize {
+    let mut t = times.to_vec();
+    t.sort();
+    let mut best = 0;
+    let mut lo = 0;
+    for hi in 0..t.len() {
+        while t[hi].duration_since(t[lo]) >= window {
+            lo += 1;
+        }
+        best = best.max(hi - lo + 1);
+    }
+    best
+}
+
+fn whole_vacancy(rt: &tokio::runtime::Runtime, args: &BenchArgs, table: &mut Table) -> Result<()> {
+    let latency = Duration::from_millis(args.latency_ms);
+    let c = args.concurrency;
+    println!(
+        "whole vacancy: {} negotiations, {} ms per request, concurrency {c}, {} runs each…",
+        args.negotiations, args.latency_ms, args.runs
+    );
+    let sandbox = rt.block_on(Sandbox::start(SandboxConfig {
+        big_vacancy_negotiations: Some(args.negotiations),
+        ..SandboxConfig::default()
+    }))?;
+    let vacancy = sandbox.big_vacancy_id().context("the big vacancy")?;
+    let hh = client(&sandbox.base_url(), &sandbox.access_token())?;
+    let (pages, empty) = rt.block_on(page_counts(&hh, &vacancy))?;
+    sandbox.set_faults(Faults {
+        latency,
+        ..Faults::default()
+    });
+    let floor_computed = latency * (1 + pages.div_ceil(c as u32));
+    let mut results = Vec::new();
+    for how in [
+        Fetch::PageByPage,
+        Fetch::CollectionAll,
+        Fetch::SharedBound,
+        Fetch::Floor,
+    ] {
+        let mut runs = Vec::new();
+        for _ in 0..args.runs {
+            let m = measure_fetch(rt, &sandbox, &hh, &vacancy, how, c, latency)?;
+            let unique: HashSet<&String> = m.ids.iter().collect();
+            if m.ids.len() != args.negotiations || unique.len() != args.negotiations {
+                bail!(
+                    "{}: fetched {} negotiations ({} distinct), expected {}",
+                    how.name(),
+                    m.ids.len(),
+                    unique.len(),
+                    args.negotiations
+                );
+            }
+            runs.push(m);
+        }
+        runs.sort_by_key(|m| m.took);
+        let peak = runs.iter().map(|m| m.peak_in_flight).max().unwrap_or(0);
+        let mid = runs.swap_remove(runs.len() / 2);
+        results.push((how, mid.took, mid.requests, peak));
+    }
+    let took = |f: Fetch| {
+        results
+            .iter()
+            .find(|r| r.0 == f)
+            .map(|r| r.1)
+            .unwrap_or_default()
+    };
+    let seq = took(Fetch::PageByPage);
+    let floor = took(Fetch::Floor);
+    table.info(
+        format!(
+            "whole vacancy: {} negotiations, {pages} pages of 50 (+{empty} empty collections), {} ms/request",
+            args.negotiations, args.latency_ms
+        ),
+        "",
+    );
+    for &(how, t, requests, peak) in &results {
+        let speedup = seq.as_secs_f64() / t.as_secs_f64();
+        let vs_floor = t.as_secs_f64() / floor_computed.as_secs_f64();
+        table.info(
+            format!("  {}", how.name()),
+            format!("{} ({requests} requests)", ms(t)),
+        );
+        let short = short_name(how);
+        if matches!(how, Fetch::CollectionAll | Fetch::SharedBound) {
+            table.check(
+                format!("    {short}: faster than page by page"),
+                format!("{speedup:.1}×"),
+                "≥ 5×",
+                speedup >= 5.0,
+            );
+            table.check(
+                format!("    {short}: time vs the floor (computed)"),
+                format!("{vs_floor:.2}×"),
+                "≤ 1.5×",
+                vs_floor <= 1.5,
+            );
+        }
+        if how != Fetch::PageByPage {
+            table.check(
+                format!("    {short}: peak in flight (sandbox side, worst run)"),
+                peak.to_string(),
+                format!("≤ {c}"),
+                peak <= c,
+            );
+        }
+    }
+    table.info(
+        format!(
+            "  floor computed: {} ms × (1 + ceil({pages} / {c}))",
+            args.latency_ms
+        ),
+        format!("{} (measured {})", ms(floor_computed), ms(floor)),
+    );
+    if let Some((_, shared, _, _)) = results.iter().find(|r| r.0 == Fetch::SharedBound) {
+        table.info(
+            "    shared bound: time vs the measured floor",
+            format!("{:.2}×", shared.as_secs_f64() / floor.as_secs_f64()),
+        );
+    }
+    // Without the added latency, what is left is work: the sandbox rendering each page of
+    // 50 negotiations and the client reading it, on the same cores.
+    sandbox.set_faults(Faults::default());
+    let mut cpu = Vec::new();
+    for how in [Fetch::PageByPage, Fetch::SharedBound, Fetch::Floor] {
+        let mut t: Vec<Duration> = (0..args.runs)
+            .map(|_| measure_fetch(rt, &sandbox, &hh, &vacancy, how, c, latency).map(|m| m.took))
+            .collect::<Result<_>>()?;
+        t.sort();
+        cpu.push(format!("{} {}", short_name(how), ms(t[t.len() / 2])));
+    }
+    table.info(
+        "  the same without added latency (work only)",
+        cpu.join("; "),
+    );
+    rt.block_on(sandbox.shutdown());
+    Ok(())
+}
+
+// ---- 4. what an agent reads ----------------------------------------------------------------
+
+fn context_cost(rt: &tokio::runtime::Runtime, bin: &Path, table: &mut Table) -> Result<()> {
+    println!("agent context: each read tool against recorded hh answers…");
+    let sandbox = rt.block_on(Sandbox::start(SandboxConfig {
+        record: true,
+        ..SandboxConfig::default()
+    }))?;
+    let hh = client(&sandbox.base_url(), &sandbox.access_token())?;
+    let vacancy = sandbox.vacancy_ids()[0].clone();
+    let (nid, with_messages) = rt.block_on(async {
+        let cols = hh.collections(&vacancy).await?.collections;
+        let mut first = None;
+        let mut with_messages = None;
+        for c in &cols {
+            let page = hh.collection_page(&c.url, &page_query(0)).await?;
+            for n in page.items {
+                first.get_or_insert_with(|| n.id.clone());
+                let messages = n.counters.as_ref().and_then(|c| c.messages).unwrap_or(0);
+                if messages >= 2 && with_messages.is_none() {
+                    with_messages = Some(n.id.clone());
+                }
+            }
+        }
+        anyhow::Ok((
+            first.context("a negotiation")?,
+            with_messages.context("a negotiation with messages")?,
+        ))
+    })?;
+    let calls = [
+        ("get_me", json!({})),
+        ("list_vacancies", json!({})),
+        ("list_collections", json!({"vacancy_id": vacancy})),
+        (
+            "list_negotiations",
+            json!({"vacancy_id": vacancy, "collection": "response"}),
+        ),
+        ("get_negotiation", json!({"negotiation_id": nid})),
+        ("get_resume", json!({"negotiation_id": nid})),
+        ("list_messages", json!({"negotiation_id": with_messages})),
+    ];
+    let (mut server, _) = Server::start(command(bin, &Upstream::Env(&sandbox)))?;
+    let tools = server.request("tools/list", &json!({}))?;
+    let listed = serde_json::to_vec(&tools["result"])?.len();
+    table.info(
+        "`tools/list` result (11 tools, with input and output schemas)",
+        format!("{listed} bytes"),
+    );
+    let (mut compact_sum, mut raw_sum) = (0, 0);
+    for (tool, arguments) in calls {
+        // The second call is measured: what the first learns once (the employer id, a
+        // vacancy's collection urls) is not asked again.
+        server.call(tool, arguments.clone())?;
+        sandbox.clear_recorded();
+        let (result, line) = server.call(tool, arguments)?;
+        let compact = serde_json::to_vec(&result)?.len();
+        let exchanges = sandbox.recorded();
+        let raw: usize = exchanges.iter().map(|e| e.body.len()).sum();
+        if raw == 0 {
+            bail!("{tool}: hh was not asked anything");
+        }
+        compact_sum += compact;
+        raw_sum += raw;
+        let share = compact as f64 / raw as f64;
+        let requests: Vec<String> = exchanges
+            .iter()
+            .map(|e| format!("{} {}", e.method, e.path))
+            .collect();
+        table.check(
+            format!("{tool}: structuredContent vs hh's JSON"),
+            format!(
+                "{compact} / {raw} B = {:.0}% (answer line {line} B; {})",
+                share * 100.0,
+                requests.join(", ")
+            ),
+            "≤ 30%",
+            share <= 0.30,
+        );
+        if tool == "list_messages" {
+            // Messages are mostly text, which the result keeps whole.
+            let texts: usize = exchanges
+                .iter()
+                .filter_map(|e| e.json())
+                .flat_map(|v| {
+                    v["items"]
+                        .as_array()
+                        .map(|items| {
+                            items
+                                .iter()
+                                .map(|m| m["text"].as_str().map_or(0, str::len))
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default()
+                })
+                .sum();
+            table.info(
+                "  list_messages: the texts alone, of hh's JSON",
+                format!("{texts} B = {:.0}%", texts as f64 * 100.0 / raw as f64),
+            );
+        }
+    }
+    table.info(
+        "  all read tools together",
+        format!(
+            "{compact_sum} / {raw_sum} B = {:.0}%",
+            compact_sum as f64 * 100.0 / raw_sum as f64
+        ),
+    );
+    server.stop()?;
+    rt.block_on(sandbox.shutdown());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_by_nearest_rank() {
+        let s: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(median(&s), Duration::from_millis(50));
+        assert_eq!(percentile(&s, 99.0), Duration::from_millis(99));
+        assert_eq!(percentile(&s, 100.0), Duration::from_millis(100));
+        assert_eq!(percentile(&[], 50.0), Duration::ZERO);
+    }
+
+    #[test]
+    fn peak_counts_instants_within_a_window() {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let times = [at(0), at(10), at(20), at(60), at(65), at(70), at(71)];
+        assert_eq!(peak_within(&times, Duration::from_millis(50)), 4);
+        assert_eq!(peak_within(&times, Duration::from_millis(5)), 2);
+        assert_eq!(peak_within(&[], Duration::from_millis(5)), 0);
+    }
+
+    /// The smoke version of the whole-vacancy figure: small and fast, run with the tests.
+    #[test]
+    fn whole_vacancy_fetches_are_complete_and_bounded() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let n = 260;
+        let sandbox = rt
+            .block_on(Sandbox::start(SandboxConfig {
+                big_vacancy_negotiations: Some(n),
+                ..SandboxConfig::default()
+            }))
+            .unwrap();
+        let vacancy = sandbox.big_vacancy_id().unwrap();
+        let hh = client(&sandbox.base_url(), &sandbox.access_token()).unwrap();
+        let latency = Duration::from_millis(20);
+        sandbox.set_faults(Faults {
+            latency,
+            ..Faults::default()
+        });
+        let mut took = Vec::new();
+        for how in [
+            Fetch::PageByPage,
+            Fetch::CollectionAll,
+            Fetch::SharedBound,
+            Fetch::Floor,
+        ] {
+            let m = measure_fetch(&rt, &sandbox, &hh, &vacancy, how, 3, latency).unwrap();
+            let unique: HashSet<&String> = m.ids.iter().collect();
+            assert_eq!((m.ids.len(), unique.len()), (n, n), "{how:?}");
+            if how == Fetch::PageByPage {
+                assert_eq!(m.peak_in_flight, 1, "{how:?}");
+            } else {
+                assert!(m.peak_in_flight <= 3, "{how:?}: {}", m.peak_in_flight);
+            }
+            took.push(m.took);
+        }
+        assert!(took[2] < took[0], "bounded concurrency is faster: {took:?}");
+    }
+}
