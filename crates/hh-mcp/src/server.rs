@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ElicitRequest,
-    ElicitRequestParams, ElicitationAction, ErrorData, Implementation, InputRequest, InputRequests,
+    ElicitRequestParams, ErrorData, Implementation, InputRequest, InputRequests,
     InputRequiredResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
     ServerCapabilities, ServerConfig, Tool,
 };
@@ -87,11 +87,7 @@ impl HhServer {
             let yes = answer
                 .as_ref()
                 .is_some_and(|a| confirm::approved(&a.action, a.content.as_ref()));
-            return if yes {
-                self.execute(plan).await.into()
-            } else {
-                outcome(plan.into_declined()).into()
-            };
+            return self.on_answer(plan, yes).await;
         }
 
         let arguments = request.arguments.map(Value::Object).unwrap_or(Value::Null);
@@ -151,16 +147,10 @@ impl HhServer {
             return InputRequiredResult::new(Some(requests), Some(key)).into();
         }
         match context.peer.create_elicitation(params).await {
-            Ok(answer) if confirm::approved(&answer.action, answer.content.as_ref()) => {
-                self.execute(plan).await.into()
+            Ok(answer) => {
+                let yes = confirm::approved(&answer.action, answer.content.as_ref());
+                self.on_answer(plan, yes).await
             }
-            Ok(answer)
-                if answer.action == ElicitationAction::Cancel
-                    || answer.action == ElicitationAction::Decline =>
-            {
-                outcome(plan.into_declined()).into()
-            }
-            Ok(_) => outcome(plan.into_declined()).into(),
             Err(e) => {
                 // The client said it can ask the user but could not: nothing is sent, and the
                 // agent's own `confirm: true` does not stand in for the user's answer.
@@ -172,6 +162,15 @@ impl HhServer {
                 )))
                 .into()
             }
+        }
+    }
+
+    /// The user's answer, by either round trip: only a yes sends.
+    async fn on_answer(&self, plan: Plan, yes: bool) -> CallToolResponse {
+        if yes {
+            self.execute(plan).await.into()
+        } else {
+            outcome(plan.into_declined()).into()
         }
     }
 
