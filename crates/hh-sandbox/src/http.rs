@@ -6,6 +6,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::errors::ApiError;
@@ -25,7 +26,7 @@ pub struct Operation(pub &'static str);
 #[derive(Debug, Clone)]
 pub struct Bearer(pub String);
 
-pub fn json(status: StatusCode, value: &Value) -> Response {
+pub fn json(status: StatusCode, value: &(impl Serialize + ?Sized)) -> Response {
     let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
     let mut response = (status, body).into_response();
     response
@@ -35,6 +36,11 @@ pub fn json(status: StatusCode, value: &Value) -> Response {
 }
 
 pub fn ok(value: &Value) -> Response {
+    json(StatusCode::OK, value)
+}
+
+/// A 200 with any serializable body (a page of already rendered items).
+pub fn serialized(value: &impl Serialize) -> Response {
     json(StatusCode::OK, value)
 }
 
@@ -159,6 +165,7 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
 /// break it, and record it.
 pub async fn frontline(State(st): State<AppState>, request: Request, next: Next) -> Response {
     let (_, request_id) = st.next_request();
+    let _serving = st.enter();
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let query = request.uri().query().map(str::to_string);

@@ -214,6 +214,17 @@ impl Sandbox {
         self.state.requests.load(Ordering::Relaxed)
     }
 
+    /// The most requests the sandbox was serving at once (from arrival, through any
+    /// injected latency, to the answer) since start or [`Sandbox::reset_peak_in_flight`].
+    pub fn peak_in_flight(&self) -> usize {
+        self.state.peak_in_flight()
+    }
+
+    /// Starts a new peak from the requests being served now.
+    pub fn reset_peak_in_flight(&self) {
+        self.state.reset_peak_in_flight();
+    }
+
     /// Makes the current access token answer `token_expired` (its refresh token then works).
     pub fn expire_access_token(&self) {
         self.state.tokens().expire_current();

@@ -1,8 +1,11 @@
 //! What every request shares: the world, the tokens, the faults in force, counters,
 //! and the record of exchanges when recording is on.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use serde_json::value::RawValue;
 
 use rand::rngs::StdRng;
 
@@ -35,12 +38,20 @@ impl Exchange {
 pub struct Shared {
     pub base_url: String,
     pub seed: u64,
-    world: Mutex<World>,
+    world: RwLock<World>,
+    /// Bumped whenever the world may change, so that what was rendered from an older
+    /// world is known to be stale.
+    world_generation: AtomicU64,
+    /// Negotiations as a collection lists them, rendered once per world generation:
+    /// hh's servers do this work on their own machines, the sandbox shares the client's.
+    listed: Mutex<HashMap<String, (u64, Arc<RawValue>)>>,
     tokens: Mutex<Tokens>,
     faults: RwLock<Faults>,
     /// Draws for faults, and how many 503s were given (every other one is not JSON).
     fault_draws: Mutex<(StdRng, u64)>,
     pub requests: AtomicU64,
+    in_flight: AtomicUsize,
+    peak_in_flight: AtomicUsize,
     pub recording: bool,
     recorded: Mutex<Vec<Exchange>>,
 }
@@ -65,18 +76,47 @@ impl Shared {
         Shared {
             base_url,
             seed,
-            world: Mutex::new(world),
+            world: RwLock::new(world),
+            world_generation: AtomicU64::new(0),
+            listed: Mutex::new(HashMap::new()),
             tokens: Mutex::new(tokens),
             faults: RwLock::new(faults),
             fault_draws: Mutex::new((fault_rng, 0)),
             requests: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            peak_in_flight: AtomicUsize::new(0),
             recording,
             recorded: Mutex::new(Vec::new()),
         }
     }
 
-    pub fn world(&self) -> MutexGuard<'_, World> {
-        lock(&self.world)
+    /// The world, to read; readers run side by side.
+    pub fn world(&self) -> RwLockReadGuard<'_, World> {
+        self.world.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The world, to change; everything rendered before is stale from here on.
+    pub fn world_mut(&self) -> RwLockWriteGuard<'_, World> {
+        let guard = self.world.write().unwrap_or_else(|p| p.into_inner());
+        self.world_generation.fetch_add(1, Ordering::AcqRel);
+        guard
+    }
+
+    /// A negotiation as listed, from the cache when the world has not changed since it
+    /// was rendered. Call with the world read-locked, so the generation cannot move.
+    pub fn listed(&self, id: &str, render: impl FnOnce() -> serde_json::Value) -> Arc<RawValue> {
+        let generation = self.world_generation.load(Ordering::Acquire);
+        if let Some((g, json)) = lock(&self.listed).get(id)
+            && *g == generation
+        {
+            return json.clone();
+        }
+        let text = serde_json::to_string(&render()).unwrap_or_else(|_| "null".into());
+        let json: Arc<RawValue> = RawValue::from_string(text)
+            .map(Arc::from)
+            .unwrap_or_else(|_| Arc::from(RawValue::NULL.to_owned()));
+        lock(&self.listed).insert(id.to_string(), (generation, json.clone()));
+        json
     }
 
     pub fn tokens(&self) -> MutexGuard<'_, Tokens> {
@@ -117,6 +157,23 @@ impl Shared {
         (n, format!("{:016x}{:016x}", 1_700_000_000_000u64 + n, a))
     }
 
+    /// A request is being served until the returned guard drops.
+    pub fn enter(&self) -> InFlight<'_> {
+        let now = self.in_flight.fetch_add(1, Ordering::AcqRel) + 1;
+        self.peak_in_flight.fetch_max(now, Ordering::AcqRel);
+        InFlight(self)
+    }
+
+    /// The most requests served at once since the last reset.
+    pub fn peak_in_flight(&self) -> usize {
+        self.peak_in_flight.load(Ordering::Acquire)
+    }
+
+    pub fn reset_peak_in_flight(&self) {
+        self.peak_in_flight
+            .store(self.in_flight.load(Ordering::Acquire), Ordering::Release);
+    }
+
     pub fn record(&self, exchange: Exchange) {
         if self.recording {
             lock(&self.recorded).push(exchange);
@@ -134,5 +191,14 @@ impl Shared {
     /// A URL on this sandbox for an API path.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
+    }
+}
+
+/// One request being served; see [`Shared::enter`].
+pub struct InFlight<'a>(&'a Shared);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }

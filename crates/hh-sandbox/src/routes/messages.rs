@@ -27,7 +27,7 @@ pub async fn list(
     let q = Params::query(&query);
     let (page, per_page) = q.paging(MAX_PER_PAGE)?;
     let text_only = q.flag("with_text_only")?;
-    let mut world = st.world();
+    let mut world = st.world_mut();
     let n = world
         .negotiation_mut(&nid)
         .ok_or_else(ApiError::not_found)?;
@@ -53,7 +53,7 @@ pub async fn send(
     body: Bytes,
 ) -> ApiResult {
     let form = Params::form_and_query(&body, &query);
-    let mut world = st.world();
+    let mut world = st.world_mut();
     let n = world.negotiation(&nid).ok_or_else(ApiError::not_found)?;
     let text = form
         .get("message")

@@ -5,10 +5,14 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ApiResult};
-use crate::http::{Operation, Params, no_content, ok, page_of};
+use crate::http::{Operation, Params, no_content, ok, page_of, serialized};
 use crate::model::{Author, Initiator, Message, Negotiation, Time, World, now};
 use crate::pipeline::{self, Action, ApplicantState, EmployerState};
 use crate::render::Render;
@@ -86,14 +90,27 @@ fn list(st: &AppState, collection: &pipeline::Collection, q: &Params) -> ApiResu
     sort(&mut items, order);
     let (page_items, meta) = page_of(&items, page, per_page);
     let render = Render::new(&st.base_url, &world);
-    let mut body = Value::Object(meta);
-    body["items"] = page_items
+    let items: Vec<Arc<RawValue>> = page_items
         .iter()
-        .map(|n| render.negotiation(n, false))
+        .map(|n| st.listed(&n.id, || render.negotiation(n, false)))
         .collect();
-    body["hidden_count"] = 0.into();
-    body["ordered_by"] = json!({ "id": order, "name": order_name });
-    Ok(ok(&body))
+    let body = ListPage {
+        meta,
+        items: items.iter().map(|i| &**i).collect(),
+        hidden_count: 0,
+        ordered_by: json!({ "id": order, "name": order_name }),
+    };
+    Ok(serialized(&body))
+}
+
+/// A collection's page: hh's counts, then the negotiations as already rendered.
+#[derive(Serialize)]
+struct ListPage<'a> {
+    #[serde(flatten)]
+    meta: serde_json::Map<String, Value>,
+    items: Vec<&'a RawValue>,
+    hidden_count: u32,
+    ordered_by: Value,
 }
 
 fn sort(items: &mut [&Negotiation], order: &str) {
@@ -202,7 +219,7 @@ pub async fn perform_action(
     body: Bytes,
 ) -> ApiResult {
     let form = Params::form_and_query(&body, &query);
-    let mut world = st.world();
+    let mut world = st.world_mut();
     let n = world.negotiation(&nid).ok_or_else(ApiError::not_found)?;
     let action = pipeline::action(&action_id).ok_or_else(ApiError::not_found)?;
     if !n.employer_state.actions().contains(&action.id) {
@@ -236,7 +253,7 @@ pub async fn move_to_collection(
     let form = Params::form_and_query(&body, &query);
     let to = pipeline::move_target(&target).ok_or_else(ApiError::not_found)?;
     let ids = topic_ids(&form)?;
-    let mut world = st.world();
+    let mut world = st.world_mut();
     // Moving is an action: the same arguments as the action that leads there.
     let action = pipeline::ACTIONS
         .iter()
@@ -267,7 +284,7 @@ pub async fn mark_read(
 ) -> ApiResult {
     let form = Params::form_and_query(&body, &query);
     let ids = topic_ids(&form)?;
-    let mut world = st.world();
+    let mut world = st.world_mut();
     if ids.iter().any(|id| world.negotiation(id).is_none()) {
         return Err(ApiError::bad_argument("topic_id"));
     }
@@ -289,7 +306,7 @@ pub async fn invite(
 ) -> Result<Response, ApiError> {
     let form = Params::form_and_query(&body, &query);
     let action = pipeline::invite_action(&action_id).ok_or_else(ApiError::not_found)?;
-    let mut world = st.world();
+    let mut world = st.world_mut();
     let message = check_arguments(&world, action, &form)?.unwrap_or_default();
     let vacancy_id = form.get("vacancy_id").unwrap_or_default().to_string();
     let resume_id = form.get("resume_id").unwrap_or_default().to_string();

@@ -16,7 +16,7 @@ pub async fn get_resume(
     let q = Params::query(&query);
     q.flag("with_negotiations_history")?;
     q.flag("with_job_search_status")?;
-    let mut world = st.world();
+    let mut world = st.world_mut();
     if world.resume(&id).is_none() {
         return Err(ApiError::not_found());
     }

@@ -85,7 +85,7 @@ pub async fn set_preferred_order(
     body: Bytes,
 ) -> ApiResult {
     let form = Params::form_and_query(&body, &query);
-    let mut world = st.world();
+    let mut world = st.world_mut();
     let v = world
         .vacancies
         .iter_mut()
