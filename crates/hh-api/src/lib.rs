@@ -52,6 +52,7 @@ pub mod paging;
 pub mod refresh;
 pub mod retry;
 pub mod transport;
+pub mod vacancy;
 
 pub use generated::types;
 
@@ -64,3 +65,4 @@ pub use negotiations::{CollectionQuery, MAX_PER_PAGE, MAX_TOPICS};
 pub use paging::{AllPages, Paged, fetch_all_pages, stream_items};
 pub use retry::RetryPolicy;
 pub use transport::{AccessToken, Transport};
+pub use vacancy::{CollectionNegotiations, VacancyFetch, VacancyNegotiations};

@@ -25,7 +25,7 @@ pub struct CollectionQuery {
 }
 
 impl CollectionQuery {
-    fn pairs(&self, page: u32) -> Vec<(&str, String)> {
+    pub(crate) fn pairs(&self, page: u32) -> Vec<(&str, String)> {
         let mut q: Vec<(&str, String)> = self
             .filters
             .iter()
