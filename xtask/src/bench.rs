@@ -585,10 +585,16 @@ fn tool_calls(
         bail!("the sandbox process holds other data than seed 42's");
     }
     let (mut server, _) = Server::start(command(bin, &Upstream::Url(&own.base_url, &token)))?;
-    let calls = round_trips(&mut server, &arguments, args.calls)?;
+    let (calls, bare) = interleaved(
+        rt,
+        &mut server,
+        &arguments,
+        &own.base_url,
+        &token,
+        args.calls,
+    )?;
     let pipelined = pipelined(&mut server, &arguments, args.calls)?;
     server.stop()?;
-    let bare = rt.block_on(bare_gets(&own.base_url, &token, &nid, args.calls))?;
     own.stop();
 
     // (2) `hh-mcp --sandbox`: the server's request stays inside its process, the bare one
@@ -597,16 +603,21 @@ fn tool_calls(
     cmd.stderr(Stdio::piped());
     let (mut embedded, _) = Server::start(cmd)?;
     let base = embedded_base_url(&mut embedded)?;
-    let emb = round_trips(&mut embedded, &arguments, args.calls)?;
-    let emb_bare = rt.block_on(bare_gets(&base, &token, &nid, args.calls))?;
+    let (emb, emb_bare) = interleaved(rt, &mut embedded, &arguments, &base, &token, args.calls)?;
     embedded.stop()?;
 
     // (3) The sandbox in this process: the bare request stays inside it, the server's does
     // not, which flatters the bare request.
     let (mut server, _) = Server::start(command(bin, &Upstream::Env(&sandbox)))?;
-    let here = round_trips(&mut server, &arguments, args.calls)?;
+    let (here, here_bare) = interleaved(
+        rt,
+        &mut server,
+        &arguments,
+        &sandbox.base_url(),
+        &token,
+        args.calls,
+    )?;
     server.stop()?;
-    let here_bare = rt.block_on(bare_gets(&sandbox.base_url(), &token, &nid, args.calls))?;
     let decoded = rt.block_on(async {
         let mut t = Vec::new();
         for _ in 0..args.calls {
@@ -719,25 +730,71 @@ fn client(base: &str, token: &str) -> Result<hh_api::Client> {
         .build()?)
 }
 
-/// Times `n` sequential `get_negotiation` calls (after 50 unmeasured ones); every answer
-/// is checked after the clock stops.
-fn round_trips(server: &mut Server, arguments: &Value, n: usize) -> Result<Vec<Duration>> {
+/// Times `n` sequential `get_negotiation` calls and `n` bare `GET /negotiations/{id}`
+/// requests (reqwest, keep-alive) to `base`, taken in turns (which one goes first
+/// alternates), so that both meet the machine in the same state; a busy moment then
+/// slows both instead of one. 50 of each go unmeasured first; every answer is checked
+/// after the clock stops. Returns `(calls, bare)`.
+fn interleaved(
+    rt: &tokio::runtime::Runtime,
+    server: &mut Server,
+    arguments: &Value,
+    base: &str,
+    token: &str,
+    n: usize,
+) -> Result<(Vec<Duration>, Vec<Duration>)> {
     let params = json!({"name": "get_negotiation", "arguments": arguments});
+    let nid = arguments["negotiation_id"]
+        .as_str()
+        .context("negotiation_id")?;
+    let http = reqwest::Client::builder().build()?;
+    let url = format!("{base}/negotiations/{nid}");
+    let bare = || {
+        rt.block_on(async {
+            let t = Instant::now();
+            let r = http
+                .get(&url)
+                .header("HH-User-Agent", UA)
+                .header("User-Agent", UA)
+                .bearer_auth(token)
+                .send()
+                .await?;
+            let ok = r.status().is_success();
+            r.bytes().await?;
+            let took = t.elapsed();
+            if !ok {
+                bail!("GET {url} failed");
+            }
+            anyhow::Ok(took)
+        })
+    };
     for _ in 0..50 {
         check_call(&server.request_line("tools/call", &params)?)?;
+        bare()?;
     }
-    let mut times = Vec::with_capacity(n);
-    let mut answers = Vec::with_capacity(n);
-    for _ in 0..n {
+    let mut call = || -> Result<(Duration, String)> {
         let t = Instant::now();
         let line = server.request_line("tools/call", &params)?;
-        times.push(t.elapsed());
-        answers.push(line);
+        Ok((t.elapsed(), line))
+    };
+    let (mut calls, mut bares) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut answers = Vec::with_capacity(n);
+    for i in 0..n {
+        let (c, b) = if i % 2 == 0 {
+            let c = call()?;
+            (c, bare()?)
+        } else {
+            let b = bare()?;
+            (call()?, b)
+        };
+        calls.push(c.0);
+        answers.push(c.1);
+        bares.push(b);
     }
     for a in &answers {
         check_call(a)?;
     }
-    Ok(times)
+    Ok((calls, bares))
 }
 
 fn check_call(line: &str) -> Result<()> {
@@ -779,37 +836,6 @@ fn pipelined(server: &mut Server, arguments: &Value, n: usize) -> Result<f64> {
         got += 1;
     }
     Ok(n as f64 / started.elapsed().as_secs_f64())
-}
-
-async fn bare_gets(base: &str, token: &str, nid: &str, n: usize) -> Result<Vec<Duration>> {
-    let http = reqwest::Client::builder().build()?;
-    let url = format!("{base}/negotiations/{nid}");
-    let get = || {
-        http.get(&url)
-            .header("HH-User-Agent", UA)
-            .header("User-Agent", UA)
-            .bearer_auth(token)
-            .send()
-    };
-    for _ in 0..50 {
-        let r = get().await?;
-        if !r.status().is_success() {
-            bail!("GET {url}: {}", r.status());
-        }
-        r.bytes().await?;
-    }
-    let mut times = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
-        let r = get().await?;
-        let ok = r.status().is_success();
-        r.bytes().await?;
-        times.push(t.elapsed());
-        if !ok {
-            bail!("GET {url} failed");
-        }
-    }
-    Ok(times)
 }
 
 /// The embedded sandbox's address, from the server's start-up log on stderr (the rest of
