@@ -22,9 +22,10 @@ use crate::types;
 /// How to fetch a whole vacancy.
 #[derive(Debug, Clone)]
 pub struct VacancyFetch {
-    /// The most requests in flight at once, over all collections together (at least 1).
-    /// hh answers too many at once with 429, which reads wait out and repeat; its docs
-    /// suggest going through collections one after another, so keep this modest.
+    /// The most requests in flight at once, over all collections together (at least 1;
+    /// 8 by default). hh answers too many at once with 429, which reads wait out and
+    /// repeat; its docs suggest going through collections one after another, so keep this
+    /// modest. A fetch takes about `1 + pages / concurrency` round trips.
     pub concurrency: usize,
     /// Negotiations per page (hh's largest, 50, unless set lower).
     pub per_page: u32,
@@ -35,7 +36,7 @@ pub struct VacancyFetch {
 impl Default for VacancyFetch {
     fn default() -> Self {
         VacancyFetch {
-            concurrency: 4,
+            concurrency: 8,
             per_page: MAX_PER_PAGE,
             filters: Vec::new(),
         }
