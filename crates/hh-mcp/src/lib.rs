@@ -4,12 +4,14 @@
 //! Data flows one way: a tool call ([`catalog`]) parses its arguments ([`args`]), runs a
 //! workflow function ([`vacancies`], [`negotiations`], [`invitations`], [`messages`]) over
 //! `hh-api`, and shapes a compact view ([`view`]). Acting tools first build a [`plan`],
-//! which [`confirm`] shows to the user before [`server`] executes it.
+//! which [`confirm`] shows to the user before [`server`] executes it. [`export`] writes a
+//! whole vacancy as JSON lines for people.
 
 pub mod args;
 pub mod catalog;
 pub mod config;
 pub mod confirm;
+pub mod export;
 pub mod failure;
 pub mod invitations;
 pub mod messages;

@@ -5,9 +5,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use hh_mcp::args::Id;
 use hh_mcp::catalog::{self, Reply};
 use hh_mcp::config::{Overrides, Settings};
 use hh_mcp::confirm::{ConfirmPolicy, PREVIEW_NOTE};
+use hh_mcp::export;
 use hh_mcp::server::HhServer;
 use hh_mcp::session::Session;
 use hh_mcp::signin;
@@ -68,6 +70,15 @@ enum Command {
     Auth {
         #[command(subcommand)]
         action: AuthAction,
+    },
+    /// Write every negotiation of a vacancy, across all its collections, as JSON lines.
+    Export {
+        /// The vacancy's id, e.g. 123456.
+        vacancy_id: String,
+        /// The most requests to hh.ru in flight at once.
+        #[arg(long, value_name = "N", default_value_t = 8,
+              value_parser = clap::value_parser!(u16).range(1..=32))]
+        concurrency: u16,
     },
     /// Run one tool and print its result as JSON.
     Call {
@@ -131,7 +142,7 @@ async fn run(cli: Cli) -> ExitCode {
     if cli.sandbox
         && matches!(
             cli.command,
-            None | Some(Command::Serve) | Some(Command::Call { .. })
+            None | Some(Command::Serve) | Some(Command::Call { .. }) | Some(Command::Export { .. })
         )
     {
         let config = hh_sandbox::SandboxConfig {
@@ -170,6 +181,16 @@ async fn run(cli: Cli) -> ExitCode {
             serve(settings).await
         }
         Some(Command::Auth { action }) => auth(action, &overrides, &env).await,
+        Some(Command::Export {
+            vacancy_id,
+            concurrency,
+        }) => {
+            let settings = match load(&overrides) {
+                Ok(s) => s,
+                Err(problems) => return report(&problems),
+            };
+            export(settings, &vacancy_id, concurrency.into()).await
+        }
         Some(Command::Call { tool, arguments }) => {
             let settings = match load(&overrides) {
                 Ok(s) => s,
@@ -316,6 +337,40 @@ async fn call(settings: Settings, tool: &str, raw: &str) -> ExitCode {
         }
         Err(f) => {
             eprintln!("hh-mcp call {tool}: {f}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn export(settings: Settings, raw_id: &str, concurrency: usize) -> ExitCode {
+    let vacancy_id: Id = match serde_json::from_value(serde_json::Value::from(raw_id)) {
+        Ok(id) => id,
+        Err(e) => {
+            eprintln!("hh-mcp export: the vacancy id: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let session = match session(&settings) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let all = match export::fetch(&session, vacancy_id.as_str(), concurrency).await {
+        Ok(all) => all,
+        Err(f) => {
+            eprintln!("hh-mcp export: {f}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match export::write_lines(&all, &mut out) {
+        Ok(()) => {
+            eprintln!("{}", export::summary(&all));
+            ExitCode::SUCCESS
+        }
+        // The reader had enough (`| head`): not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hh-mcp export: could not write the export: {e}");
             ExitCode::FAILURE
         }
     }

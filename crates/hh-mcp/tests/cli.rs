@@ -228,3 +228,106 @@ async fn a_missing_user_agent_is_named_and_exits_2() {
     }
     assert!(hh.requests().is_empty(), "{:?}", hh.lines());
 }
+
+#[tokio::test]
+async fn export_writes_every_negotiation_of_a_vacancy_as_json_lines() {
+    let sandbox = hh_sandbox::Sandbox::start(hh_sandbox::SandboxConfig {
+        big_vacancy_negotiations: Some(230),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let vacancy = sandbox.big_vacancy_id().unwrap();
+    let token = sandbox.access_token();
+    // Held answers, so that the bound is reached and can be seen from the sandbox.
+    sandbox.set_faults(hh_sandbox::Faults {
+        latency: std::time::Duration::from_millis(20),
+        ..Default::default()
+    });
+    sandbox.reset_peak_in_flight();
+    let o = run(
+        &sandbox.base_url(),
+        &[("HH_ACCESS_TOKEN", token.as_str())],
+        &["export", &vacancy, "--concurrency", "3"],
+    )
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(sandbox.peak_in_flight(), 3);
+
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let ids: std::collections::HashSet<&str> =
+        lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!((lines.len(), ids.len()), (230, 230));
+    // Each line says its collection, as many per collection as hh's counters say.
+    let hh = hh_api::Client::builder()
+        .base_url(sandbox.base_url())
+        .user_agent(UA)
+        .token(token.clone())
+        .build()
+        .unwrap();
+    sandbox.set_faults(hh_sandbox::Faults::default());
+    let collections = hh.collections(&vacancy).await.unwrap().collections;
+    for c in &collections {
+        let listed = lines.iter().filter(|l| l["collection"] == c.id).count() as u32;
+        assert_eq!(Some(listed), c.counters.as_ref().unwrap().total, "{}", c.id);
+    }
+    for l in &lines {
+        assert!(
+            l["actions"].is_array() && l["updated_at"].is_string(),
+            "{l}"
+        );
+        assert!(l["applicant"]["name"]["applicant_wrote"].is_string(), "{l}");
+    }
+    let requests = 1 + collections
+        .iter()
+        .map(|c| {
+            c.counters
+                .as_ref()
+                .unwrap()
+                .total
+                .unwrap()
+                .div_ceil(50)
+                .max(1)
+        })
+        .sum::<u32>();
+    assert_contains(
+        &stderr(&o),
+        &[
+            &format!("exported 230 negotiations of vacancy {vacancy}"),
+            &format!("in {requests} requests"),
+        ],
+    );
+    assert!(!stderr(&o).contains(&token), "the token never shows");
+}
+
+#[tokio::test]
+async fn export_names_bad_input_and_prints_nothing_when_hh_refuses() {
+    let sandbox = hh_sandbox::Sandbox::start(Default::default())
+        .await
+        .unwrap();
+    let token = sandbox.access_token();
+    let env = [("HH_ACCESS_TOKEN", token.as_str())];
+    let base = sandbox.base_url();
+
+    let o = run(&base, &env, &["export", "../me"]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_contains(&stderr(&o), &["the vacancy id", "letters, digits"]);
+
+    let o = run(&base, &env, &["export", "1", "--concurrency", "0"]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_contains(&stderr(&o), &["--concurrency", "1..=32"]);
+
+    let before = sandbox.request_count();
+    let o = run(&base, &env, &["export", "999"]).await;
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_contains(&stderr(&o), &["hh-mcp export", "404"]);
+    assert!(o.stdout.is_empty(), "nothing half-written");
+    assert_eq!(
+        sandbox.request_count() - before,
+        1,
+        "only the collections were asked"
+    );
+}
