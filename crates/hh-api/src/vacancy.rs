@@ -49,7 +49,8 @@ pub struct VacancyNegotiations {
     pub vacancy_id: String,
     pub collections: Vec<CollectionNegotiations>,
     pub employer_states: Vec<types::EmployerState>,
-    /// Requests made, the collections list included.
+    /// Requests made, the collections list included (a request the transport repeated
+    /// after a 429 or 503 counts once).
     pub requests: u32,
     /// Negotiations met in two collections because they moved while the fetch ran; each
     /// is kept once, where hh last updated it.

@@ -116,6 +116,39 @@ async fn the_bound_is_shared_by_all_collections_and_respected() {
 }
 
 #[tokio::test]
+async fn rate_limits_and_outages_are_waited_out_and_nothing_is_lost() {
+    let (sandbox, _, vacancy) = big_vacancy(500).await;
+    let hh = Client::builder()
+        .base_url(sandbox.base_url())
+        .user_agent(UA)
+        .token(sandbox.access_token())
+        .retry(hh_api::RetryPolicy {
+            max_attempts: 12,
+            ..fast_retry()
+        })
+        .build()
+        .unwrap();
+    // A third of all answers refused: 429 with `Retry-After: 0`, or 503.
+    sandbox.set_faults(Faults {
+        rate_429: 0.2,
+        retry_after_secs: 0,
+        rate_503: 0.15,
+        ..Faults::default()
+    });
+    let before = sandbox.request_count();
+    let all = hh.vacancy_negotiations(&vacancy, &fetch(4)).await.unwrap();
+    let ids: HashSet<&str> = all.negotiations().map(|n| n.id.as_str()).collect();
+    assert_eq!((all.negotiations().count(), ids.len()), (500, 500));
+    assert!(all.is_complete());
+    let made = sandbox.request_count() - before;
+    assert!(
+        made > u64::from(all.requests),
+        "refused requests were repeated: {made} sent for {} needed",
+        all.requests
+    );
+}
+
+#[tokio::test]
 async fn a_failing_page_fails_the_fetch() {
     let (sandbox, hh, vacancy) = big_vacancy(200).await;
     let cols = hh.collections(&vacancy).await.unwrap();
