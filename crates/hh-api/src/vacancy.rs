@@ -6,7 +6,8 @@
 //! are then fetched under one shared bound on requests in flight, instead of collection
 //! after collection (each waiting for its page 0 to learn its page count). Counters can
 //! be stale: every page says how many pages its list has now, and pages beyond the
-//! planned ones are added to the queue as soon as a page reveals them.
+//! planned ones are added to the queue as soon as a page reveals them. Whatever the
+//! answers claim, one fetch makes at most `MAX_PAGES` page requests in all.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
@@ -109,9 +110,15 @@ impl Client {
                 total.div_ceil(per_page).clamp(1, MAX_PAGES)
             })
             .collect();
-        let mut queue: VecDeque<(usize, u32)> = (0..cols.len()).map(|c| (c, 0)).collect();
-        for (c, &pages) in planned.iter().enumerate() {
-            queue.extend((1..pages).map(|p| (c, p)));
+        // However many pages the answers claim, at most MAX_PAGES requests in all.
+        let mut budget = MAX_PAGES as usize;
+        let mut queue: VecDeque<(usize, u32)> =
+            (0..cols.len()).map(|c| (c, 0)).take(budget).collect();
+        budget -= queue.len();
+        for (c, pages) in planned.iter_mut().enumerate() {
+            *pages = (*pages).min(1 + budget as u32);
+            queue.extend((1..*pages).map(|p| (c, p)));
+            budget -= (*pages - 1) as usize;
         }
 
         let fetch = |c: usize, page: u32| {
@@ -144,12 +151,16 @@ impl Client {
             let got = got?;
             let reported = got.pages.clamp(1, MAX_PAGES);
             if reported > planned[c] {
-                queue.extend((planned[c]..reported).map(|p| (c, p)));
-                planned[c] = reported;
+                let more = (reported - planned[c]).min(budget as u32);
+                queue.extend((planned[c]..planned[c] + more).map(|p| (c, p)));
+                planned[c] += more;
+                budget -= more as usize;
             } else if reported < planned[c] {
                 // Fewer than the counters said: pages not yet asked for would be empty.
                 let keep = reported.max(sent[c]);
+                let before = queue.len();
                 queue.retain(|&(qc, qp)| qc != c || qp < keep);
+                budget += before - queue.len();
                 planned[c] = keep;
             }
             // The latest page answered tells the latest `found`.

@@ -345,3 +345,27 @@ async fn a_negotiation_seen_twice_is_kept_once() {
     // response said 4 and gave 2 distinct: the caller can tell it is not complete.
     assert!(!all.is_complete());
 }
+
+#[tokio::test]
+async fn an_absurd_page_count_is_capped_for_the_whole_vacancy() {
+    let server = MockServer::start_async().await;
+    let cols = json!({
+        "collections": [collection(&server, "response", u32::MAX), collection(&server, "consider", 3)],
+        "employer_states": [],
+        "generated_collections": [],
+    });
+    let (_m, log) = serve(&server, move |req| match req.path.as_str() {
+        "/negotiations" => Reply::json(200, cols.clone()),
+        _ => {
+            let page: u32 = req.query_param("page").map_or(0, |p| p.parse().unwrap());
+            list_page(vec![], page, u32::MAX, u32::MAX)
+        }
+    })
+    .await;
+    let hh = client(&server);
+    let all = hh.vacancy_negotiations("7", &fetch(16)).await.unwrap();
+    let asked = seen(&log).len() as u32;
+    assert_eq!(asked, 1 + hh_api::paging::MAX_PAGES);
+    assert_eq!(all.requests, asked);
+    assert!(!all.is_complete(), "hh said there is more");
+}
