@@ -124,7 +124,7 @@ pub fn run(root: &Path, args: BenchArgs) -> Result<()> {
         tool_calls(&rt, &bin, &sandbox_bin, &args, &mut table)?;
     }
     if args.wants("vacancy") {
-        whole_vacancy(&rt, &args, &mut table)?;
+        whole_vacancy(&rt, &bin, &args, &mut table)?;
     }
     if args.wants("context") {
         context_cost(&rt, &bin, &mut table)?;
@@ -345,6 +345,11 @@ enum Upstream<'a> {
 }
 
 fn command(bin: &Path, upstream: &Upstream) -> Command {
+    command_with(bin, upstream, &["serve"])
+}
+
+/// `hh-mcp` with the bench's environment for `upstream`, running `args`.
+fn command_with(bin: &Path, upstream: &Upstream, args: &[&str]) -> Command {
     let mut cmd = Command::new(bin);
     cmd.env_clear()
         .env("HOME", std::env::temp_dir())
@@ -356,23 +361,21 @@ fn command(bin: &Path, upstream: &Upstream) -> Command {
     match upstream {
         Upstream::Env(s) => {
             cmd.env("HH_API_BASE_URL", s.base_url())
-                .env("HH_ACCESS_TOKEN", s.access_token())
-                .arg("serve");
+                .env("HH_ACCESS_TOKEN", s.access_token());
         }
         Upstream::Url(base, token) => {
             cmd.env("HH_API_BASE_URL", base)
-                .env("HH_ACCESS_TOKEN", token)
-                .arg("serve");
+                .env("HH_ACCESS_TOKEN", token);
         }
         Upstream::Embedded => {
-            cmd.args(["--sandbox", "serve"]);
+            cmd.arg("--sandbox");
         }
         Upstream::HhRu => {
             cmd.env("HH_API_BASE_URL", "https://api.hh.ru")
-                .env("HH_ACCESS_TOKEN", "not-used-by-the-bench")
-                .arg("serve");
+                .env("HH_ACCESS_TOKEN", "not-used-by-the-bench");
         }
     }
+    cmd.args(args);
     cmd
 }
 
@@ -1015,7 +1018,36 @@ fn measure_fetch(
     })
 }
 
-fn whole_vacancy(rt: &tokio::runtime::Runtime, args: &BenchArgs, table: &mut Table) -> Result<()> {
+/// One `hh-mcp export` of the vacancy: time from spawn to exit, and the lines it wrote.
+fn export_run(
+    bin: &Path,
+    sandbox: &Sandbox,
+    vacancy: &str,
+    concurrency: usize,
+) -> Result<(Duration, usize)> {
+    let n = concurrency.to_string();
+    let mut export = command_with(
+        bin,
+        &Upstream::Env(sandbox),
+        &["export", vacancy, "--concurrency", &n],
+    );
+    export.stdin(Stdio::null());
+    let started = Instant::now();
+    let out = export.output().context("running hh-mcp export")?;
+    let took = started.elapsed();
+    if !out.status.success() {
+        bail!("hh-mcp export failed ({})", out.status);
+    }
+    let lines = out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+    Ok((took, lines.count()))
+}
+
+fn whole_vacancy(
+    rt: &tokio::runtime::Runtime,
+    bin: &Path,
+    args: &BenchArgs,
+    table: &mut Table,
+) -> Result<()> {
     let latency = Duration::from_millis(args.latency_ms);
     let c = args.concurrency;
     println!(
@@ -1130,6 +1162,40 @@ fn whole_vacancy(rt: &tokio::runtime::Runtime, args: &BenchArgs, table: &mut Tab
             "{:.2}×",
             took(Fetch::Vacancy).as_secs_f64() / floor.as_secs_f64()
         ),
+    );
+    // The same through the product: `hh-mcp export`, from spawn to exit, all lines read.
+    let mut runs = Vec::new();
+    for _ in 0..args.runs {
+        sandbox.reset_peak_in_flight();
+        let (took, lines) = export_run(bin, &sandbox, &vacancy, c)?;
+        if lines != args.negotiations {
+            bail!(
+                "hh-mcp export wrote {lines} lines, expected {}",
+                args.negotiations
+            );
+        }
+        runs.push((took, sandbox.peak_in_flight()));
+    }
+    runs.sort();
+    let (export_took, _) = runs[runs.len() / 2];
+    let export_peak = runs.iter().map(|r| r.1).max().unwrap_or(0);
+    table.info(
+        format!(
+            "  `hh-mcp export --concurrency {c}` (spawn to exit, {} JSON lines)",
+            args.negotiations
+        ),
+        format!(
+            "{} ({:.1}× faster than page by page, {:.2}× the floor)",
+            ms(export_took),
+            seq.as_secs_f64() / export_took.as_secs_f64(),
+            export_took.as_secs_f64() / floor_computed.as_secs_f64()
+        ),
+    );
+    table.check(
+        "    export: peak in flight (sandbox side, worst run)",
+        export_peak.to_string(),
+        format!("≤ {c}"),
+        export_peak <= c,
     );
     // Without the added latency, what is left is work: the sandbox serving each page of
     // 50 negotiations and the client reading it, on the same cores.
