@@ -141,6 +141,14 @@ impl Transport {
         out
     }
 
+    /// Sends a request that must not carry the access token (getting a token: the
+    /// application's credentials go in the form instead).
+    pub async fn execute_without_token(&self, mut request: Request) -> reqwest::Result<Response> {
+        self.prepare(&mut request);
+        request.headers_mut().remove(AUTHORIZATION);
+        self.send_prepared(request).await
+    }
+
     fn prepare(&self, request: &mut Request) {
         let headers = request.headers_mut();
         // progenitor adds the spec's version; hh has no use for it.
@@ -163,6 +171,10 @@ impl Transport {
     /// Sends a request, repeating it while the retry policy allows (reads only).
     async fn execute_with_retries(&self, mut request: Request) -> reqwest::Result<Response> {
         self.prepare(&mut request);
+        self.send_prepared(request).await
+    }
+
+    async fn send_prepared(&self, mut request: Request) -> reqwest::Result<Response> {
         let repeatable = retry::is_repeatable(request.method());
         let method = request.method().clone();
         let path = request.url().path().to_string();
@@ -206,9 +218,16 @@ impl Transport {
     }
 }
 
+/// Operations sent without the access token: `POST /token` authenticates with the
+/// application's credentials and the code (or refresh token) in its form.
+const WITHOUT_TOKEN: &[&str] = &["obtain_token"];
+
 /// Routes the generated operations through [`Transport::execute`].
 impl ClientHooks<Arc<Transport>> for generated::Client {
-    async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
+    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+        if WITHOUT_TOKEN.contains(&info.operation_id) {
+            return self.inner().execute_without_token(request).await;
+        }
         self.inner().execute(request).await
     }
 }

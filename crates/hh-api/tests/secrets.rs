@@ -169,3 +169,32 @@ async fn masked_when_an_error_page_echoes_the_authorization_header() {
         assert!(err.to_string().contains("Bearer ***"), "{err}");
     }
 }
+
+#[tokio::test]
+async fn not_sent_where_a_token_is_being_obtained() {
+    let server = MockServer::start_async().await;
+    let (_m, log) = serve(&server, |req| match req.path.as_str() {
+        "/token" => Reply::json(
+            200,
+            json!({"access_token": "A2", "refresh_token": "R2", "expires_in": 1209600, "token_type": "bearer"}),
+        ),
+        _ => Reply::json(200, me_json()),
+    })
+    .await;
+    // A client that holds a token (as one does after signing in before) exchanges a code.
+    let hh = client(&server);
+    let app = hh_api::OAuthApp {
+        client_id: "app".into(),
+        client_secret: "app-secret".into(),
+        redirect_uri: "http://127.0.0.1:8910/cb".into(),
+    };
+    let tokens = hh.exchange_code(&app, "CODE", "VERIFIER").await.unwrap();
+    assert_eq!(tokens.access.expose(), "A2");
+    hh.me().await.unwrap();
+    let seen = seen(&log);
+    assert_eq!(seen[0].path, "/token");
+    assert!(seen[0].all("authorization").is_empty(), "{:?}", seen[0]);
+    assert_eq!(seen[0].header("hh-user-agent"), UA);
+    // Every other request still carries it.
+    assert_eq!(seen[1].header("authorization"), format!("Bearer {TOKEN}"));
+}
