@@ -35,12 +35,7 @@ pub fn json(status: StatusCode, value: &(impl Serialize + ?Sized)) -> Response {
     response
 }
 
-pub fn ok(value: &Value) -> Response {
-    json(StatusCode::OK, value)
-}
-
-/// A 200 with any serializable body (a page of already rendered items).
-pub fn serialized(value: &impl Serialize) -> Response {
+pub fn ok(value: &(impl Serialize + ?Sized)) -> Response {
     json(StatusCode::OK, value)
 }
 

@@ -1,18 +1,18 @@
 //! Negotiations: a vacancy's collections, a collection's list, one negotiation, and
 //! everything that changes them (actions, bulk moves, invitations, mark-read).
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::sync::Arc;
-
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, ApiResult};
-use crate::http::{Operation, Params, no_content, ok, page_of, serialized};
+use crate::http::{Operation, Params, no_content, ok, page_of};
 use crate::model::{Author, Initiator, Message, Negotiation, Time, World, now};
 use crate::pipeline::{self, Action, ApplicantState, EmployerState};
 use crate::render::Render;
@@ -100,7 +100,7 @@ fn list(st: &AppState, collection: &pipeline::Collection, q: &Params) -> ApiResu
         hidden_count: 0,
         ordered_by: json!({ "id": order, "name": order_name }),
     };
-    Ok(serialized(&body))
+    Ok(ok(&body))
 }
 
 /// A collection's page: hh's counts, then the negotiations as already rendered.
