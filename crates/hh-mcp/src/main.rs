@@ -419,7 +419,8 @@ fn connect_help() -> String {
          Add it to your assistant's MCP configuration, for example:\n\n\
          {{\"mcpServers\": {{\"hh\": {{\"command\": \"{exe}\",\n\
          \x20 \"env\": {{\"HH_ACCESS_TOKEN\": \"…\", \"HH_USER_AGENT\": \"MyCompanyHiring/1.0 (hr@example.com)\"}}}}}}}}\n\n\
-         To use it yourself: `hh-mcp tools` lists the tools, `hh-mcp call list_vacancies '{{}}'` runs one.\n\
+         To use it yourself: `hh-mcp tools` lists the tools, `hh-mcp call list_vacancies '{{}}'` runs one,\n\
+         `hh-mcp export VACANCY_ID` writes every negotiation of a vacancy as JSON lines.\n\
          `hh-mcp serve` serves on stdio even from a terminal."
     )
 }
