@@ -918,19 +918,11 @@ async fn fetch_vacancy(
     how: Fetch,
     concurrency: usize,
 ) -> Result<Vec<String>> {
-    if how == Fetch::Vacancy {
-        let how = VacancyFetch {
-            concurrency,
-            ..VacancyFetch::default()
-        };
-        let all = hh.vacancy_negotiations(vacancy, &how).await?;
-        return Ok(all.negotiations().map(|n| n.id.clone()).collect());
-    }
-    let cols = hh.collections(vacancy).await?.collections;
+    let collections = || async { anyhow::Ok(hh.collections(vacancy).await?.collections) };
     let mut ids = Vec::new();
     match how {
         Fetch::PageByPage => {
-            for c in &cols {
+            for c in &collections().await? {
                 let mut page = 0;
                 loop {
                     let p = hh.collection_page(&c.url, &page_query(page)).await?;
@@ -943,14 +935,23 @@ async fn fetch_vacancy(
             }
         }
         Fetch::CollectionAll => {
-            for c in &cols {
+            for c in &collections().await? {
                 let all = hh
                     .collection_all(&c.url, &page_query(0), concurrency)
                     .await?;
                 ids.extend(all.items.into_iter().map(|n| n.id));
             }
         }
+        Fetch::Vacancy => {
+            let how = VacancyFetch {
+                concurrency,
+                ..VacancyFetch::default()
+            };
+            let all = hh.vacancy_negotiations(vacancy, &how).await?;
+            ids.extend(all.negotiations().map(|n| n.id.clone()));
+        }
         Fetch::Floor => {
+            let cols = collections().await?;
             let pages: Vec<(&str, u32)> = cols
                 .iter()
                 .flat_map(|c| {
@@ -968,7 +969,6 @@ async fn fetch_vacancy(
                 .await?;
             ids.extend(got.into_iter().flatten());
         }
-        Fetch::Vacancy => unreachable!("handled above"),
     }
     Ok(ids)
 }
