@@ -20,16 +20,19 @@
 //! never sent, since cancelling a live request legitimately suppresses its answer; and ids
 //! are never reused while a request may be in flight.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::stdout_lines;
 use hh_sandbox::{Sandbox, SandboxConfig};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::{Child, ChildStdin};
 use tokio::sync::mpsc;
 
@@ -929,25 +932,7 @@ impl Raw {
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        let (tx, lines) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(stdout);
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                match reader.read_until(b'\n', &mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        let line = String::from_utf8(buf.clone()).unwrap_or_else(|_| {
-                            panic!("stdout is not UTF-8: {:?}", String::from_utf8_lossy(&buf))
-                        });
-                        if tx.send(line).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
+        let lines = stdout_lines(stdout);
         let mut raw = Raw {
             child,
             stdin,

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::*;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, ChildStdin};
 use tokio::sync::mpsc;
 
@@ -33,27 +33,7 @@ impl Raw {
         let mut child = cmd.spawn().expect("hh-mcp starts");
         let stdin = child.stdin.take().unwrap();
         let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            // Read bytes, not `String`s: a non-UTF-8 byte on stdout must fail the test
-            // with what was written, not end the reader.
-            let mut reader = BufReader::new(stdout);
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                match reader.read_until(b'\n', &mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        let line = String::from_utf8(buf.clone()).unwrap_or_else(|_| {
-                            format!("<not UTF-8: {:?}>", String::from_utf8_lossy(&buf))
-                        });
-                        if tx.send(line).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
+        let lines = stdout_lines(stdout);
         let mut raw = Raw {
             child,
             stdin,

@@ -740,3 +740,32 @@ pub fn assert_contains(haystack: &str, needles: &[&str]) {
         assert!(haystack.contains(n), "expected {n:?} in:\n{haystack}");
     }
 }
+
+/// The lines a child writes to `stdout`, as they come. Bytes are read, not `String`s: a
+/// line that is not UTF-8 arrives as `<not UTF-8: …>`, so the test reading it fails with
+/// what was written instead of the reader ending quietly.
+pub fn stdout_lines(
+    stdout: tokio::process::ChildStdout,
+) -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    use tokio::io::AsyncBufReadExt;
+    let (tx, lines) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut reader = tokio::io::BufReader::new(stdout);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let line = String::from_utf8(buf.clone()).unwrap_or_else(|_| {
+                        format!("<not UTF-8: {:?}>", String::from_utf8_lossy(&buf))
+                    });
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    lines
+}
