@@ -144,12 +144,12 @@ impl Transport {
     /// Sends a request that must not carry the access token (getting a token: the
     /// application's credentials go in the form instead).
     pub async fn execute_without_token(&self, mut request: Request) -> reqwest::Result<Response> {
-        self.prepare(&mut request);
-        request.headers_mut().remove(AUTHORIZATION);
+        self.prepare(&mut request, None);
         self.send_prepared(request).await
     }
 
-    fn prepare(&self, request: &mut Request) {
+    /// hh's headers, and `token` (or none: a token the request came with is removed).
+    fn prepare(&self, request: &mut Request, token: Option<AccessToken>) {
         let headers = request.headers_mut();
         // progenitor adds the spec's version; hh has no use for it.
         headers.remove("api-version");
@@ -158,7 +158,7 @@ impl Transport {
         if let Some(id) = &self.manager_account_id {
             headers.insert(MANAGER_ACCOUNT_ID, id.clone());
         }
-        match self.token().as_ref().and_then(AccessToken::header) {
+        match token.as_ref().and_then(AccessToken::header) {
             Some(value) => {
                 headers.insert(AUTHORIZATION, value);
             }
@@ -170,7 +170,7 @@ impl Transport {
 
     /// Sends a request, repeating it while the retry policy allows (reads only).
     async fn execute_with_retries(&self, mut request: Request) -> reqwest::Result<Response> {
-        self.prepare(&mut request);
+        self.prepare(&mut request, self.token());
         self.send_prepared(request).await
     }
 
