@@ -101,7 +101,7 @@ async fn the_bound_is_shared_by_all_collections_and_respected() {
     let (sandbox, hh, vacancy) = big_vacancy(400).await;
     // Held answers make requests overlap as much as the client lets them.
     sandbox.set_faults(Faults {
-        latency: Duration::from_millis(30),
+        latency: Duration::from_millis(50),
         ..Faults::default()
     });
     for bound in [1, 3, 6] {

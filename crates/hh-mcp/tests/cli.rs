@@ -241,7 +241,7 @@ async fn export_writes_every_negotiation_of_a_vacancy_as_json_lines() {
     let token = sandbox.access_token();
     // Held answers, so that the bound is reached and can be seen from the sandbox.
     sandbox.set_faults(hh_sandbox::Faults {
-        latency: std::time::Duration::from_millis(20),
+        latency: std::time::Duration::from_millis(50),
         ..Default::default()
     });
     sandbox.reset_peak_in_flight();
@@ -262,12 +262,7 @@ async fn export_writes_every_negotiation_of_a_vacancy_as_json_lines() {
         lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
     assert_eq!((lines.len(), ids.len()), (230, 230));
     // Each line says its collection, as many per collection as hh's counters say.
-    let hh = hh_api::Client::builder()
-        .base_url(sandbox.base_url())
-        .user_agent(UA)
-        .token(token.clone())
-        .build()
-        .unwrap();
+    let hh = sandbox_client(&sandbox, UA);
     sandbox.set_faults(hh_sandbox::Faults::default());
     let collections = hh.collections(&vacancy).await.unwrap().collections;
     for c in &collections {

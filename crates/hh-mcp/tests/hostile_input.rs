@@ -27,7 +27,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::stdout_lines;
+use common::{sandbox_client, stdout_lines};
 use hh_sandbox::{Sandbox, SandboxConfig};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -355,12 +355,7 @@ struct Known {
 
 impl Known {
     async fn from_sandbox(sandbox: &Sandbox) -> Known {
-        let hh = hh_api::Client::builder()
-            .base_url(sandbox.base_url())
-            .user_agent(UA)
-            .token(sandbox.access_token())
-            .build()
-            .unwrap();
+        let hh = sandbox_client(sandbox, UA);
         let vacancies = sandbox.vacancy_ids();
         let mut negotiations = Vec::new();
         for c in hh.collections(&vacancies[0]).await.unwrap().collections {

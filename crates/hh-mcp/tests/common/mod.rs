@@ -769,3 +769,13 @@ pub fn stdout_lines(
     });
     lines
 }
+
+/// An hh-api client on `sandbox`, for a test to look at what hh holds beside the server.
+pub fn sandbox_client(sandbox: &hh_sandbox::Sandbox, user_agent: &str) -> hh_api::Client {
+    hh_api::Client::builder()
+        .base_url(sandbox.base_url())
+        .user_agent(user_agent)
+        .token(sandbox.access_token())
+        .build()
+        .expect("a client for the sandbox")
+}
