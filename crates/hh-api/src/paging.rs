@@ -44,7 +44,6 @@ macro_rules! paged {
 
 paged!(types::VacanciesPage, types::ActiveVacancy);
 paged!(types::NegotiationsPage, types::Negotiation);
-paged!(types::MessagesPage, types::Message);
 
 /// Every item of a list, in page order.
 #[derive(Debug, Clone)]
