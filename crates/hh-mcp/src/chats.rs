@@ -256,7 +256,8 @@ pub async fn mark_read(
 pub async fn mark_read_tool(s: &Session, a: MarkRead) -> Result<view::ActionOutcome, ToolFailure> {
     match (&a.chat_id, &a.message_id, a.negotiation_ids.is_empty()) {
         (Some(chat), Some(message), true) => mark_read(s, chat.as_str(), message.as_str()).await,
-        (None, None, false) => crate::negotiations::mark_read(s, a).await,
+        // Negotiations: their own checks say how many ids are needed.
+        (None, None, _) => crate::negotiations::mark_read(s, a).await,
         (Some(_), None, _) => Err(ToolFailure(
             "mark_read: with `chat_id`, give `message_id` too (the newest message read)".into(),
         )),
@@ -265,9 +266,6 @@ pub async fn mark_read_tool(s: &Session, a: MarkRead) -> Result<view::ActionOutc
         )),
         (Some(_), Some(_), false) => Err(ToolFailure(
             "mark_read: give `negotiation_ids` or `chat_id` + `message_id`, not both".into(),
-        )),
-        (None, None, true) => Err(ToolFailure(
-            "mark_read: give `negotiation_ids` (1 to 50) or `chat_id` + `message_id`".into(),
         )),
     }
 }

@@ -94,7 +94,7 @@ pub fn chat_send_failure(error: &Error) -> ToolFailure {
                 api
             )
         }
-        _ => format!("{}. Nothing was sent.", explain(error)),
+        _ => explain(error),
     };
     ToolFailure(text)
 }
