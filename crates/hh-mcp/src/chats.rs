@@ -104,7 +104,8 @@ pub async fn plan_message(s: &Session, a: SendMessage) -> Result<Plan, ToolFailu
         None => derived_key(&chat, &a.message.0),
     };
     let chat = resolve(s, chat).await?;
-    let state = chat_state(s, &chat.chat_id).await?;
+    let window = s.hh.latest_messages(&chat.chat_id, 1).await?;
+    let state = view::ChatState::from(&window.chat_states);
     if !state.can_write {
         return Err(ToolFailure(format!(
             "hh.ru does not let the employer write in chat {} now: {}. Nothing was sent.",
@@ -118,6 +119,9 @@ pub async fn plan_message(s: &Session, a: SendMessage) -> Result<Plan, ToolFailu
         outcome.vacancy_id = n.vacancy.as_ref().map(|v| v.id.clone());
         outcome.resume_id = n.resume.as_ref().map(|r| r.id.clone());
         outcome.recipient = n.resume.as_ref().map(recipient);
+    }
+    if outcome.recipient.is_none() {
+        outcome.recipient = Some(format!("the chat «{}»", window.display.title));
     }
     let args = &mut outcome.arguments;
     args.insert("chat_id".into(), chat.chat_id.clone());
