@@ -22,6 +22,11 @@ pub const JSON: &str = "application/json; charset=UTF-8";
 #[derive(Debug, Clone, Copy)]
 pub struct Operation(pub &'static str);
 
+/// On a chat send's answer: the message is stored, and this answer is to be lost
+/// (`Faults::lose_send_answers`).
+#[derive(Debug, Clone, Copy)]
+pub struct LoseAnswer(pub faults::LostAnswer);
+
 /// The bearer token a request was made with, for handlers that need it (`DELETE /token`).
 #[derive(Debug, Clone)]
 pub struct Bearer(pub String);
@@ -190,6 +195,17 @@ pub async fn frontline(State(st): State<AppState>, request: Request, next: Next)
         }
     };
 
+    let lose = response.extensions().get::<LoseAnswer>().map(|l| l.0);
+    let response = match lose {
+        Some(faults::LostAnswer::GatewayTimeout) => {
+            let mut r = (StatusCode::GATEWAY_TIMEOUT, faults::GATEWAY_TIMEOUT_HTML).into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            r.extensions_mut().extend(response.extensions().clone());
+            r
+        }
+        _ => response,
+    };
     let (mut parts, body) = response.into_parts();
     let mut bytes = axum::body::to_bytes(body, usize::MAX)
         .await
@@ -231,6 +247,11 @@ pub async fn frontline(State(st): State<AppState>, request: Request, next: Next)
                 .map(str::to_string),
             body: bytes.clone(),
         });
+    }
+    if lose == Some(faults::LostAnswer::Dropped) {
+        // Close the connection without a byte of the answer: unwinding ends the
+        // connection's task (resume_unwind runs no panic hook, so nothing is printed).
+        std::panic::resume_unwind(Box::new("a chat send's answer is lost on purpose"));
     }
     Response::from_parts(parts, Body::from(bytes))
 }
