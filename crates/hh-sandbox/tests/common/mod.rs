@@ -53,6 +53,15 @@ pub async fn start(config: SandboxConfig) -> (Sandbox, Http) {
 }
 
 impl Http {
+    pub fn clone_http(&self) -> Http {
+        Http {
+            client: self.client.clone(),
+            base: self.base.clone(),
+            token: self.token.clone(),
+            user_agent: self.user_agent,
+        }
+    }
+
     pub async fn send(&self, method: &str, path: &str, form: &[(&str, &str)]) -> Answer {
         let url = if path.starts_with("http") {
             path.to_string()
