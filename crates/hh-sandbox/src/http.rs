@@ -160,6 +160,9 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// The largest request body a recording sandbox reads.
+const MAX_RECORDED_BODY: usize = 1 << 20;
+
 /// Around every request: count it, wait the injected latency, refuse it without a user
 /// agent or with an injected outage, then stamp the answer with its request id, maybe
 /// break it, and record it.
@@ -169,6 +172,21 @@ pub async fn frontline(State(st): State<AppState>, request: Request, next: Next)
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let query = request.uri().query().map(str::to_string);
+    // Recorded requests keep their body, so tests can see what a client sent (a chat
+    // message's idempotency key on every attempt, say). Bodies here are small forms and
+    // JSON; anything past the cap is refused as hh's front would.
+    let (request, request_body) = if st.recording {
+        let (parts, body) = request.into_parts();
+        match axum::body::to_bytes(body, MAX_RECORDED_BODY).await {
+            Ok(bytes) => (
+                Request::from_parts(parts, Body::from(bytes.clone())),
+                bytes.to_vec(),
+            ),
+            Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        }
+    } else {
+        (request, Vec::new())
+    };
     let faults = st.faults();
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
@@ -246,6 +264,7 @@ pub async fn frontline(State(st): State<AppState>, request: Request, next: Next)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
             body: bytes.clone(),
+            request_body,
         });
     }
     if lose == Some(faults::LostAnswer::Dropped) {

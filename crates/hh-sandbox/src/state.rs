@@ -27,6 +27,8 @@ pub struct Exchange {
     pub status: u16,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+    /// What the client sent.
+    pub request_body: Vec<u8>,
 }
 
 impl Exchange {

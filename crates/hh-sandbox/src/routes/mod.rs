@@ -202,7 +202,8 @@ pub static ROUTES: &[RouteSpec] = &[
         "/common/chats/{chat_id}/messages",
         "send_chat_message",
         Required,
-        false,
+        // Like the retired send it replaces: a message is a state change hh may guard.
+        true,
     ),
     route(
         "PUT",
