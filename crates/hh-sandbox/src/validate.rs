@@ -360,6 +360,7 @@ mod tests {
             status,
             content_type: None,
             body: body.as_bytes().to_vec(),
+            request_body: Vec::new(),
         };
         assert!(
             spec.check(&ex(Some("perform_negotiation_action"), 204, ""))
