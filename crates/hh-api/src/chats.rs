@@ -527,7 +527,7 @@ fn invalid(e: impl std::fmt::Display) -> Error {
 /// Sorts messages newest first: by time, then by id (hh's ids grow; compared as
 /// numbers when they are).
 pub fn newest_first(messages: &mut [types::ChatMessage]) {
-    messages.sort_by(|a, b| order_key(b).cmp(&order_key(a)));
+    messages.sort_by_key(|m| std::cmp::Reverse(order_key(m)));
 }
 
 fn order_key(m: &types::ChatMessage) -> (Option<i64>, u128, String) {

@@ -33,7 +33,7 @@ async fn resolve(s: &Session, chat: ChatRef) -> Result<ResolvedChat, ToolFailure
         }),
         ChatRef::Negotiation(id) => {
             let n = s.hh.negotiation(id.as_str()).await?;
-            s.remember_chat(&n);
+            s.remember_chat(&n, None);
             let chat_id = n.chat_id.ok_or_else(|| {
                 ToolFailure(format!(
                     "hh.ru shows no chat for negotiation {}: there is nothing to read or write yet",

@@ -55,17 +55,16 @@ pub async fn list_negotiations(
         let p = s.hh.collection_page(&url, &query).await?;
         (p.found, p.page, p.pages, p.items)
     };
+    for n in &items {
+        s.remember_chat(n, Some(a.vacancy_id.as_str()));
+    }
     Ok(view::NegotiationList {
         vacancy_id: a.vacancy_id.0,
         collection: a.collection.0,
         found,
         page,
         pages,
-        items: items
-            .iter()
-            .inspect(|n| s.remember_chat(n))
-            .map(view::NegotiationSummary::from)
-            .collect(),
+        items: items.iter().map(view::NegotiationSummary::from).collect(),
     })
 }
 
@@ -92,7 +91,7 @@ pub async fn get_negotiation(
     a: NegotiationRef,
 ) -> Result<view::Negotiation, ToolFailure> {
     let n = s.hh.negotiation(a.negotiation_id.as_str()).await?;
-    s.remember_chat(&n);
+    s.remember_chat(&n, None);
     let mut view = view::Negotiation::from(&n);
     if let Some(chat_id) = &view.chat_id {
         // The chat's state is a second request; the negotiation is still worth showing

@@ -58,8 +58,9 @@ impl Session {
         }
     }
 
-    /// Notes which negotiation (and vacancy) a chat belongs to.
-    pub fn remember_chat(&self, n: &types::Negotiation) {
+    /// Notes which negotiation (and vacancy) a chat belongs to. `vacancy_id` is what the
+    /// caller knows when the negotiation does not say (collection lists leave it out).
+    pub fn remember_chat(&self, n: &types::Negotiation, vacancy_id: Option<&str>) {
         let Some(chat_id) = n.chat_id else { return };
         let mut links = self.chat_links.lock().unwrap_or_else(|p| p.into_inner());
         if links.len() >= MAX_CHAT_LINKS {
@@ -69,7 +70,11 @@ impl Session {
             chat_id.to_string(),
             ChatLink {
                 negotiation_id: n.id.clone(),
-                vacancy_id: n.vacancy.as_ref().map(|v| v.id.clone()),
+                vacancy_id: n
+                    .vacancy
+                    .as_ref()
+                    .map(|v| v.id.clone())
+                    .or_else(|| vacancy_id.map(str::to_string)),
             },
         );
     }
