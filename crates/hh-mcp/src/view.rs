@@ -614,7 +614,8 @@ pub struct ChatSummary {
 /// What an acting tool did, or would do.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ActionOutcome {
-    /// `done`: sent to hh. `preview`: nothing was sent; confirm to send.
+    /// `done`: sent to hh. `already_sent`: hh had this message already, nothing sent
+    /// again. `preview`: nothing was sent; confirm to send. `declined`: the user said no.
     pub status: OutcomeStatus,
     /// The action performed (invite action id, negotiation action id, `message`, `mark_read`).
     pub action: String,
@@ -642,7 +643,8 @@ pub struct ActionOutcome {
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeStatus {
     Done,
-    /// A message hh already had (same idempotency key): nothing was sent again.
+    // A message hh already had (same idempotency key): nothing was sent again. (A plain
+    // comment: a doc comment on one variant splits the enum's schema into a `oneOf`.)
     AlreadySent,
     Preview,
     Declined,

@@ -194,7 +194,18 @@ async fn get_negotiation_lists_the_actions_with_their_arguments() {
         })
     );
     assert_eq!(n["actions"][2]["enabled"], false);
-    assert_eq!(hh.lines(), ["GET /negotiations/5"]);
+    assert_eq!(n["chat_id"], "9005");
+    assert_eq!(
+        n["chat"],
+        json!({"can_write": true, "can_send_files": true})
+    );
+    assert_eq!(
+        hh.lines(),
+        [
+            "GET /negotiations/5",
+            "GET /common/chats/9005/messages?limit=1&order=prev"
+        ]
+    );
     hh.assert_all_hh_headers();
     mcp.stop().await;
 }
@@ -317,7 +328,11 @@ async fn send_message_previews_then_sends_once_with_confirm() {
         preview["recipient"],
         "Иван Соколов (resume r1, «Rust engineer»)"
     );
-    assert_eq!(preview["arguments"], json!({"message": TEXT}));
+    let key = preview["arguments"]["idempotency_key"].clone();
+    assert_eq!(
+        preview["arguments"],
+        json!({"chat_id": "9005", "message": TEXT, "idempotency_key": key})
+    );
     assert_contains(
         preview["note"].as_str().unwrap(),
         &["Nothing was sent", "`confirm: true`"],
@@ -327,7 +342,13 @@ async fn send_message_previews_then_sends_once_with_confirm() {
         "a preview sends nothing: {:?}",
         hh.lines()
     );
-    assert_eq!(hh.lines(), ["GET /negotiations/5"]);
+    assert_eq!(
+        hh.lines(),
+        [
+            "GET /negotiations/5",
+            "GET /common/chats/9005/messages?limit=1&order=prev"
+        ]
+    );
 
     let done = ok(&mcp
         .call(
