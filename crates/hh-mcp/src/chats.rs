@@ -75,7 +75,7 @@ pub async fn list_messages(
     Ok(view::ChatMessages {
         chat_id: chat.chat_id,
         negotiation_id: chat.negotiation_id,
-        title: window.display.title.clone(),
+        title: view::ChatTitle::new(window.type_, &window.display),
         state: view::ChatState::from(&window.chat_states),
         unread: window.unread_message_count,
         messages: window
@@ -224,7 +224,7 @@ pub async fn list_chats(s: &Session, a: ListChats) -> Result<view::ChatList, Too
                 let link = s.chat_link(&c.id);
                 view::ChatSummary {
                     id: c.id.clone(),
-                    title: c.display.title.clone(),
+                    title: view::ChatTitle::new(c.type_, &c.display),
                     kind: c.type_.to_string(),
                     unread: c.unread_message_count,
                     negotiation_id: link.as_ref().map(|l| l.negotiation_id.clone()),

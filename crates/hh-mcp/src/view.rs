@@ -474,7 +474,8 @@ pub struct ChatMessages {
     /// The negotiation this chat belongs to, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub negotiation_id: Option<String>,
-    pub title: String,
+    #[serde(flatten)]
+    pub title: ChatTitle,
     #[serde(flatten)]
     pub state: ChatState,
     pub unread: i64,
@@ -592,10 +593,37 @@ pub struct ChatList {
     pub chats: Vec<ChatSummary>,
 }
 
+/// What a chat is called. A negotiation's chat is named after the applicant, who wrote
+/// that name: it comes as applicant text.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChatTitle {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicant: Option<ApplicantText>,
+}
+
+impl ChatTitle {
+    pub fn new(kind: types::ChatType, display: &types::ChatDisplay) -> Self {
+        if kind == types::ChatType::Negotiation {
+            ChatTitle {
+                title: None,
+                applicant: Some(ApplicantText::new(display.title.clone())),
+            }
+        } else {
+            ChatTitle {
+                title: Some(display.title.clone()),
+                applicant: None,
+            }
+        }
+    }
+}
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ChatSummary {
     pub id: String,
-    pub title: String,
+    #[serde(flatten)]
+    pub title: ChatTitle,
     /// `NEGOTIATION`, `SUPPORT`, `BOT` or `COMMON`.
     #[serde(rename = "type")]
     pub kind: String,
