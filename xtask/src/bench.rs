@@ -40,8 +40,8 @@ pub struct BenchArgs {
     /// Runs of each whole-vacancy fetch (the median is shown).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
-    /// Measure only these parts (comma-separated): startup, calls, vacancy, context.
-    #[arg(long, value_delimiter = ',', value_parser = ["startup", "calls", "vacancy", "context"])]
+    /// Measure only these parts (comma-separated): startup, calls, vacancy, context, chats.
+    #[arg(long, value_delimiter = ',', value_parser = ["startup", "calls", "vacancy", "context", "chats"])]
     pub only: Vec<String>,
     /// Use the release binaries already built; measure in this process (set when the debug
     /// xtask hands over to the release one).
@@ -128,6 +128,9 @@ pub fn run(root: &Path, args: BenchArgs) -> Result<()> {
     }
     if args.wants("context") {
         context_cost(&rt, &bin, &mut table)?;
+    }
+    if args.wants("chats") {
+        chat_sends(&rt, &bin, &mut table)?;
     }
 
     println!();
@@ -1226,25 +1229,18 @@ fn context_cost(rt: &tokio::runtime::Runtime, bin: &Path, table: &mut Table) -> 
     }))?;
     let hh = client(&sandbox.base_url(), &sandbox.access_token())?;
     let vacancy = sandbox.vacancy_ids()[0].clone();
-    let (nid, with_messages) = rt.block_on(async {
+    let nid = rt.block_on(async {
         let cols = hh.collections(&vacancy).await?.collections;
-        let mut first = None;
-        let mut with_messages = None;
         for c in &cols {
             let page = hh.collection_page(&c.url, &page_query(0)).await?;
-            for n in page.items {
-                first.get_or_insert_with(|| n.id.clone());
-                let messages = n.counters.as_ref().and_then(|c| c.messages).unwrap_or(0);
-                if messages >= 2 && with_messages.is_none() {
-                    with_messages = Some(n.id.clone());
-                }
+            if let Some(n) = page.items.first() {
+                return anyhow::Ok(n.id.clone());
             }
         }
-        anyhow::Ok((
-            first.context("a negotiation")?,
-            with_messages.context("a negotiation with messages")?,
-        ))
+        bail!("no negotiation in vacancy {vacancy}")
     })?;
+    // A chat with a page's worth of conversation: list_messages reads one window of it.
+    let chat = sandbox.chat_with_messages(40).context("a writable chat")?;
     let calls = [
         ("get_me", json!({})),
         ("list_vacancies", json!({})),
@@ -1255,13 +1251,14 @@ fn context_cost(rt: &tokio::runtime::Runtime, bin: &Path, table: &mut Table) -> 
         ),
         ("get_negotiation", json!({"negotiation_id": nid})),
         ("get_resume", json!({"negotiation_id": nid})),
-        ("list_messages", json!({"negotiation_id": with_messages})),
+        ("list_messages", json!({"chat_id": chat, "limit": 20})),
+        ("list_chats", json!({})),
     ];
     let (mut server, _) = Server::start(command(bin, &Upstream::Env(&sandbox)))?;
     let tools = server.request("tools/list", &json!({}))?;
     let listed = serde_json::to_vec(&tools["result"])?.len();
     table.info(
-        "`tools/list` result (11 tools, with input and output schemas)",
+        "`tools/list` result (12 tools, with input and output schemas)",
         format!("{listed} bytes"),
     );
     let (mut compact_sum, mut raw_sum) = (0, 0);
@@ -1300,12 +1297,12 @@ fn context_cost(rt: &tokio::runtime::Runtime, bin: &Path, table: &mut Table) -> 
                 .iter()
                 .filter_map(|e| e.json())
                 .flat_map(|v| {
-                    v["items"]
+                    v["messages"]
                         .as_array()
                         .map(|items| {
                             items
                                 .iter()
-                                .map(|m| m["text"].as_str().map_or(0, str::len))
+                                .map(|m| m["payload"]["text"].as_str().map_or(0, str::len))
                                 .collect::<Vec<_>>()
                         })
                         .unwrap_or_default()
@@ -1322,6 +1319,63 @@ fn context_cost(rt: &tokio::runtime::Runtime, bin: &Path, table: &mut Table) -> 
         format!(
             "{compact_sum} / {raw_sum} B = {:.0}%",
             compact_sum as f64 * 100.0 / raw_sum as f64
+        ),
+    );
+    server.stop()?;
+    rt.block_on(sandbox.shutdown());
+    Ok(())
+}
+
+/// A chat message's send time, plain and with its first answer lost (hh stored the
+/// message, the connection dropped): the client repeats it with the same idempotency key,
+/// hh answers 409, and the message exists once. Through the MCP tool, end to end.
+fn chat_sends(rt: &tokio::runtime::Runtime, bin: &Path, table: &mut Table) -> Result<()> {
+    const SENDS: usize = 20;
+    println!("chat sends: {SENDS} plain, {SENDS} with the first answer lost…");
+    let sandbox = rt.block_on(Sandbox::start(SandboxConfig::default()))?;
+    let chat = sandbox.writable_chat().context("a writable chat")?;
+    let (mut server, _) = Server::start(command(bin, &Upstream::Env(&sandbox)))?;
+    let mut times = |lose: bool, round: &str| -> Result<Vec<Duration>> {
+        let mut took = Vec::with_capacity(SENDS);
+        for i in 0..SENDS {
+            sandbox.set_faults(Faults {
+                lose_send_answers: u32::from(lose),
+                ..Faults::default()
+            });
+            let text = format!("Сообщение {round} {i}");
+            let started = Instant::now();
+            let (result, _) = server.call(
+                "send_message",
+                json!({"chat_id": chat, "message": text, "confirm": true}),
+            )?;
+            took.push(started.elapsed());
+            if result["status"] != "done" {
+                bail!("send {round} {i}: {result}");
+            }
+            let held = sandbox.chat(&chat).context("the chat")?;
+            let copies = held
+                .messages
+                .iter()
+                .filter(|m| m.text.as_deref() == Some(&text))
+                .count();
+            if copies != 1 {
+                bail!("send {round} {i} is in the chat {copies} times");
+            }
+        }
+        Ok(took)
+    };
+    let plain = times(false, "plain")?;
+    let lost = times(true, "lost")?;
+    table.info(
+        "send_message (plan + send), p50 / p99",
+        format!("{} / {}", ms(median(&plain)), ms(percentile(&plain, 99.0))),
+    );
+    table.info(
+        "  with the first answer lost (repeated with its key), p50 / p99",
+        format!(
+            "{} / {} (the retry's backoff is most of it; each message stored once)",
+            ms(median(&lost)),
+            ms(percentile(&lost, 99.0))
         ),
     );
     server.stop()?;

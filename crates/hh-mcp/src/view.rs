@@ -522,7 +522,7 @@ pub struct ChatMessage {
     pub at: String,
     /// `applicant`, `employer` (you or a colleague), `bot`, or `system` (someone joined or left).
     pub from: String,
-    /// Who wrote it, as hh shows them (for an applicant: applicant text).
+    /// A colleague or bot who wrote it, as hh names them (not said for the applicant or you).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sender: Option<String>,
     /// The employer's (or bot's) text.
@@ -556,7 +556,10 @@ impl From<&types::ChatMessage> for ChatMessage {
         };
         let by_applicant = from == "applicant";
         let text = m.payload.text.clone().filter(|t| !t.is_empty());
-        let sender = Some(who.name.clone()).filter(|n| !n.is_empty() && !by_applicant);
+        // The applicant's name is in the chat's title, and the user knows their own: a
+        // sender is named only when it is someone else on the employer's side (or a bot).
+        let sender = Some(who.name.clone())
+            .filter(|n| !n.is_empty() && !by_applicant && !who.is_current_participant);
         ChatMessage {
             id: m.id.clone(),
             at: m.creation_time.clone(),
