@@ -49,9 +49,66 @@ fn spec<I: JsonSchema + 'static, O: JsonSchema + 'static>(
         title,
         description,
         effect,
-        input: schema_for_input::<I>,
-        output: schema_for_output::<O>,
+        input: input_schema::<I>,
+        output: output_schema::<O>,
     }
+}
+
+fn input_schema<I: JsonSchema + 'static>() -> Result<Arc<JsonObject>, String> {
+    schema_for_input::<I>().map(|s| Arc::new(standard_formats(&s)))
+}
+
+fn output_schema<O: JsonSchema + 'static>() -> Arc<JsonObject> {
+    Arc::new(standard_formats(&schema_for_output::<O>()))
+}
+
+/// The `format` values JSON Schema (2020-12) defines. schemars adds its own for Rust's
+/// integer types (`uint32`, `int64`, …), which strict validators refuse; the range they
+/// mean is already in `minimum`/`maximum`.
+pub const STANDARD_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// The schema without any `format` JSON Schema does not define.
+fn standard_formats(schema: &JsonObject) -> JsonObject {
+    fn strip(map: &mut JsonObject) {
+        let odd = map
+            .get("format")
+            .and_then(Value::as_str)
+            .is_some_and(|f| !STANDARD_FORMATS.contains(&f));
+        if odd {
+            map.remove("format");
+        }
+        map.values_mut().for_each(walk);
+    }
+    fn walk(value: &mut Value) {
+        match value {
+            Value::Object(map) => strip(map),
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut schema = schema.clone();
+    strip(&mut schema);
+    schema
 }
 
 /// Every tool, in the order they are listed.
