@@ -125,9 +125,11 @@ pub fn specs() -> Vec<ToolSpec> {
             "list_vacancies",
             "List vacancies",
             Read,
-            "The employer's active vacancies, one page at a time (page from 0). With `resume_id`, each \
-             vacancy also says whether that resume can be invited (`can_invite`), its existing \
-             negotiation state, and the invite actions hh offers with their arguments.",
+            "The employer's active vacancies, one page at a time (page from 0); colleagues' too with \
+             `all_accessible: true` or `manager_ids`. With `resume_id` (alone: hh.ru takes it only with \
+             paging), only the vacancies that resume fits, each saying whether it can be invited \
+             (`can_invite`), its existing negotiation state, and the invite actions hh offers with \
+             their arguments.",
         ),
         spec::<args::VacancyRef, view::Collections>(
             "list_collections",
@@ -143,7 +145,8 @@ pub fn specs() -> Vec<ToolSpec> {
             Read,
             "The negotiations (responses/invitations) in one collection of a vacancy: one page \
              (`page`, `per_page` up to 50), or every page with `all_pages: true`. hh's filters pass \
-             through (`show_only_new`, `order_by`, `filters`). Applicant names and titles are applicant text.",
+             through (`order_by`, `filters`); `show_only_new` is sent as the parameter hh reads in that \
+             collection. Applicant names and titles are applicant text.",
         ),
         spec::<args::NegotiationRef, view::Negotiation>(
             "get_negotiation",
@@ -173,7 +176,8 @@ pub fn specs() -> Vec<ToolSpec> {
             ReachesPerson,
             "Invite a resume's owner to a vacancy with a message. Uses the invite actions hh offers for \
              this vacancy and resume (default: the first enabled one) and refuses, with the reason, when \
-             hh says the resume cannot be invited. Reaches a real person: the user confirms first \
+             hh says the resume cannot be invited. Spends one of the employer's resume contacts; the \
+             result names the new negotiation. Reaches a real person: the user confirms first \
              (or, without a confirmation dialog, the first call returns a preview and `confirm: true` sends).",
         ),
         spec::<args::ChangeNegotiationState, view::ActionOutcome>(
@@ -182,7 +186,7 @@ pub fn specs() -> Vec<ToolSpec> {
             ReachesPerson,
             "Perform one of the negotiation's actions (from get_negotiation: e.g. hold, discard, \
              invitation), with the arguments it lists (`message`, `send_sms`, `address_id`, or others in \
-             `arguments`). Arguments are checked before anything is sent. Reaches a real person: the user \
+             `arguments`), and one of its `sub_actions` as `sub_action` if wanted. Arguments are checked before anything is sent. Reaches a real person: the user \
              confirms first (or the first call returns a preview and `confirm: true` sends).",
         ),
         spec::<args::SendMessage, view::ActionOutcome>(
@@ -196,7 +200,8 @@ pub fn specs() -> Vec<ToolSpec> {
             "mark_read",
             "Mark negotiations read",
             Quiet,
-            "Mark one to 50 negotiations as read by the employer.",
+            "Mark one to 50 negotiations, all of one vacancy (hh.ru's rule; checked first), as read by \
+             the employer.",
         ),
     ]
 }
