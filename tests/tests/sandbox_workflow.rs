@@ -161,12 +161,18 @@ async fn read_hold_discard_invite_and_message() {
             &CollectionQuery {
                 page: 0,
                 per_page: Some(50),
-                filters: vec![("show_only_new".into(), "true".into())],
+                // hh reads `show_only_new_responses` on `response`, `show_only_new` elsewhere.
+                filters: vec![(hh_api::only_new_parameter(&inbox.id).into(), "true".into())],
             },
         )
         .await
         .unwrap();
     assert!(only_new.items.iter().all(|n| n.has_updates));
+    let news = all.items.iter().filter(|n| n.has_updates).count();
+    assert_eq!(
+        only_new.found as usize, news,
+        "exactly the negotiations with news"
+    );
 
     // Open one negotiation and its resume (by the negotiation's resume url).
     let held_id = all.items[0].id.clone();
@@ -333,7 +339,8 @@ async fn mark_read_bulk_move_templates_and_preferred_order() {
             &CollectionQuery {
                 page: 0,
                 per_page: Some(50),
-                filters: vec![("show_only_new".into(), "true".into())],
+                // hh reads `show_only_new_responses` on `response`, `show_only_new` elsewhere.
+                filters: vec![(hh_api::only_new_parameter(&inbox.id).into(), "true".into())],
             },
         )
         .await

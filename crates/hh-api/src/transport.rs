@@ -213,7 +213,12 @@ impl Transport {
                         }
                     }
                 }
-                Ok(ref response) => (false, retry::retry_after(response.headers())),
+                // A write's answer is left to its caller: it is never repeated.
+                Ok(ref response) => {
+                    tracing::debug!(%method, %path, status = response.status().as_u16(),
+                        ms = sent.elapsed().as_millis() as u64, attempt, "hh answered");
+                    (false, None)
+                }
                 Err(ref error) => {
                     tracing::debug!(%method, %path, attempt, error = %error, "hh not reached");
                     (error.is_connect(), None)
