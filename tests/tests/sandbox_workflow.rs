@@ -433,6 +433,17 @@ async fn mark_read_bulk_move_templates_and_preferred_order() {
     // Dictionaries and a vacancy, for the record.
     let dictionaries = hh.read(hh.api().get_dictionaries().send()).await.unwrap();
     assert!(dictionaries.contains_key("negotiations_state"));
+    // In hh's shapes: currencies by code (no id), licence types by id alone.
+    let rub = &dictionaries["currency"][0];
+    assert_eq!(
+        (rub.id.as_deref(), rub.code.as_deref()),
+        (None, Some("RUR"))
+    );
+    assert!(
+        dictionaries["driver_license_types"]
+            .iter()
+            .all(|l| l.name.is_none())
+    );
     let v = hh
         .read(hh.api().get_vacancy().vacancy_id(&vacancy).send())
         .await
