@@ -33,15 +33,9 @@ pub const CAPTCHA_BACKURL: &str = "https://hh.ru/";
 /// The captcha page with the `backurl` hh requires the application to add.
 pub fn captcha_page(captcha_url: &str) -> String {
     match url::Url::parse(captcha_url) {
+        // hh's own parameters (`state`) are kept byte for byte; backurl goes after them.
         Ok(mut url) => {
-            let kept: Vec<(String, String)> = url
-                .query_pairs()
-                .filter(|(k, _)| k != "backurl")
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
             url.query_pairs_mut()
-                .clear()
-                .extend_pairs(kept)
                 .append_pair("backurl", CAPTCHA_BACKURL);
             url.to_string()
         }
