@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use hh_api::{Client, CollectionQuery, Error, RetryPolicy, types};
+use hh_api::{ChatContent, Client, CollectionQuery, Error, IdempotencyKey, RetryPolicy, types};
 use hh_sandbox::validate::Spec;
 use hh_sandbox::{Sandbox, SandboxConfig};
 
@@ -76,6 +76,17 @@ fn action<'a>(n: &'a types::Negotiation, id: &str) -> &'a types::Action {
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
     p.iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The texts of a negotiation's chat, newest first, read through its `chat_id`.
+async fn chat_texts(hh: &Client, n: &types::Negotiation) -> Vec<String> {
+    let chat_id = n.chat_id.expect("every negotiation has a chat").to_string();
+    let window = hh.latest_messages(&chat_id, 50).await.unwrap();
+    window
+        .messages
+        .into_iter()
+        .filter_map(|m| m.payload.text)
         .collect()
 }
 
@@ -206,9 +217,8 @@ async fn read_hold_discard_invite_and_message() {
     let n = hh.negotiation(&discarded_id).await.unwrap();
     assert_eq!(n.employer_state.as_ref().unwrap().id, "discard_by_employer");
     assert_eq!(n.state.id, "discard", "a message tells the applicant");
-    let messages = hh.messages(&discarded_id, 0, None).await.unwrap();
     assert_eq!(
-        messages.items.last().unwrap().text.as_deref(),
+        chat_texts(&hh, &n).await.first().map(String::as_str),
         Some(refusal)
     );
 
@@ -307,17 +317,26 @@ async fn read_hold_discard_invite_and_message() {
         .iter()
         .find(|n| n.resume.as_ref().is_some_and(|r| r.id == resume_id))
         .expect("the new invitation is listed");
-    let first_message = hh.messages(&invited.id, 0, None).await.unwrap();
-    assert_eq!(first_message.items[0].text.as_deref(), Some(invitation));
+    assert_eq!(chat_texts(&hh, invited).await, [invitation]);
     let follow_up = "Напишите, пожалуйста, удобное время для звонка.";
-    let sent = hh.send_message(&invited.id, follow_up).await.unwrap();
-    assert_eq!(sent.author.participant_type, "employer");
-    let listed = hh.messages(&invited.id, 0, None).await.unwrap();
-    assert_eq!(listed.found, 2);
-    assert_eq!(
-        listed.items.last().unwrap().text.as_deref(),
-        Some(follow_up)
-    );
+    let chat_id = invited.chat_id.unwrap().to_string();
+    let content = ChatContent::Text {
+        text: follow_up.into(),
+        automated: true,
+    };
+    let key = IdempotencyKey::random();
+    let sent = hh
+        .send_chat_message(&chat_id, &key, &content)
+        .await
+        .unwrap();
+    assert!(sent.message_id.is_some() && !sent.already_sent, "{sent:?}");
+    // The same key again: hh recognises it and stores nothing new.
+    let again = hh
+        .send_chat_message(&chat_id, &key, &content)
+        .await
+        .unwrap();
+    assert!(again.already_sent, "{again:?}");
+    assert_eq!(chat_texts(&hh, invited).await, [follow_up, invitation]);
 
     let checked = assert_all_valid(&sandbox);
     assert!(checked > 25, "checked {checked} answers");
@@ -487,11 +506,32 @@ async fn errors_and_token_refresh_have_hh_shapes() {
         .await
         .unwrap_err();
     assert_eq!(api_value(&e).as_deref(), Some("message"));
-    // No messages before an invitation.
-    if n.messaging_status.as_deref() == Some("no_invitation") {
-        let e = hh.send_message(&n.id, "Здравствуйте").await.unwrap_err();
-        assert_eq!(api_value(&e).as_deref(), Some("no_invitation"));
-    }
+    // A chat closed for the employer refuses a message and stores nothing.
+    let closed = sandbox.unwritable_chat().expect("a closed chat");
+    let before = sandbox.chat(&closed).unwrap().messages.len();
+    let window = hh.latest_messages(&closed, 1).await.unwrap();
+    assert!(!window.chat_states.write_message_state.allowed);
+    let e = hh
+        .send_chat_message(
+            &closed,
+            &IdempotencyKey::random(),
+            &ChatContent::Text {
+                text: "Здравствуйте".into(),
+                automated: true,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().unwrap().as_u16(), 403);
+    assert!(
+        e.api()
+            .unwrap()
+            .errors
+            .iter()
+            .any(|i| i.reason.as_deref() == Some("chat_blocked")),
+        "{e}"
+    );
+    assert_eq!(sandbox.chat(&closed).unwrap().messages.len(), before);
 
     // The token expires; the refresh token works once, then the new token works.
     sandbox.expire_access_token();

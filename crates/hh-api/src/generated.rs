@@ -149,6 +149,902 @@ pub mod types {
             Default::default()
         }
     }
+    /**A conversation. hh's chat has no link back to its negotiation: a negotiation names its chat (chat_id), not the other way round.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct Chat {
+        ///UNTRUSTED_EMPLOYER, or null.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub block_reason: ::std::option::Option<::std::string::String>,
+        pub creation_time: ::std::string::String,
+        pub display: ChatDisplay,
+        pub id: ::std::string::String,
+        pub muted: bool,
+        #[serde(rename = "type")]
+        pub type_: ChatType,
+        pub unread_message_count: i64,
+    }
+    impl Chat {
+        pub fn builder() -> builder::Chat {
+            Default::default()
+        }
+    }
+    ///`ChatAttachment`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatAttachment {
+        pub content_type: ::std::string::String,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub preview: ::std::option::Option<ChatAttachmentPreview>,
+        pub title: ::std::string::String,
+        pub url: ::std::string::String,
+    }
+    impl ChatAttachment {
+        pub fn builder() -> builder::ChatAttachment {
+            Default::default()
+        }
+    }
+    ///`ChatAttachmentPreview`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ChatAttachmentPreview {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl ChatAttachmentPreview {
+        pub fn builder() -> builder::ChatAttachmentPreview {
+            Default::default()
+        }
+    }
+    ///`ChatDisplay`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatDisplay {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub icon: ::std::option::Option<::std::string::String>,
+        pub title: ::std::string::String,
+    }
+    impl ChatDisplay {
+        pub fn builder() -> builder::ChatDisplay {
+            Default::default()
+        }
+    }
+    ///`ChatFileConditions`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatFileConditions {
+        pub files_upload: ChatFilesUpload,
+    }
+    impl ChatFileConditions {
+        pub fn builder() -> builder::ChatFileConditions {
+            Default::default()
+        }
+    }
+    ///`ChatFilesUpload`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatFilesUpload {
+        ///Bytes.
+        pub max_size: i64,
+        pub mime_type: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "type")]
+        pub type_: ::std::vec::Vec<::std::string::String>,
+    }
+    impl ChatFilesUpload {
+        pub fn builder() -> builder::ChatFilesUpload {
+            Default::default()
+        }
+    }
+    ///A chat in the list, with its last message.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatListItem {
+        ///UNTRUSTED_EMPLOYER, or null.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub block_reason: ::std::option::Option<::std::string::String>,
+        pub creation_time: ::std::string::String,
+        pub display: ChatDisplay,
+        pub id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub last_message: ::std::option::Option<ChatMessageShort>,
+        pub muted: bool,
+        #[serde(rename = "type")]
+        pub type_: ChatType,
+        pub unread_message_count: i64,
+    }
+    impl ChatListItem {
+        pub fn builder() -> builder::ChatListItem {
+            Default::default()
+        }
+    }
+    ///`ChatMessage`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatMessage {
+        pub can_edit: bool,
+        pub creation_time: ::std::string::String,
+        pub id: ::std::string::String,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub last_change_time: ::std::option::Option<::std::string::String>,
+        pub payload: ChatMessagePayload,
+        pub sender_display_info: ChatSender,
+        pub sender_participant_id: ::std::string::String,
+        #[serde(rename = "type")]
+        pub type_: ChatMessageType,
+        ///The other side has seen it.
+        pub viewed_by_opponent: bool,
+    }
+    impl ChatMessage {
+        pub fn builder() -> builder::ChatMessage {
+            Default::default()
+        }
+    }
+    ///`ChatMessageEdit`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatMessageEdit {
+        pub text: ChatMessageEditText,
+    }
+    impl ChatMessageEdit {
+        pub fn builder() -> builder::ChatMessageEdit {
+            Default::default()
+        }
+    }
+    ///`ChatMessageEditText`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ChatMessageEditText(::std::string::String);
+    impl ::std::ops::Deref for ChatMessageEditText {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessageEditText> for ::std::string::String {
+        fn from(value: ChatMessageEditText) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ChatMessageEditText {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 20000usize {
+                return Err("longer than 20000 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessageEditText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessageEditText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessageEditText {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagePayload`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct ChatMessagePayload {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub attachments: ::std::option::Option<::std::vec::Vec<ChatAttachment>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub moved_participant: ::std::option::Option<ChatParticipantShort>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl ChatMessagePayload {
+        pub fn builder() -> builder::ChatMessagePayload {
+            Default::default()
+        }
+    }
+    /**Either text or one uploaded file, never both, always with a fresh UUID per intended message. is_automated marks text an assistant wrote.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatMessagePost {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub file_upload_ids: ::std::option::Option<[::std::string::String; 1usize]>,
+        ///A UUID.
+        pub idempotency_key: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_automated: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<ChatMessagePostText>,
+    }
+    impl ChatMessagePost {
+        pub fn builder() -> builder::ChatMessagePost {
+            Default::default()
+        }
+    }
+    ///`ChatMessagePostText`
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ChatMessagePostText(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagePostText {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagePostText> for ::std::string::String {
+        fn from(value: ChatMessagePostText) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagePostText {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 20000usize {
+                return Err("longer than 20000 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagePostText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagePostText {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagePostText {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessageShort`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatMessageShort {
+        pub creation_time: ::std::string::String,
+        pub id: ::std::string::String,
+        pub payload: ChatMessagePayload,
+        pub sender_display_info: ChatSender,
+        pub sender_participant_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub viewed_by_opponent: ::std::option::Option<bool>,
+    }
+    impl ChatMessageShort {
+        pub fn builder() -> builder::ChatMessageShort {
+            Default::default()
+        }
+    }
+    ///`ChatMessageType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ChatMessageType {
+        #[serde(rename = "SIMPLE")]
+        Simple,
+        #[serde(rename = "PARTICIPANT_LEFT")]
+        ParticipantLeft,
+        #[serde(rename = "PARTICIPANT_JOINED")]
+        ParticipantJoined,
+    }
+    impl ::std::fmt::Display for ChatMessageType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Simple => f.write_str("SIMPLE"),
+                Self::ParticipantLeft => f.write_str("PARTICIPANT_LEFT"),
+                Self::ParticipantJoined => f.write_str("PARTICIPANT_JOINED"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChatMessageType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "SIMPLE" => Ok(Self::Simple),
+                "PARTICIPANT_LEFT" => Ok(Self::ParticipantLeft),
+                "PARTICIPANT_JOINED" => Ok(Self::ParticipantJoined),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessageType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessageType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A chat, a window of its messages, and what the user may do in it now.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatMessages {
+        ///UNTRUSTED_EMPLOYER, or null.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub block_reason: ::std::option::Option<::std::string::String>,
+        pub chat_states: ChatStates,
+        pub creation_time: ::std::string::String,
+        pub display: ChatDisplay,
+        ///Another request in the same order would return more.
+        pub has_more: bool,
+        pub id: ::std::string::String,
+        pub messages: ::std::vec::Vec<ChatMessage>,
+        pub muted: bool,
+        #[serde(rename = "type")]
+        pub type_: ChatType,
+        pub unread_message_count: i64,
+    }
+    impl ChatMessages {
+        pub fn builder() -> builder::ChatMessages {
+            Default::default()
+        }
+    }
+    ///`ChatOrder`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ChatOrder {
+        #[serde(rename = "prev")]
+        Prev,
+        #[serde(rename = "next")]
+        Next,
+    }
+    impl ::std::fmt::Display for ChatOrder {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Prev => f.write_str("prev"),
+                Self::Next => f.write_str("next"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChatOrder {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "prev" => Ok(Self::Prev),
+                "next" => Ok(Self::Next),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatOrder {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatOrder {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ChatParticipant`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatParticipant {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub icon: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub last_viewed_message_id: ::std::option::Option<::std::string::String>,
+        pub name: ::std::string::String,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub role: ::std::option::Option<ChatRole>,
+        ///USER or BOT.
+        #[serde(
+            rename = "type",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub type_: ::std::option::Option<::std::string::String>,
+    }
+    impl ChatParticipant {
+        pub fn builder() -> builder::ChatParticipant {
+            Default::default()
+        }
+    }
+    ///`ChatParticipantAdd`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatParticipantAdd {
+        ///The manager to add.
+        pub id: ChatParticipantAddId,
+    }
+    impl ChatParticipantAdd {
+        pub fn builder() -> builder::ChatParticipantAdd {
+            Default::default()
+        }
+    }
+    ///The manager to add.
+    #[derive(
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct ChatParticipantAddId(::std::string::String);
+    impl ::std::ops::Deref for ChatParticipantAddId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatParticipantAddId> for ::std::string::String {
+        fn from(value: ChatParticipantAddId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ChatParticipantAddId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatParticipantAddId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatParticipantAddId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatParticipantAddId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatParticipantShort`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatParticipantShort {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub icon: ::std::option::Option<::std::string::String>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+    }
+    impl ChatParticipantShort {
+        pub fn builder() -> builder::ChatParticipantShort {
+            Default::default()
+        }
+    }
+    ///`ChatParticipants`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatParticipants {
+        pub items: ::std::vec::Vec<ChatParticipant>,
+    }
+    impl ChatParticipants {
+        pub fn builder() -> builder::ChatParticipants {
+            Default::default()
+        }
+    }
+    ///`ChatRole`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ChatRole {
+        #[serde(rename = "APPLICANT")]
+        Applicant,
+        #[serde(rename = "EMPLOYER")]
+        Employer,
+        #[serde(rename = "BOT")]
+        Bot,
+    }
+    impl ::std::fmt::Display for ChatRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Applicant => f.write_str("APPLICANT"),
+                Self::Employer => f.write_str("EMPLOYER"),
+                Self::Bot => f.write_str("BOT"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChatRole {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "APPLICANT" => Ok(Self::Applicant),
+                "EMPLOYER" => Ok(Self::Employer),
+                "BOT" => Ok(Self::Bot),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ChatSender`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatSender {
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub icon: ::std::option::Option<::std::string::String>,
+        ///The sender is the user.
+        pub is_current_participant: bool,
+        pub name: ::std::string::String,
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub role: ::std::option::Option<ChatRole>,
+    }
+    impl ChatSender {
+        pub fn builder() -> builder::ChatSender {
+            Default::default()
+        }
+    }
+    ///`ChatStates`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatStates {
+        pub send_file_state: SendFileState,
+        pub write_message_state: WriteMessageState,
+    }
+    impl ChatStates {
+        pub fn builder() -> builder::ChatStates {
+            Default::default()
+        }
+    }
+    ///`ChatType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum ChatType {
+        #[serde(rename = "NEGOTIATION")]
+        Negotiation,
+        #[serde(rename = "SUPPORT")]
+        Support,
+        #[serde(rename = "BOT")]
+        Bot,
+        #[serde(rename = "COMMON")]
+        Common,
+    }
+    impl ::std::fmt::Display for ChatType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Negotiation => f.write_str("NEGOTIATION"),
+                Self::Support => f.write_str("SUPPORT"),
+                Self::Bot => f.write_str("BOT"),
+                Self::Common => f.write_str("COMMON"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ChatType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "NEGOTIATION" => Ok(Self::Negotiation),
+                "SUPPORT" => Ok(Self::Support),
+                "BOT" => Ok(Self::Bot),
+                "COMMON" => Ok(Self::Common),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The file host's answer to an upload.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatUpload {
+        pub upload_id: ::std::string::String,
+    }
+    impl ChatUpload {
+        pub fn builder() -> builder::ChatUpload {
+            Default::default()
+        }
+    }
+    ///`ChatUploadLink`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatUploadLink {
+        pub expires_at: ::std::string::String,
+        pub upload_url: ::std::string::String,
+    }
+    impl ChatUploadLink {
+        pub fn builder() -> builder::ChatUploadLink {
+            Default::default()
+        }
+    }
+    ///`ChatsPage`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ChatsPage {
+        pub found: i64,
+        pub items: ::std::vec::Vec<ChatListItem>,
+        pub page: i64,
+        pub pages: i64,
+        pub per_page: i64,
+    }
+    impl ChatsPage {
+        pub fn builder() -> builder::ChatsPage {
+            Default::default()
+        }
+    }
     ///A list of negotiations to show; fetch it by its url.
     #[derive(
         ::serde::Deserialize,
@@ -586,68 +1482,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`Message`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    pub struct Message {
-        pub author: MessageAuthor,
-        pub created_at: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub editable: ::std::option::Option<bool>,
-        pub id: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub read: ::std::option::Option<bool>,
-        pub state: IdName,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub text: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub viewed_by_me: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub viewed_by_opponent: ::std::option::Option<bool>,
-    }
-    impl Message {
-        pub fn builder() -> builder::Message {
-            Default::default()
-        }
-    }
-    ///`MessageAuthor`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    pub struct MessageAuthor {
-        ///applicant or employer.
-        pub participant_type: ::std::string::String,
-    }
-    impl MessageAuthor {
-        pub fn builder() -> builder::MessageAuthor {
-            Default::default()
-        }
-    }
-    ///`MessageForm`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    pub struct MessageForm {
-        pub message: ::std::string::String,
-    }
-    impl MessageForm {
-        pub fn builder() -> builder::MessageForm {
-            Default::default()
-        }
-    }
     ///`MessageTemplate`
     #[derive(
         ::serde::Deserialize,
@@ -686,26 +1520,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`MessagesPage`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    pub struct MessagesPage {
-        pub found: u32,
-        pub items: ::std::vec::Vec<Message>,
-        pub page: u32,
-        pub pages: u32,
-        pub per_page: u32,
-    }
-    impl MessagesPage {
-        pub fn builder() -> builder::MessagesPage {
-            Default::default()
-        }
-    }
     ///`MoveNegotiationsForm`
     #[derive(
         ::serde::Deserialize,
@@ -740,6 +1554,9 @@ pub mod types {
     pub struct Negotiation {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub actions: ::std::vec::Vec<Action>,
+        ///The negotiation's chat (see /common/chats); the only link between the two.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub chat_id: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub counters: ::std::option::Option<NegotiationCounters>,
         pub created_at: ::std::string::String,
@@ -747,8 +1564,6 @@ pub mod types {
         pub employer_state: ::std::option::Option<EmployerState>,
         pub has_updates: bool,
         pub id: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub messages_url: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub messaging_status: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1106,6 +1921,22 @@ pub mod types {
             Default::default()
         }
     }
+    ///`SendFileState`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct SendFileState {
+        pub allowed: bool,
+    }
+    impl SendFileState {
+        pub fn builder() -> builder::SendFileState {
+            Default::default()
+        }
+    }
     ///`SubAction`
     #[derive(
         ::serde::Deserialize,
@@ -1250,6 +2081,22 @@ pub mod types {
     }
     impl TotalExperience {
         pub fn builder() -> builder::TotalExperience {
+            Default::default()
+        }
+    }
+    ///`UnreadChats`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct UnreadChats {
+        pub unread_chats_count: ::std::string::String,
+    }
+    impl UnreadChats {
+        pub fn builder() -> builder::UnreadChats {
             Default::default()
         }
     }
@@ -1423,6 +2270,25 @@ pub mod types {
     }
     impl VacancySummary {
         pub fn builder() -> builder::VacancySummary {
+            Default::default()
+        }
+    }
+    ///`WriteMessageState`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct WriteMessageState {
+        pub allowed: bool,
+        ///Why not, e.g. ARCHIVED_BY_EMPLOYER, EMPLOYER_NEGOTIATIONS_LIMIT_EXCEEDED, PFP_BLOCK.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub reason: ::std::option::Option<::std::string::String>,
+    }
+    impl WriteMessageState {
+        pub fn builder() -> builder::WriteMessageState {
             Default::default()
         }
     }
@@ -2229,6 +3095,2121 @@ pub mod types {
                     id: Ok(value.id),
                     name: Ok(value.name),
                     url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Chat {
+            block_reason: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            creation_time: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            display: ::std::result::Result<super::ChatDisplay, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            muted: ::std::result::Result<bool, ::std::string::String>,
+            type_: ::std::result::Result<super::ChatType, ::std::string::String>,
+            unread_message_count: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for Chat {
+            fn default() -> Self {
+                Self {
+                    block_reason: Err("no value supplied for block_reason".to_string()),
+                    creation_time: Err(
+                        "no value supplied for creation_time".to_string(),
+                    ),
+                    display: Err("no value supplied for display".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    muted: Err("no value supplied for muted".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    unread_message_count: Err(
+                        "no value supplied for unread_message_count".to_string(),
+                    ),
+                }
+            }
+        }
+        impl Chat {
+            pub fn block_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.block_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for block_reason: {e}")
+                    });
+                self
+            }
+            pub fn creation_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creation_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for creation_time: {e}")
+                    });
+                self
+            }
+            pub fn display<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatDisplay>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.display = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for display: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn muted<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.muted = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for muted: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn unread_message_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unread_message_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unread_message_count: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Chat> for super::Chat {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Chat,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    block_reason: value.block_reason?,
+                    creation_time: value.creation_time?,
+                    display: value.display?,
+                    id: value.id?,
+                    muted: value.muted?,
+                    type_: value.type_?,
+                    unread_message_count: value.unread_message_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Chat> for Chat {
+            fn from(value: super::Chat) -> Self {
+                Self {
+                    block_reason: Ok(value.block_reason),
+                    creation_time: Ok(value.creation_time),
+                    display: Ok(value.display),
+                    id: Ok(value.id),
+                    muted: Ok(value.muted),
+                    type_: Ok(value.type_),
+                    unread_message_count: Ok(value.unread_message_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatAttachment {
+            content_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            preview: ::std::result::Result<
+                ::std::option::Option<super::ChatAttachmentPreview>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<::std::string::String, ::std::string::String>,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChatAttachment {
+            fn default() -> Self {
+                Self {
+                    content_type: Err("no value supplied for content_type".to_string()),
+                    preview: Err("no value supplied for preview".to_string()),
+                    title: Err("no value supplied for title".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl ChatAttachment {
+            pub fn content_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for content_type: {e}")
+                    });
+                self
+            }
+            pub fn preview<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ChatAttachmentPreview>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.preview = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for preview: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatAttachment> for super::ChatAttachment {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatAttachment,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content_type: value.content_type?,
+                    preview: value.preview?,
+                    title: value.title?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatAttachment> for ChatAttachment {
+            fn from(value: super::ChatAttachment) -> Self {
+                Self {
+                    content_type: Ok(value.content_type),
+                    preview: Ok(value.preview),
+                    title: Ok(value.title),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatAttachmentPreview {
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatAttachmentPreview {
+            fn default() -> Self {
+                Self {
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChatAttachmentPreview {
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatAttachmentPreview>
+        for super::ChatAttachmentPreview {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatAttachmentPreview,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { url: value.url? })
+            }
+        }
+        impl ::std::convert::From<super::ChatAttachmentPreview>
+        for ChatAttachmentPreview {
+            fn from(value: super::ChatAttachmentPreview) -> Self {
+                Self { url: Ok(value.url) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatDisplay {
+            icon: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChatDisplay {
+            fn default() -> Self {
+                Self {
+                    icon: Err("no value supplied for icon".to_string()),
+                    title: Err("no value supplied for title".to_string()),
+                }
+            }
+        }
+        impl ChatDisplay {
+            pub fn icon<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.icon = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for icon: {e}")
+                    });
+                self
+            }
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.title = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatDisplay> for super::ChatDisplay {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatDisplay,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    icon: value.icon?,
+                    title: value.title?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatDisplay> for ChatDisplay {
+            fn from(value: super::ChatDisplay) -> Self {
+                Self {
+                    icon: Ok(value.icon),
+                    title: Ok(value.title),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatFileConditions {
+            files_upload: ::std::result::Result<
+                super::ChatFilesUpload,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatFileConditions {
+            fn default() -> Self {
+                Self {
+                    files_upload: Err("no value supplied for files_upload".to_string()),
+                }
+            }
+        }
+        impl ChatFileConditions {
+            pub fn files_upload<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatFilesUpload>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.files_upload = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for files_upload: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatFileConditions> for super::ChatFileConditions {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatFileConditions,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    files_upload: value.files_upload?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatFileConditions> for ChatFileConditions {
+            fn from(value: super::ChatFileConditions) -> Self {
+                Self {
+                    files_upload: Ok(value.files_upload),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatFilesUpload {
+            max_size: ::std::result::Result<i64, ::std::string::String>,
+            mime_type: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatFilesUpload {
+            fn default() -> Self {
+                Self {
+                    max_size: Err("no value supplied for max_size".to_string()),
+                    mime_type: Err("no value supplied for mime_type".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl ChatFilesUpload {
+            pub fn max_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_size: {e}")
+                    });
+                self
+            }
+            pub fn mime_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mime_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mime_type: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatFilesUpload> for super::ChatFilesUpload {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatFilesUpload,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    max_size: value.max_size?,
+                    mime_type: value.mime_type?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatFilesUpload> for ChatFilesUpload {
+            fn from(value: super::ChatFilesUpload) -> Self {
+                Self {
+                    max_size: Ok(value.max_size),
+                    mime_type: Ok(value.mime_type),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatListItem {
+            block_reason: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            creation_time: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            display: ::std::result::Result<super::ChatDisplay, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            last_message: ::std::result::Result<
+                ::std::option::Option<super::ChatMessageShort>,
+                ::std::string::String,
+            >,
+            muted: ::std::result::Result<bool, ::std::string::String>,
+            type_: ::std::result::Result<super::ChatType, ::std::string::String>,
+            unread_message_count: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChatListItem {
+            fn default() -> Self {
+                Self {
+                    block_reason: Err("no value supplied for block_reason".to_string()),
+                    creation_time: Err(
+                        "no value supplied for creation_time".to_string(),
+                    ),
+                    display: Err("no value supplied for display".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    last_message: Ok(Default::default()),
+                    muted: Err("no value supplied for muted".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    unread_message_count: Err(
+                        "no value supplied for unread_message_count".to_string(),
+                    ),
+                }
+            }
+        }
+        impl ChatListItem {
+            pub fn block_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.block_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for block_reason: {e}")
+                    });
+                self
+            }
+            pub fn creation_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creation_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for creation_time: {e}")
+                    });
+                self
+            }
+            pub fn display<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatDisplay>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.display = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for display: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn last_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ChatMessageShort>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_message: {e}")
+                    });
+                self
+            }
+            pub fn muted<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.muted = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for muted: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn unread_message_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unread_message_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unread_message_count: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatListItem> for super::ChatListItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatListItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    block_reason: value.block_reason?,
+                    creation_time: value.creation_time?,
+                    display: value.display?,
+                    id: value.id?,
+                    last_message: value.last_message?,
+                    muted: value.muted?,
+                    type_: value.type_?,
+                    unread_message_count: value.unread_message_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatListItem> for ChatListItem {
+            fn from(value: super::ChatListItem) -> Self {
+                Self {
+                    block_reason: Ok(value.block_reason),
+                    creation_time: Ok(value.creation_time),
+                    display: Ok(value.display),
+                    id: Ok(value.id),
+                    last_message: Ok(value.last_message),
+                    muted: Ok(value.muted),
+                    type_: Ok(value.type_),
+                    unread_message_count: Ok(value.unread_message_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatMessage {
+            can_edit: ::std::result::Result<bool, ::std::string::String>,
+            creation_time: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            last_change_time: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            payload: ::std::result::Result<
+                super::ChatMessagePayload,
+                ::std::string::String,
+            >,
+            sender_display_info: ::std::result::Result<
+                super::ChatSender,
+                ::std::string::String,
+            >,
+            sender_participant_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<super::ChatMessageType, ::std::string::String>,
+            viewed_by_opponent: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChatMessage {
+            fn default() -> Self {
+                Self {
+                    can_edit: Err("no value supplied for can_edit".to_string()),
+                    creation_time: Err(
+                        "no value supplied for creation_time".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    last_change_time: Err(
+                        "no value supplied for last_change_time".to_string(),
+                    ),
+                    payload: Err("no value supplied for payload".to_string()),
+                    sender_display_info: Err(
+                        "no value supplied for sender_display_info".to_string(),
+                    ),
+                    sender_participant_id: Err(
+                        "no value supplied for sender_participant_id".to_string(),
+                    ),
+                    type_: Err("no value supplied for type_".to_string()),
+                    viewed_by_opponent: Err(
+                        "no value supplied for viewed_by_opponent".to_string(),
+                    ),
+                }
+            }
+        }
+        impl ChatMessage {
+            pub fn can_edit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.can_edit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for can_edit: {e}")
+                    });
+                self
+            }
+            pub fn creation_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creation_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for creation_time: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn last_change_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_change_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_change_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn payload<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatMessagePayload>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.payload = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for payload: {e}")
+                    });
+                self
+            }
+            pub fn sender_display_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatSender>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender_display_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sender_display_info: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sender_participant_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender_participant_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sender_participant_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatMessageType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn viewed_by_opponent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.viewed_by_opponent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for viewed_by_opponent: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatMessage> for super::ChatMessage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatMessage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    can_edit: value.can_edit?,
+                    creation_time: value.creation_time?,
+                    id: value.id?,
+                    last_change_time: value.last_change_time?,
+                    payload: value.payload?,
+                    sender_display_info: value.sender_display_info?,
+                    sender_participant_id: value.sender_participant_id?,
+                    type_: value.type_?,
+                    viewed_by_opponent: value.viewed_by_opponent?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatMessage> for ChatMessage {
+            fn from(value: super::ChatMessage) -> Self {
+                Self {
+                    can_edit: Ok(value.can_edit),
+                    creation_time: Ok(value.creation_time),
+                    id: Ok(value.id),
+                    last_change_time: Ok(value.last_change_time),
+                    payload: Ok(value.payload),
+                    sender_display_info: Ok(value.sender_display_info),
+                    sender_participant_id: Ok(value.sender_participant_id),
+                    type_: Ok(value.type_),
+                    viewed_by_opponent: Ok(value.viewed_by_opponent),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatMessageEdit {
+            text: ::std::result::Result<
+                super::ChatMessageEditText,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatMessageEdit {
+            fn default() -> Self {
+                Self {
+                    text: Err("no value supplied for text".to_string()),
+                }
+            }
+        }
+        impl ChatMessageEdit {
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatMessageEditText>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatMessageEdit> for super::ChatMessageEdit {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatMessageEdit,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { text: value.text? })
+            }
+        }
+        impl ::std::convert::From<super::ChatMessageEdit> for ChatMessageEdit {
+            fn from(value: super::ChatMessageEdit) -> Self {
+                Self { text: Ok(value.text) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatMessagePayload {
+            attachments: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::ChatAttachment>>,
+                ::std::string::String,
+            >,
+            moved_participant: ::std::result::Result<
+                ::std::option::Option<super::ChatParticipantShort>,
+                ::std::string::String,
+            >,
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatMessagePayload {
+            fn default() -> Self {
+                Self {
+                    attachments: Ok(Default::default()),
+                    moved_participant: Ok(Default::default()),
+                    text: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChatMessagePayload {
+            pub fn attachments<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ChatAttachment>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attachments = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for attachments: {e}")
+                    });
+                self
+            }
+            pub fn moved_participant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ChatParticipantShort>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.moved_participant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for moved_participant: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatMessagePayload> for super::ChatMessagePayload {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatMessagePayload,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    attachments: value.attachments?,
+                    moved_participant: value.moved_participant?,
+                    text: value.text?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatMessagePayload> for ChatMessagePayload {
+            fn from(value: super::ChatMessagePayload) -> Self {
+                Self {
+                    attachments: Ok(value.attachments),
+                    moved_participant: Ok(value.moved_participant),
+                    text: Ok(value.text),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatMessagePost {
+            file_upload_ids: ::std::result::Result<
+                ::std::option::Option<[::std::string::String; 1usize]>,
+                ::std::string::String,
+            >,
+            idempotency_key: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            is_automated: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            text: ::std::result::Result<
+                ::std::option::Option<super::ChatMessagePostText>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatMessagePost {
+            fn default() -> Self {
+                Self {
+                    file_upload_ids: Ok(Default::default()),
+                    idempotency_key: Err(
+                        "no value supplied for idempotency_key".to_string(),
+                    ),
+                    is_automated: Ok(Default::default()),
+                    text: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChatMessagePost {
+            pub fn file_upload_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<[::std::string::String; 1usize]>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_upload_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for file_upload_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn idempotency_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.idempotency_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for idempotency_key: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn is_automated<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_automated = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_automated: {e}")
+                    });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ChatMessagePostText>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatMessagePost> for super::ChatMessagePost {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatMessagePost,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    file_upload_ids: value.file_upload_ids?,
+                    idempotency_key: value.idempotency_key?,
+                    is_automated: value.is_automated?,
+                    text: value.text?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatMessagePost> for ChatMessagePost {
+            fn from(value: super::ChatMessagePost) -> Self {
+                Self {
+                    file_upload_ids: Ok(value.file_upload_ids),
+                    idempotency_key: Ok(value.idempotency_key),
+                    is_automated: Ok(value.is_automated),
+                    text: Ok(value.text),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatMessageShort {
+            creation_time: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            payload: ::std::result::Result<
+                super::ChatMessagePayload,
+                ::std::string::String,
+            >,
+            sender_display_info: ::std::result::Result<
+                super::ChatSender,
+                ::std::string::String,
+            >,
+            sender_participant_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            viewed_by_opponent: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatMessageShort {
+            fn default() -> Self {
+                Self {
+                    creation_time: Err(
+                        "no value supplied for creation_time".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    payload: Err("no value supplied for payload".to_string()),
+                    sender_display_info: Err(
+                        "no value supplied for sender_display_info".to_string(),
+                    ),
+                    sender_participant_id: Err(
+                        "no value supplied for sender_participant_id".to_string(),
+                    ),
+                    viewed_by_opponent: Ok(Default::default()),
+                }
+            }
+        }
+        impl ChatMessageShort {
+            pub fn creation_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creation_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for creation_time: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn payload<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatMessagePayload>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.payload = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for payload: {e}")
+                    });
+                self
+            }
+            pub fn sender_display_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatSender>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender_display_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sender_display_info: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sender_participant_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender_participant_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for sender_participant_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn viewed_by_opponent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.viewed_by_opponent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for viewed_by_opponent: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatMessageShort> for super::ChatMessageShort {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatMessageShort,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    creation_time: value.creation_time?,
+                    id: value.id?,
+                    payload: value.payload?,
+                    sender_display_info: value.sender_display_info?,
+                    sender_participant_id: value.sender_participant_id?,
+                    viewed_by_opponent: value.viewed_by_opponent?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatMessageShort> for ChatMessageShort {
+            fn from(value: super::ChatMessageShort) -> Self {
+                Self {
+                    creation_time: Ok(value.creation_time),
+                    id: Ok(value.id),
+                    payload: Ok(value.payload),
+                    sender_display_info: Ok(value.sender_display_info),
+                    sender_participant_id: Ok(value.sender_participant_id),
+                    viewed_by_opponent: Ok(value.viewed_by_opponent),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatMessages {
+            block_reason: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            chat_states: ::std::result::Result<super::ChatStates, ::std::string::String>,
+            creation_time: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            display: ::std::result::Result<super::ChatDisplay, ::std::string::String>,
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            messages: ::std::result::Result<
+                ::std::vec::Vec<super::ChatMessage>,
+                ::std::string::String,
+            >,
+            muted: ::std::result::Result<bool, ::std::string::String>,
+            type_: ::std::result::Result<super::ChatType, ::std::string::String>,
+            unread_message_count: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChatMessages {
+            fn default() -> Self {
+                Self {
+                    block_reason: Err("no value supplied for block_reason".to_string()),
+                    chat_states: Err("no value supplied for chat_states".to_string()),
+                    creation_time: Err(
+                        "no value supplied for creation_time".to_string(),
+                    ),
+                    display: Err("no value supplied for display".to_string()),
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    messages: Err("no value supplied for messages".to_string()),
+                    muted: Err("no value supplied for muted".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    unread_message_count: Err(
+                        "no value supplied for unread_message_count".to_string(),
+                    ),
+                }
+            }
+        }
+        impl ChatMessages {
+            pub fn block_reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.block_reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for block_reason: {e}")
+                    });
+                self
+            }
+            pub fn chat_states<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatStates>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.chat_states = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for chat_states: {e}")
+                    });
+                self
+            }
+            pub fn creation_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creation_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for creation_time: {e}")
+                    });
+                self
+            }
+            pub fn display<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatDisplay>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.display = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for display: {e}")
+                    });
+                self
+            }
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn messages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ChatMessage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.messages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for messages: {e}")
+                    });
+                self
+            }
+            pub fn muted<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.muted = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for muted: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn unread_message_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unread_message_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unread_message_count: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatMessages> for super::ChatMessages {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatMessages,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    block_reason: value.block_reason?,
+                    chat_states: value.chat_states?,
+                    creation_time: value.creation_time?,
+                    display: value.display?,
+                    has_more: value.has_more?,
+                    id: value.id?,
+                    messages: value.messages?,
+                    muted: value.muted?,
+                    type_: value.type_?,
+                    unread_message_count: value.unread_message_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatMessages> for ChatMessages {
+            fn from(value: super::ChatMessages) -> Self {
+                Self {
+                    block_reason: Ok(value.block_reason),
+                    chat_states: Ok(value.chat_states),
+                    creation_time: Ok(value.creation_time),
+                    display: Ok(value.display),
+                    has_more: Ok(value.has_more),
+                    id: Ok(value.id),
+                    messages: Ok(value.messages),
+                    muted: Ok(value.muted),
+                    type_: Ok(value.type_),
+                    unread_message_count: Ok(value.unread_message_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatParticipant {
+            icon: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            last_viewed_message_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            role: ::std::result::Result<
+                ::std::option::Option<super::ChatRole>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatParticipant {
+            fn default() -> Self {
+                Self {
+                    icon: Err("no value supplied for icon".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    last_viewed_message_id: Err(
+                        "no value supplied for last_viewed_message_id".to_string(),
+                    ),
+                    name: Err("no value supplied for name".to_string()),
+                    role: Err("no value supplied for role".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl ChatParticipant {
+            pub fn icon<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.icon = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for icon: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn last_viewed_message_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_viewed_message_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_viewed_message_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ChatRole>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatParticipant> for super::ChatParticipant {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatParticipant,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    icon: value.icon?,
+                    id: value.id?,
+                    last_viewed_message_id: value.last_viewed_message_id?,
+                    name: value.name?,
+                    role: value.role?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatParticipant> for ChatParticipant {
+            fn from(value: super::ChatParticipant) -> Self {
+                Self {
+                    icon: Ok(value.icon),
+                    id: Ok(value.id),
+                    last_viewed_message_id: Ok(value.last_viewed_message_id),
+                    name: Ok(value.name),
+                    role: Ok(value.role),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatParticipantAdd {
+            id: ::std::result::Result<
+                super::ChatParticipantAddId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatParticipantAdd {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                }
+            }
+        }
+        impl ChatParticipantAdd {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ChatParticipantAddId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatParticipantAdd> for super::ChatParticipantAdd {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatParticipantAdd,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { id: value.id? })
+            }
+        }
+        impl ::std::convert::From<super::ChatParticipantAdd> for ChatParticipantAdd {
+            fn from(value: super::ChatParticipantAdd) -> Self {
+                Self { id: Ok(value.id) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatParticipantShort {
+            icon: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChatParticipantShort {
+            fn default() -> Self {
+                Self {
+                    icon: Err("no value supplied for icon".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl ChatParticipantShort {
+            pub fn icon<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.icon = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for icon: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatParticipantShort>
+        for super::ChatParticipantShort {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatParticipantShort,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    icon: value.icon?,
+                    id: value.id?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatParticipantShort> for ChatParticipantShort {
+            fn from(value: super::ChatParticipantShort) -> Self {
+                Self {
+                    icon: Ok(value.icon),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatParticipants {
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::ChatParticipant>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatParticipants {
+            fn default() -> Self {
+                Self {
+                    items: Err("no value supplied for items".to_string()),
+                }
+            }
+        }
+        impl ChatParticipants {
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ChatParticipant>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatParticipants> for super::ChatParticipants {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatParticipants,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { items: value.items? })
+            }
+        }
+        impl ::std::convert::From<super::ChatParticipants> for ChatParticipants {
+            fn from(value: super::ChatParticipants) -> Self {
+                Self { items: Ok(value.items) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatSender {
+            icon: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            is_current_participant: ::std::result::Result<bool, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            role: ::std::result::Result<
+                ::std::option::Option<super::ChatRole>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatSender {
+            fn default() -> Self {
+                Self {
+                    icon: Err("no value supplied for icon".to_string()),
+                    is_current_participant: Err(
+                        "no value supplied for is_current_participant".to_string(),
+                    ),
+                    name: Err("no value supplied for name".to_string()),
+                    role: Err("no value supplied for role".to_string()),
+                }
+            }
+        }
+        impl ChatSender {
+            pub fn icon<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.icon = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for icon: {e}")
+                    });
+                self
+            }
+            pub fn is_current_participant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_current_participant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_current_participant: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ChatRole>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatSender> for super::ChatSender {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatSender,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    icon: value.icon?,
+                    is_current_participant: value.is_current_participant?,
+                    name: value.name?,
+                    role: value.role?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatSender> for ChatSender {
+            fn from(value: super::ChatSender) -> Self {
+                Self {
+                    icon: Ok(value.icon),
+                    is_current_participant: Ok(value.is_current_participant),
+                    name: Ok(value.name),
+                    role: Ok(value.role),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatStates {
+            send_file_state: ::std::result::Result<
+                super::SendFileState,
+                ::std::string::String,
+            >,
+            write_message_state: ::std::result::Result<
+                super::WriteMessageState,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatStates {
+            fn default() -> Self {
+                Self {
+                    send_file_state: Err(
+                        "no value supplied for send_file_state".to_string(),
+                    ),
+                    write_message_state: Err(
+                        "no value supplied for write_message_state".to_string(),
+                    ),
+                }
+            }
+        }
+        impl ChatStates {
+            pub fn send_file_state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::SendFileState>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.send_file_state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for send_file_state: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn write_message_state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WriteMessageState>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.write_message_state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for write_message_state: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatStates> for super::ChatStates {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatStates,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    send_file_state: value.send_file_state?,
+                    write_message_state: value.write_message_state?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatStates> for ChatStates {
+            fn from(value: super::ChatStates) -> Self {
+                Self {
+                    send_file_state: Ok(value.send_file_state),
+                    write_message_state: Ok(value.write_message_state),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatUpload {
+            upload_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatUpload {
+            fn default() -> Self {
+                Self {
+                    upload_id: Err("no value supplied for upload_id".to_string()),
+                }
+            }
+        }
+        impl ChatUpload {
+            pub fn upload_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.upload_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for upload_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatUpload> for super::ChatUpload {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatUpload,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    upload_id: value.upload_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatUpload> for ChatUpload {
+            fn from(value: super::ChatUpload) -> Self {
+                Self {
+                    upload_id: Ok(value.upload_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatUploadLink {
+            expires_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            upload_url: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ChatUploadLink {
+            fn default() -> Self {
+                Self {
+                    expires_at: Err("no value supplied for expires_at".to_string()),
+                    upload_url: Err("no value supplied for upload_url".to_string()),
+                }
+            }
+        }
+        impl ChatUploadLink {
+            pub fn expires_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expires_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expires_at: {e}")
+                    });
+                self
+            }
+            pub fn upload_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.upload_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for upload_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatUploadLink> for super::ChatUploadLink {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatUploadLink,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    expires_at: value.expires_at?,
+                    upload_url: value.upload_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatUploadLink> for ChatUploadLink {
+            fn from(value: super::ChatUploadLink) -> Self {
+                Self {
+                    expires_at: Ok(value.expires_at),
+                    upload_url: Ok(value.upload_url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ChatsPage {
+            found: ::std::result::Result<i64, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::ChatListItem>,
+                ::std::string::String,
+            >,
+            page: ::std::result::Result<i64, ::std::string::String>,
+            pages: ::std::result::Result<i64, ::std::string::String>,
+            per_page: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for ChatsPage {
+            fn default() -> Self {
+                Self {
+                    found: Err("no value supplied for found".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    page: Err("no value supplied for page".to_string()),
+                    pages: Err("no value supplied for pages".to_string()),
+                    per_page: Err("no value supplied for per_page".to_string()),
+                }
+            }
+        }
+        impl ChatsPage {
+            pub fn found<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.found = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for found: {e}")
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ChatListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page: {e}")
+                    });
+                self
+            }
+            pub fn pages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pages: {e}")
+                    });
+                self
+            }
+            pub fn per_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.per_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for per_page: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ChatsPage> for super::ChatsPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ChatsPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    found: value.found?,
+                    items: value.items?,
+                    page: value.page?,
+                    pages: value.pages?,
+                    per_page: value.per_page?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ChatsPage> for ChatsPage {
+            fn from(value: super::ChatsPage) -> Self {
+                Self {
+                    found: Ok(value.found),
+                    items: Ok(value.items),
+                    page: Ok(value.page),
+                    pages: Ok(value.pages),
+                    per_page: Ok(value.per_page),
                 }
             }
         }
@@ -3919,281 +6900,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Message {
-            author: ::std::result::Result<super::MessageAuthor, ::std::string::String>,
-            created_at: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            editable: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
-            read: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            state: ::std::result::Result<super::IdName, ::std::string::String>,
-            text: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            viewed_by_me: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            viewed_by_opponent: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Message {
-            fn default() -> Self {
-                Self {
-                    author: Err("no value supplied for author".to_string()),
-                    created_at: Err("no value supplied for created_at".to_string()),
-                    editable: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
-                    read: Ok(Default::default()),
-                    state: Err("no value supplied for state".to_string()),
-                    text: Ok(Default::default()),
-                    viewed_by_me: Ok(Default::default()),
-                    viewed_by_opponent: Ok(Default::default()),
-                }
-            }
-        }
-        impl Message {
-            pub fn author<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::MessageAuthor>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.author = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for author: {e}")
-                    });
-                self
-            }
-            pub fn created_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
-                self
-            }
-            pub fn editable<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.editable = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for editable: {e}")
-                    });
-                self
-            }
-            pub fn id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn read<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.read = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for read: {e}")
-                    });
-                self
-            }
-            pub fn state<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::IdName>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.state = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for state: {e}")
-                    });
-                self
-            }
-            pub fn text<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for text: {e}")
-                    });
-                self
-            }
-            pub fn viewed_by_me<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.viewed_by_me = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for viewed_by_me: {e}")
-                    });
-                self
-            }
-            pub fn viewed_by_opponent<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.viewed_by_opponent = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for viewed_by_opponent: {e}"
-                        )
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Message> for super::Message {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Message,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    author: value.author?,
-                    created_at: value.created_at?,
-                    editable: value.editable?,
-                    id: value.id?,
-                    read: value.read?,
-                    state: value.state?,
-                    text: value.text?,
-                    viewed_by_me: value.viewed_by_me?,
-                    viewed_by_opponent: value.viewed_by_opponent?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Message> for Message {
-            fn from(value: super::Message) -> Self {
-                Self {
-                    author: Ok(value.author),
-                    created_at: Ok(value.created_at),
-                    editable: Ok(value.editable),
-                    id: Ok(value.id),
-                    read: Ok(value.read),
-                    state: Ok(value.state),
-                    text: Ok(value.text),
-                    viewed_by_me: Ok(value.viewed_by_me),
-                    viewed_by_opponent: Ok(value.viewed_by_opponent),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct MessageAuthor {
-            participant_type: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MessageAuthor {
-            fn default() -> Self {
-                Self {
-                    participant_type: Err(
-                        "no value supplied for participant_type".to_string(),
-                    ),
-                }
-            }
-        }
-        impl MessageAuthor {
-            pub fn participant_type<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.participant_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for participant_type: {e}"
-                        )
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessageAuthor> for super::MessageAuthor {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessageAuthor,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    participant_type: value.participant_type?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::MessageAuthor> for MessageAuthor {
-            fn from(value: super::MessageAuthor) -> Self {
-                Self {
-                    participant_type: Ok(value.participant_type),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct MessageForm {
-            message: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for MessageForm {
-            fn default() -> Self {
-                Self {
-                    message: Err("no value supplied for message".to_string()),
-                }
-            }
-        }
-        impl MessageForm {
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessageForm> for super::MessageForm {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessageForm,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { message: value.message? })
-            }
-        }
-        impl ::std::convert::From<super::MessageForm> for MessageForm {
-            fn from(value: super::MessageForm) -> Self {
-                Self { message: Ok(value.message) }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct MessageTemplate {
             mail: ::std::result::Result<
                 super::MessageTemplateText,
@@ -4345,115 +7051,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct MessagesPage {
-            found: ::std::result::Result<u32, ::std::string::String>,
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::Message>,
-                ::std::string::String,
-            >,
-            page: ::std::result::Result<u32, ::std::string::String>,
-            pages: ::std::result::Result<u32, ::std::string::String>,
-            per_page: ::std::result::Result<u32, ::std::string::String>,
-        }
-        impl ::std::default::Default for MessagesPage {
-            fn default() -> Self {
-                Self {
-                    found: Err("no value supplied for found".to_string()),
-                    items: Err("no value supplied for items".to_string()),
-                    page: Err("no value supplied for page".to_string()),
-                    pages: Err("no value supplied for pages".to_string()),
-                    per_page: Err("no value supplied for per_page".to_string()),
-                }
-            }
-        }
-        impl MessagesPage {
-            pub fn found<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<u32>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.found = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for found: {e}")
-                    });
-                self
-            }
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Message>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {e}")
-                    });
-                self
-            }
-            pub fn page<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<u32>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.page = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for page: {e}")
-                    });
-                self
-            }
-            pub fn pages<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<u32>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.pages = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pages: {e}")
-                    });
-                self
-            }
-            pub fn per_page<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<u32>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.per_page = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for per_page: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessagesPage> for super::MessagesPage {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessagesPage,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    found: value.found?,
-                    items: value.items?,
-                    page: value.page?,
-                    pages: value.pages?,
-                    per_page: value.per_page?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::MessagesPage> for MessagesPage {
-            fn from(value: super::MessagesPage) -> Self {
-                Self {
-                    found: Ok(value.found),
-                    items: Ok(value.items),
-                    page: Ok(value.page),
-                    pages: Ok(value.pages),
-                    per_page: Ok(value.per_page),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct MoveNegotiationsForm {
             address_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -4562,6 +7159,10 @@ pub mod types {
                 ::std::vec::Vec<super::Action>,
                 ::std::string::String,
             >,
+            chat_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             counters: ::std::result::Result<
                 ::std::option::Option<super::NegotiationCounters>,
                 ::std::string::String,
@@ -4576,10 +7177,6 @@ pub mod types {
             >,
             has_updates: ::std::result::Result<bool, ::std::string::String>,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
-            messages_url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
             messaging_status: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -4618,12 +7215,12 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     actions: Ok(Default::default()),
+                    chat_id: Ok(Default::default()),
                     counters: Ok(Default::default()),
                     created_at: Err("no value supplied for created_at".to_string()),
                     employer_state: Ok(Default::default()),
                     has_updates: Err("no value supplied for has_updates".to_string()),
                     id: Err("no value supplied for id".to_string()),
-                    messages_url: Ok(Default::default()),
                     messaging_status: Ok(Default::default()),
                     resume: Ok(Default::default()),
                     source: Ok(Default::default()),
@@ -4646,6 +7243,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for actions: {e}")
+                    });
+                self
+            }
+            pub fn chat_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.chat_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for chat_id: {e}")
                     });
                 self
             }
@@ -4709,18 +7318,6 @@ pub mod types {
                 self.id = value
                     .try_into()
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn messages_url<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.messages_url = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for messages_url: {e}")
-                    });
                 self
             }
             pub fn messaging_status<T>(mut self, value: T) -> Self
@@ -4843,12 +7440,12 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     actions: value.actions?,
+                    chat_id: value.chat_id?,
                     counters: value.counters?,
                     created_at: value.created_at?,
                     employer_state: value.employer_state?,
                     has_updates: value.has_updates?,
                     id: value.id?,
-                    messages_url: value.messages_url?,
                     messaging_status: value.messaging_status?,
                     resume: value.resume?,
                     source: value.source?,
@@ -4865,12 +7462,12 @@ pub mod types {
             fn from(value: super::Negotiation) -> Self {
                 Self {
                     actions: Ok(value.actions),
+                    chat_id: Ok(value.chat_id),
                     counters: Ok(value.counters),
                     created_at: Ok(value.created_at),
                     employer_state: Ok(value.employer_state),
                     has_updates: Ok(value.has_updates),
                     id: Ok(value.id),
-                    messages_url: Ok(value.messages_url),
                     messaging_status: Ok(value.messaging_status),
                     resume: Ok(value.resume),
                     source: Ok(value.source),
@@ -6491,6 +9088,44 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct SendFileState {
+            allowed: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for SendFileState {
+            fn default() -> Self {
+                Self {
+                    allowed: Err("no value supplied for allowed".to_string()),
+                }
+            }
+        }
+        impl SendFileState {
+            pub fn allowed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allowed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for allowed: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SendFileState> for super::SendFileState {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SendFileState,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { allowed: value.allowed? })
+            }
+        }
+        impl ::std::convert::From<super::SendFileState> for SendFileState {
+            fn from(value: super::SendFileState) -> Self {
+                Self { allowed: Ok(value.allowed) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct SubAction {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             method: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -7126,6 +9761,55 @@ pub mod types {
         impl ::std::convert::From<super::TotalExperience> for TotalExperience {
             fn from(value: super::TotalExperience) -> Self {
                 Self { months: Ok(value.months) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UnreadChats {
+            unread_chats_count: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UnreadChats {
+            fn default() -> Self {
+                Self {
+                    unread_chats_count: Err(
+                        "no value supplied for unread_chats_count".to_string(),
+                    ),
+                }
+            }
+        }
+        impl UnreadChats {
+            pub fn unread_chats_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unread_chats_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unread_chats_count: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UnreadChats> for super::UnreadChats {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UnreadChats,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    unread_chats_count: value.unread_chats_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UnreadChats> for UnreadChats {
+            fn from(value: super::UnreadChats) -> Self {
+                Self {
+                    unread_chats_count: Ok(value.unread_chats_count),
+                }
             }
         }
         #[derive(Clone, Debug)]
@@ -8017,6 +10701,67 @@ pub mod types {
                 }
             }
         }
+        #[derive(Clone, Debug)]
+        pub struct WriteMessageState {
+            allowed: ::std::result::Result<bool, ::std::string::String>,
+            reason: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WriteMessageState {
+            fn default() -> Self {
+                Self {
+                    allowed: Err("no value supplied for allowed".to_string()),
+                    reason: Ok(Default::default()),
+                }
+            }
+        }
+        impl WriteMessageState {
+            pub fn allowed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allowed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for allowed: {e}")
+                    });
+                self
+            }
+            pub fn reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reason: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WriteMessageState> for super::WriteMessageState {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WriteMessageState,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allowed: value.allowed?,
+                    reason: value.reason?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WriteMessageState> for WriteMessageState {
+            fn from(value: super::WriteMessageState) -> Self {
+                Self {
+                    allowed: Ok(value.allowed),
+                    reason: Ok(value.reason),
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -8122,6 +10867,206 @@ const _: () = {
     {}
 };
 impl Client {
+    /**The user's chats, newest activity first, one page at a time
+
+Sends a `GET` request to `/common/chats`
+
+Arguments:
+- `filter_has_text_message`: Only chats that have at least one text message (employers only).
+- `filter_unread`: Only chats with unread messages.
+- `page`: Page number, from 0; hh serves at most 50.
+- `per_page`: Chats per page, at most 20.
+```ignore
+let response = client.list_chats()
+    .filter_has_text_message(filter_has_text_message)
+    .filter_unread(filter_unread)
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    pub fn list_chats(&self) -> builder::ListChats<'_> {
+        builder::ListChats::new(self)
+    }
+    /**How many chats have unread messages
+
+Sends a `GET` request to `/common/chats/counters/unread`
+
+```ignore
+let response = client.count_unread_chats()
+    .send()
+    .await;
+```*/
+    pub fn count_unread_chats(&self) -> builder::CountUnreadChats<'_> {
+        builder::CountUnreadChats::new(self)
+    }
+    /**Which files a chat takes, and how large
+
+Sends a `GET` request to `/common/chats/files/conditions`
+
+```ignore
+let response = client.get_chat_file_conditions()
+    .send()
+    .await;
+```*/
+    pub fn get_chat_file_conditions(&self) -> builder::GetChatFileConditions<'_> {
+        builder::GetChatFileConditions::new(self)
+    }
+    /**A short-lived URL on hh's file host to upload one file to (multipart field `file`, with the user's bearer token); the upload's id is then sent as a message.
+
+
+Sends a `POST` request to `/common/chats/files/upload_links`
+
+```ignore
+let response = client.create_chat_upload_link()
+    .send()
+    .await;
+```*/
+    pub fn create_chat_upload_link(&self) -> builder::CreateChatUploadLink<'_> {
+        builder::CreateChatUploadLink::new(self)
+    }
+    /**Everything up to this message counts as read by the user (note the singular `message`)
+
+Sends a `PUT` request to `/common/chats/{chat_id}/message/{message_id}/read`
+
+Arguments:
+- `chat_id`: The chat id (a negotiation's chat_id).
+- `message_id`: A chat message's id.
+```ignore
+let response = client.mark_chat_read()
+    .chat_id(chat_id)
+    .message_id(message_id)
+    .send()
+    .await;
+```*/
+    pub fn mark_chat_read(&self) -> builder::MarkChatRead<'_> {
+        builder::MarkChatRead::new(self)
+    }
+    /**A window of a chat's messages from a cursor, with the chat's state. The start message is included; order=prev walks back from it (by default from the newest).
+
+
+Sends a `GET` request to `/common/chats/{chat_id}/messages`
+
+Arguments:
+- `chat_id`: The chat id (a negotiation's chat_id).
+- `limit`: How many messages, 1 to 50 (hh's default 10).
+- `order`: next walks forward from the cursor, prev backward.
+- `start_message_id`: The cursor; the message itself is part of the answer.
+```ignore
+let response = client.list_chat_messages()
+    .chat_id(chat_id)
+    .limit(limit)
+    .order(order)
+    .start_message_id(start_message_id)
+    .send()
+    .await;
+```*/
+    pub fn list_chat_messages(&self) -> builder::ListChatMessages<'_> {
+        builder::ListChatMessages::new(self)
+    }
+    /**Send text (or one uploaded file) to a chat. The idempotency key makes a repeat of the same message safe: hh answers 409 conflict when the key was already used.
+
+
+Sends a `POST` request to `/common/chats/{chat_id}/messages`
+
+Arguments:
+- `chat_id`: The chat id (a negotiation's chat_id).
+- `body`
+```ignore
+let response = client.send_chat_message()
+    .chat_id(chat_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn send_chat_message(&self) -> builder::SendChatMessage<'_> {
+        builder::SendChatMessage::new(self)
+    }
+    /**Replace the text of one of the user's own messages
+
+Sends a `PUT` request to `/common/chats/{chat_id}/messages/{message_id}`
+
+Arguments:
+- `chat_id`: The chat id (a negotiation's chat_id).
+- `message_id`: A chat message's id.
+- `body`
+```ignore
+let response = client.edit_chat_message()
+    .chat_id(chat_id)
+    .message_id(message_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn edit_chat_message(&self) -> builder::EditChatMessage<'_> {
+        builder::EditChatMessage::new(self)
+    }
+    /**Delete one of the user's own messages
+
+Sends a `DELETE` request to `/common/chats/{chat_id}/messages/{message_id}`
+
+Arguments:
+- `chat_id`: The chat id (a negotiation's chat_id).
+- `message_id`: A chat message's id.
+```ignore
+let response = client.delete_chat_message()
+    .chat_id(chat_id)
+    .message_id(message_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_chat_message(&self) -> builder::DeleteChatMessage<'_> {
+        builder::DeleteChatMessage::new(self)
+    }
+    /**Who is in the chat, and the last message each of them has seen
+
+Sends a `GET` request to `/common/chats/{chat_id}/participants`
+
+Arguments:
+- `chat_id`: The chat id (a negotiation's chat_id).
+```ignore
+let response = client.list_chat_participants()
+    .chat_id(chat_id)
+    .send()
+    .await;
+```*/
+    pub fn list_chat_participants(&self) -> builder::ListChatParticipants<'_> {
+        builder::ListChatParticipants::new(self)
+    }
+    /**Add a colleague (a manager of the employer) to the chat
+
+Sends a `PUT` request to `/common/chats/{chat_id}/participants`
+
+Arguments:
+- `chat_id`: The chat id (a negotiation's chat_id).
+- `body`
+```ignore
+let response = client.add_chat_participant()
+    .chat_id(chat_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn add_chat_participant(&self) -> builder::AddChatParticipant<'_> {
+        builder::AddChatParticipant::new(self)
+    }
+    /**Let the applicant write in the chat, or stop them
+
+Sends a `PUT` request to `/common/chats/{chat_id}/write_possibility`
+
+Arguments:
+- `chat_id`: The chat id (a negotiation's chat_id).
+- `applicant_write_possibility`
+```ignore
+let response = client.set_chat_write_possibility()
+    .chat_id(chat_id)
+    .applicant_write_possibility(applicant_write_possibility)
+    .send()
+    .await;
+```*/
+    pub fn set_chat_write_possibility(&self) -> builder::SetChatWritePossibility<'_> {
+        builder::SetChatWritePossibility::new(self)
+    }
     /**hh's dictionaries (negotiations_state, negotiations_order, ...), each a list of id and name
 
 Sends a `GET` request to `/dictionaries`
@@ -8324,44 +11269,6 @@ let response = client.invite_applicant()
     pub fn invite_applicant(&self) -> builder::InviteApplicant<'_> {
         builder::InviteApplicant::new(self)
     }
-    /**The messages of a negotiation, oldest first
-
-Sends a `GET` request to `/negotiations/{nid}/messages`
-
-Arguments:
-- `nid`: The negotiation id.
-- `page`: Page number, from 0.
-- `per_page`: Items per page (hh's default 20, at most 50 for negotiations).
-- `with_text_only`: Leave out messages without text.
-```ignore
-let response = client.list_negotiation_messages()
-    .nid(nid)
-    .page(page)
-    .per_page(per_page)
-    .with_text_only(with_text_only)
-    .send()
-    .await;
-```*/
-    pub fn list_negotiation_messages(&self) -> builder::ListNegotiationMessages<'_> {
-        builder::ListNegotiationMessages::new(self)
-    }
-    /**Send a message in a negotiation
-
-Sends a `POST` request to `/negotiations/{nid}/messages`
-
-Arguments:
-- `nid`: The negotiation id.
-- `body`
-```ignore
-let response = client.send_negotiation_message()
-    .nid(nid)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn send_negotiation_message(&self) -> builder::SendNegotiationMessage<'_> {
-        builder::SendNegotiationMessage::new(self)
-    }
     /**A resume. When opening the resume of a negotiation, request the negotiation's resume url instead: it carries the context hh needs to count the view.
 
 
@@ -8470,6 +11377,995 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::list_chats`]
+
+[`Client::list_chats`]: super::Client::list_chats*/
+    #[derive(Debug, Clone)]
+    pub struct ListChats<'a> {
+        client: &'a super::Client,
+        filter_has_text_message: Result<Option<bool>, String>,
+        filter_unread: Result<Option<bool>, String>,
+        page: Result<Option<i64>, String>,
+        per_page: Result<Option<::std::num::NonZeroU64>, String>,
+    }
+    impl<'a> ListChats<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                filter_has_text_message: Ok(None),
+                filter_unread: Ok(None),
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+        pub fn filter_has_text_message<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.filter_has_text_message = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for filter_has_text_message failed".to_string()
+                });
+            self
+        }
+        pub fn filter_unread<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.filter_unread = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for filter_unread failed".to_string()
+                });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for page failed".to_string());
+            self
+        }
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for per_page failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/common/chats`
+        pub async fn send(self) -> Result<ResponseValue<types::ChatsPage>, Error<()>> {
+            let Self {
+                client,
+                filter_has_text_message,
+                filter_unread,
+                page,
+                per_page,
+            } = self;
+            let filter_has_text_message = filter_has_text_message
+                .map_err(Error::InvalidRequest)?;
+            let filter_unread = filter_unread.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/common/chats", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "filter_has_text_message",
+                        &filter_has_text_message,
+                    ),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new("filter_unread", &filter_unread),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_chats",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::count_unread_chats`]
+
+[`Client::count_unread_chats`]: super::Client::count_unread_chats*/
+    #[derive(Debug, Clone)]
+    pub struct CountUnreadChats<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> CountUnreadChats<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/common/chats/counters/unread`
+        pub async fn send(self) -> Result<ResponseValue<types::UnreadChats>, Error<()>> {
+            let Self { client } = self;
+            let url = format!("{}/common/chats/counters/unread", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "count_unread_chats",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_chat_file_conditions`]
+
+[`Client::get_chat_file_conditions`]: super::Client::get_chat_file_conditions*/
+    #[derive(Debug, Clone)]
+    pub struct GetChatFileConditions<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> GetChatFileConditions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/common/chats/files/conditions`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ChatFileConditions>, Error<()>> {
+            let Self { client } = self;
+            let url = format!("{}/common/chats/files/conditions", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_chat_file_conditions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_chat_upload_link`]
+
+[`Client::create_chat_upload_link`]: super::Client::create_chat_upload_link*/
+    #[derive(Debug, Clone)]
+    pub struct CreateChatUploadLink<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> CreateChatUploadLink<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `POST` request to `/common/chats/files/upload_links`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ChatUploadLink>, Error<()>> {
+            let Self { client } = self;
+            let url = format!("{}/common/chats/files/upload_links", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_chat_upload_link",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::mark_chat_read`]
+
+[`Client::mark_chat_read`]: super::Client::mark_chat_read*/
+    #[derive(Debug, Clone)]
+    pub struct MarkChatRead<'a> {
+        client: &'a super::Client,
+        chat_id: Result<::std::string::String, String>,
+        message_id: Result<::std::string::String, String>,
+    }
+    impl<'a> MarkChatRead<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                chat_id: Err("chat_id was not initialized".to_string()),
+                message_id: Err("message_id was not initialized".to_string()),
+            }
+        }
+        pub fn chat_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.chat_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for chat_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn message_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.message_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for message_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/common/chats/{chat_id}/message/{message_id}/read`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, chat_id, message_id } = self;
+            let chat_id = chat_id.map_err(Error::InvalidRequest)?;
+            let message_id = message_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/common/chats/{}/message/{}/read", client.baseurl, encode_path(&
+                chat_id.to_string()), encode_path(& message_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.put(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "mark_chat_read",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_chat_messages`]
+
+[`Client::list_chat_messages`]: super::Client::list_chat_messages*/
+    #[derive(Debug, Clone)]
+    pub struct ListChatMessages<'a> {
+        client: &'a super::Client,
+        chat_id: Result<::std::string::String, String>,
+        limit: Result<Option<::std::num::NonZeroU64>, String>,
+        order: Result<Option<types::ChatOrder>, String>,
+        start_message_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListChatMessages<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                chat_id: Err("chat_id was not initialized".to_string()),
+                limit: Ok(None),
+                order: Ok(None),
+                start_message_id: Ok(None),
+            }
+        }
+        pub fn chat_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.chat_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for chat_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn order<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ChatOrder>,
+        {
+            self.order = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `ChatOrder` for order failed".to_string());
+            self
+        }
+        pub fn start_message_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.start_message_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for start_message_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/common/chats/{chat_id}/messages`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ChatMessages>, Error<()>> {
+            let Self { client, chat_id, limit, order, start_message_id } = self;
+            let chat_id = chat_id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let order = order.map_err(Error::InvalidRequest)?;
+            let start_message_id = start_message_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/common/chats/{}/messages", client.baseurl, encode_path(& chat_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("order", &order))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "start_message_id",
+                        &start_message_id,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_chat_messages",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::send_chat_message`]
+
+[`Client::send_chat_message`]: super::Client::send_chat_message*/
+    #[derive(Debug, Clone)]
+    pub struct SendChatMessage<'a> {
+        client: &'a super::Client,
+        chat_id: Result<::std::string::String, String>,
+        body: Result<types::builder::ChatMessagePost, String>,
+    }
+    impl<'a> SendChatMessage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                chat_id: Err("chat_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn chat_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.chat_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for chat_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ChatMessagePost>,
+            <V as std::convert::TryInto<
+                types::ChatMessagePost,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ChatMessagePost` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ChatMessagePost,
+            ) -> types::builder::ChatMessagePost,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/common/chats/{chat_id}/messages`
+        pub async fn send(self) -> Result<ResponseValue<types::IdOnly>, Error<()>> {
+            let Self { client, chat_id, body } = self;
+            let chat_id = chat_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ChatMessagePost::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/common/chats/{}/messages", client.baseurl, encode_path(& chat_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "send_chat_message",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::edit_chat_message`]
+
+[`Client::edit_chat_message`]: super::Client::edit_chat_message*/
+    #[derive(Debug, Clone)]
+    pub struct EditChatMessage<'a> {
+        client: &'a super::Client,
+        chat_id: Result<::std::string::String, String>,
+        message_id: Result<::std::string::String, String>,
+        body: Result<types::builder::ChatMessageEdit, String>,
+    }
+    impl<'a> EditChatMessage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                chat_id: Err("chat_id was not initialized".to_string()),
+                message_id: Err("message_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn chat_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.chat_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for chat_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn message_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.message_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for message_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ChatMessageEdit>,
+            <V as std::convert::TryInto<
+                types::ChatMessageEdit,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ChatMessageEdit` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ChatMessageEdit,
+            ) -> types::builder::ChatMessageEdit,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/common/chats/{chat_id}/messages/{message_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, chat_id, message_id, body } = self;
+            let chat_id = chat_id.map_err(Error::InvalidRequest)?;
+            let message_id = message_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ChatMessageEdit::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/common/chats/{}/messages/{}", client.baseurl, encode_path(& chat_id
+                .to_string()), encode_path(& message_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "edit_chat_message",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_chat_message`]
+
+[`Client::delete_chat_message`]: super::Client::delete_chat_message*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteChatMessage<'a> {
+        client: &'a super::Client,
+        chat_id: Result<::std::string::String, String>,
+        message_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteChatMessage<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                chat_id: Err("chat_id was not initialized".to_string()),
+                message_id: Err("message_id was not initialized".to_string()),
+            }
+        }
+        pub fn chat_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.chat_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for chat_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn message_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.message_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for message_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/common/chats/{chat_id}/messages/{message_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, chat_id, message_id } = self;
+            let chat_id = chat_id.map_err(Error::InvalidRequest)?;
+            let message_id = message_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/common/chats/{}/messages/{}", client.baseurl, encode_path(& chat_id
+                .to_string()), encode_path(& message_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "delete_chat_message",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_chat_participants`]
+
+[`Client::list_chat_participants`]: super::Client::list_chat_participants*/
+    #[derive(Debug, Clone)]
+    pub struct ListChatParticipants<'a> {
+        client: &'a super::Client,
+        chat_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ListChatParticipants<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                chat_id: Err("chat_id was not initialized".to_string()),
+            }
+        }
+        pub fn chat_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.chat_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for chat_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/common/chats/{chat_id}/participants`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ChatParticipants>, Error<()>> {
+            let Self { client, chat_id } = self;
+            let chat_id = chat_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/common/chats/{}/participants", client.baseurl, encode_path(& chat_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_chat_participants",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::add_chat_participant`]
+
+[`Client::add_chat_participant`]: super::Client::add_chat_participant*/
+    #[derive(Debug, Clone)]
+    pub struct AddChatParticipant<'a> {
+        client: &'a super::Client,
+        chat_id: Result<::std::string::String, String>,
+        body: Result<types::builder::ChatParticipantAdd, String>,
+    }
+    impl<'a> AddChatParticipant<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                chat_id: Err("chat_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn chat_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.chat_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for chat_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ChatParticipantAdd>,
+            <V as std::convert::TryInto<
+                types::ChatParticipantAdd,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ChatParticipantAdd` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ChatParticipantAdd,
+            ) -> types::builder::ChatParticipantAdd,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/common/chats/{chat_id}/participants`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, chat_id, body } = self;
+            let chat_id = chat_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ChatParticipantAdd::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/common/chats/{}/participants", client.baseurl, encode_path(& chat_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "add_chat_participant",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::set_chat_write_possibility`]
+
+[`Client::set_chat_write_possibility`]: super::Client::set_chat_write_possibility*/
+    #[derive(Debug, Clone)]
+    pub struct SetChatWritePossibility<'a> {
+        client: &'a super::Client,
+        chat_id: Result<::std::string::String, String>,
+        applicant_write_possibility: Result<bool, String>,
+    }
+    impl<'a> SetChatWritePossibility<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                chat_id: Err("chat_id was not initialized".to_string()),
+                applicant_write_possibility: Err(
+                    "applicant_write_possibility was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn chat_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.chat_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for chat_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn applicant_write_possibility<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.applicant_write_possibility = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `bool` for applicant_write_possibility failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/common/chats/{chat_id}/write_possibility`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, chat_id, applicant_write_possibility } = self;
+            let chat_id = chat_id.map_err(Error::InvalidRequest)?;
+            let applicant_write_possibility = applicant_write_possibility
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/common/chats/{}/write_possibility", client.baseurl, encode_path(&
+                chat_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "applicant_write_possibility",
+                        &applicant_write_possibility,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "set_chat_write_possibility",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::get_dictionaries`]
 
 [`Client::get_dictionaries`]: super::Client::get_dictionaries*/
@@ -9525,217 +13421,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::list_negotiation_messages`]
-
-[`Client::list_negotiation_messages`]: super::Client::list_negotiation_messages*/
-    #[derive(Debug, Clone)]
-    pub struct ListNegotiationMessages<'a> {
-        client: &'a super::Client,
-        nid: Result<::std::string::String, String>,
-        page: Result<Option<u32>, String>,
-        per_page: Result<Option<u32>, String>,
-        with_text_only: Result<Option<bool>, String>,
-    }
-    impl<'a> ListNegotiationMessages<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                nid: Err("nid was not initialized".to_string()),
-                page: Ok(None),
-                per_page: Ok(None),
-                with_text_only: Ok(None),
-            }
-        }
-        pub fn nid<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.nid = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for nid failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn page<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<u32>,
-        {
-            self.page = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `u32` for page failed".to_string());
-            self
-        }
-        pub fn per_page<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<u32>,
-        {
-            self.per_page = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `u32` for per_page failed".to_string());
-            self
-        }
-        pub fn with_text_only<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<bool>,
-        {
-            self.with_text_only = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `bool` for with_text_only failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/negotiations/{nid}/messages`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::MessagesPage>, Error<()>> {
-            let Self { client, nid, page, per_page, with_text_only } = self;
-            let nid = nid.map_err(Error::InvalidRequest)?;
-            let page = page.map_err(Error::InvalidRequest)?;
-            let per_page = per_page.map_err(Error::InvalidRequest)?;
-            let with_text_only = with_text_only.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/negotiations/{}/messages", client.baseurl, encode_path(& nid
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("page", &page))
-                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "with_text_only",
-                        &with_text_only,
-                    ),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "list_negotiation_messages",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::send_negotiation_message`]
-
-[`Client::send_negotiation_message`]: super::Client::send_negotiation_message*/
-    #[derive(Debug, Clone)]
-    pub struct SendNegotiationMessage<'a> {
-        client: &'a super::Client,
-        nid: Result<::std::string::String, String>,
-        body: Result<types::builder::MessageForm, String>,
-    }
-    impl<'a> SendNegotiationMessage<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                nid: Err("nid was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn nid<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.nid = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for nid failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::MessageForm>,
-            <V as std::convert::TryInto<types::MessageForm>>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `MessageForm` for body failed: {}", s)
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::MessageForm,
-            ) -> types::builder::MessageForm,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/negotiations/{nid}/messages`
-        pub async fn send(self) -> Result<ResponseValue<types::Message>, Error<()>> {
-            let Self { client, nid, body } = self;
-            let nid = nid.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::MessageForm::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/negotiations/{}/messages", client.baseurl, encode_path(& nid
-                .to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .form_urlencoded(&body)?
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "send_negotiation_message",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => ResponseValue::from_response(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -44,6 +44,7 @@ pub mod generated;
 
 pub mod action;
 pub mod auth;
+pub mod chats;
 pub mod client;
 pub mod error;
 pub mod follow;
@@ -58,6 +59,7 @@ pub use generated::types;
 
 pub use action::{ArgumentsError, check_arguments};
 pub use auth::{AuthError, OAuthApp, TokenSet, TokenStore};
+pub use chats::{ChatContent, ChatFile, ChatListQuery, IdempotencyKey, Sent};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT_FORM};
 pub use error::{AllowedAccount, ApiError, Error, ErrorKind};
 pub use follow::{Accepted, Pairs};

@@ -167,45 +167,6 @@ impl Client {
             .await
             .map(drop)
     }
-
-    /// One page of a negotiation's messages.
-    pub async fn messages(
-        &self,
-        negotiation_id: &str,
-        page: u32,
-        per_page: Option<u32>,
-    ) -> Result<types::MessagesPage, Error> {
-        let mut call = self
-            .api()
-            .list_negotiation_messages()
-            .nid(negotiation_id)
-            .page(page);
-        if let Some(n) = per_page {
-            call = call.per_page(n.min(MAX_PER_PAGE));
-        }
-        self.read(call.send()).await
-    }
-
-    /// Sends a message in a negotiation.
-    pub async fn send_message(
-        &self,
-        negotiation_id: &str,
-        text: &str,
-    ) -> Result<types::Message, Error> {
-        if text.trim().is_empty() {
-            return Err(Error::Invalid("the message is empty".into()));
-        }
-        self.write(
-            self.api()
-                .send_negotiation_message()
-                .nid(negotiation_id)
-                .body(types::MessageForm {
-                    message: text.to_string(),
-                })
-                .send(),
-        )
-        .await
-    }
 }
 
 fn topic_ids(ids: &[String]) -> Result<Pairs, Error> {

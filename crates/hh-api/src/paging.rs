@@ -29,11 +29,12 @@ macro_rules! paged {
     ($page:ty, $item:ty) => {
         impl Paged for $page {
             type Item = $item;
+            // A count that does not fit (negative, say) counts as none.
             fn pages(&self) -> u32 {
-                self.pages
+                u32::try_from(self.pages).unwrap_or(0)
             }
             fn found(&self) -> u32 {
-                self.found
+                u32::try_from(self.found).unwrap_or(0)
             }
             fn into_items(self) -> Vec<$item> {
                 self.items
@@ -43,8 +44,8 @@ macro_rules! paged {
 }
 
 paged!(types::VacanciesPage, types::ActiveVacancy);
+paged!(types::ChatsPage, types::ChatListItem);
 paged!(types::NegotiationsPage, types::Negotiation);
-paged!(types::MessagesPage, types::Message);
 
 /// Every item of a list, in page order.
 #[derive(Debug, Clone)]

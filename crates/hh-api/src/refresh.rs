@@ -112,7 +112,9 @@ impl Refresher {
             let body = match response.bytes().await {
                 Ok(body) => body,
                 Err(e) => {
-                    return Refreshed::Failed(format!("the token endpoint's answer broke off: {e}"));
+                    return Refreshed::Failed(format!(
+                        "the token endpoint's answer broke off: {e}"
+                    ));
                 }
             };
             let answer = crate::transport::rebuilt(status, headers.clone(), body.clone());

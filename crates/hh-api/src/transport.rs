@@ -148,6 +148,15 @@ impl Transport {
         self.send_prepared(request).await
     }
 
+    /// Sends a file to the upload link hh's API just returned for it (on hh's file
+    /// host): with the access token, as hh requires there, and once. The only path that
+    /// takes the token off the API host; its one caller is `Client::upload_chat_file`,
+    /// which checks the link first.
+    pub(crate) async fn execute_upload(&self, mut request: Request) -> reqwest::Result<Response> {
+        self.prepare(&mut request, self.token());
+        self.send_prepared(request).await
+    }
+
     /// hh's headers, and `token` (or none: a token the request came with is removed).
     fn prepare(&self, request: &mut Request, token: Option<AccessToken>) {
         let headers = request.headers_mut();

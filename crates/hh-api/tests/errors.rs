@@ -217,7 +217,7 @@ async fn message_limits() {
         )
         .await;
         let err = client(&server)
-            .send_message("42", "hello")
+            .mark_read(&["42".to_string()])
             .await
             .unwrap_err();
         assert_eq!(

@@ -4,16 +4,37 @@ mod common;
 
 use common::*;
 use futures::{StreamExt, TryStreamExt};
-use hh_api::{Error, stream_items};
+use hh_api::{ChatListQuery, Error, stream_items};
 use httpmock::MockServer;
 use serde_json::json;
 
-fn messages_page(page: u32, pages: u32) -> serde_json::Value {
+fn chat(id: String) -> serde_json::Value {
     json!({
-        "items": [
-            message_json(&format!("m{page}a"), "a"),
-            message_json(&format!("m{page}b"), "b"),
-        ],
+        "id": id, "type": "NEGOTIATION", "display": {"title": "Вакансия", "icon": null},
+        "creation_time": "2026-11-30T10:00:00+0300", "unread_message_count": 0,
+        "muted": false, "block_reason": null, "last_message": null
+    })
+}
+
+fn query(page: u32, per_page: Option<u32>) -> ChatListQuery {
+    ChatListQuery {
+        page,
+        per_page,
+        ..Default::default()
+    }
+}
+
+async fn chats_at(
+    hh: &hh_api::Client,
+    page: u32,
+    per_page: Option<u32>,
+) -> Result<hh_api::types::ChatsPage, Error> {
+    hh.chats(&query(page, per_page)).await
+}
+
+fn chats_page(page: u32, pages: u32) -> serde_json::Value {
+    json!({
+        "items": [chat(format!("m{page}a")), chat(format!("m{page}b"))],
         "found": pages * 2,
         "page": page,
         "pages": pages,
@@ -22,12 +43,12 @@ fn messages_page(page: u32, pages: u32) -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn stream_items_walks_messages_page_by_page() {
+async fn stream_items_walks_chats_page_by_page() {
     let server = MockServer::start_async().await;
     let (_m, log) = serve(&server, |req| {
         let page: u32 = req.query_param("page").unwrap().parse().unwrap();
         if page < 3 {
-            Reply::json(200, messages_page(page, 3))
+            Reply::json(200, chats_page(page, 3))
         } else {
             Reply::json(404, json!({"errors": [{"type": "not_found"}]}))
         }
@@ -35,7 +56,7 @@ async fn stream_items_walks_messages_page_by_page() {
     .await;
     let hh = client(&server);
 
-    let ids: Vec<String> = stream_items(|page| hh.messages("42", page, Some(2)))
+    let ids: Vec<String> = stream_items(|page| chats_at(&hh, page, Some(2)))
         .map_ok(|m| m.id)
         .try_collect()
         .await
@@ -53,7 +74,7 @@ async fn stream_items_walks_messages_page_by_page() {
         requests,
         (0..3)
             .map(|p| (
-                "/negotiations/42/messages".to_string(),
+                "/common/chats".to_string(),
                 Some(format!("page={p}&per_page=2"))
             ))
             .collect::<Vec<_>>(),
@@ -65,7 +86,7 @@ async fn stream_items_walks_messages_page_by_page() {
 async fn stream_items_is_lazy_and_stops_at_the_first_error() {
     let server = MockServer::start_async().await;
     let (_m, log) = serve(&server, |req| match req.query_param("page").as_deref() {
-        Some("0") => Reply::json(200, messages_page(0, 5)),
+        Some("0") => Reply::json(200, chats_page(0, 5)),
         _ => Reply::json(
             403,
             json!({"errors": [{"type": "negotiations", "value": "chat_archived"}]}),
@@ -74,7 +95,7 @@ async fn stream_items_is_lazy_and_stops_at_the_first_error() {
     .await;
     let hh = client(&server);
 
-    let mut stream = Box::pin(stream_items(|page| hh.messages("42", page, Some(2))));
+    let mut stream = Box::pin(stream_items(|page| chats_at(&hh, page, Some(2))));
     assert_eq!(stream.next().await.unwrap().unwrap().id, "m0a");
     assert_eq!(
         seen(&log).len(),
@@ -101,7 +122,7 @@ async fn an_empty_list_is_one_request() {
     .await;
     let hh = client(&server);
 
-    let items: Vec<_> = stream_items(|page| hh.messages("42", page, None))
+    let items: Vec<_> = stream_items(|page| chats_at(&hh, page, None))
         .try_collect()
         .await
         .unwrap();

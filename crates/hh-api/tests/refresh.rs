@@ -83,7 +83,7 @@ async fn token_expired_refreshes_once_and_repeats_the_request_even_a_post() {
     let refused = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path("/negotiations/9/messages")
+                .path("/negotiations/read")
                 .header("authorization", "Bearer OLD-ACCESS");
             then.status(403)
                 .json_body(json!({"errors": [{"type": "oauth", "value": "token_expired"}], "request_id": "r1"}));
@@ -100,20 +100,15 @@ async fn token_expired_refreshes_once_and_repeats_the_request_even_a_post() {
     let accepted = server
         .mock_async(|when, then| {
             when.method(POST)
-                .path("/negotiations/9/messages")
+                .path("/negotiations/read")
                 .header("authorization", "Bearer NEW-ACCESS")
-                .body("message=Hello");
-            then.status(201).json_body(json!({
-                "id": "m1", "author": {"participant_type": "employer"},
-                "created_at": "2026-11-24T10:00:00+0300", "state": {"id": "text", "name": "Text"},
-                "text": "Hello"
-            }));
+                .body("topic_id=9");
+            then.status(204);
         })
         .await;
     // The stored expiry is in the future: only hh's answer reveals the token is dead.
     let hh = client(&server, pair("OLD-ACCESS", "R1", now_unix() + 3600), None);
-    let sent = hh.send_message("9", "Hello").await.unwrap();
-    assert_eq!(sent.id, "m1");
+    hh.mark_read(&["9".to_string()]).await.unwrap();
     refused.assert_calls_async(1).await;
     refresh.assert_calls_async(1).await;
     accepted.assert_calls_async(1).await;

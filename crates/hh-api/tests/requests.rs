@@ -437,67 +437,6 @@ async fn mark_read_posts_repeated_topic_ids() {
 }
 
 #[tokio::test]
-async fn messages_page() {
-    let server = MockServer::start_async().await;
-    let (_m, log) = serve_fixed(
-        &server,
-        Reply::json(
-            200,
-            json!({"items": [message_json("m1", "Добрый день")], "found": 1, "page": 1, "pages": 2, "per_page": 1}),
-        ),
-    )
-    .await;
-
-    let page = client(&server).messages("42", 1, Some(20)).await.unwrap();
-
-    assert_eq!(page.items[0].text.as_deref(), Some("Добрый день"));
-    let req = only(&log);
-    assert_eq!(
-        (req.method.as_str(), req.path.as_str()),
-        ("GET", "/negotiations/42/messages")
-    );
-    assert_eq!(req.query.as_deref(), Some("page=1&per_page=20"));
-    req.assert_hh_headers(None);
-}
-
-#[tokio::test]
-async fn send_message_posts_a_form() {
-    let server = MockServer::start_async().await;
-    let (_m, log) = serve_fixed(
-        &server,
-        Reply::json(201, message_json("m2", "Hello, world")),
-    )
-    .await;
-
-    let sent = client(&server)
-        .send_message("42", "Hello, world")
-        .await
-        .unwrap();
-
-    assert_eq!(sent.id, "m2");
-    let req = only(&log);
-    assert_eq!(
-        (req.method.as_str(), req.path.as_str()),
-        ("POST", "/negotiations/42/messages")
-    );
-    assert_eq!(req.query, None);
-    req.assert_form("message=Hello%2C+world");
-    req.assert_hh_headers(None);
-}
-
-#[tokio::test]
-async fn an_empty_message_is_refused_before_sending() {
-    let server = MockServer::start_async().await;
-    let (mock, _log) = serve_fixed(&server, Reply::json(201, message_json("m2", ""))).await;
-
-    for text in ["", "   \n\t"] {
-        let err = client(&server).send_message("42", text).await.unwrap_err();
-        assert!(matches!(err, Error::Invalid(_)), "{err:?}");
-    }
-    assert_eq!(mock.calls_async().await, 0);
-}
-
-#[tokio::test]
 async fn generated_list_active_vacancies_with_resume_id() {
     let server = MockServer::start_async().await;
     let invite_url = server.url("/negotiations/phone_interview");

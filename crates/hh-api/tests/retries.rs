@@ -182,8 +182,11 @@ async fn write_meets_503(write: impl AsyncFnOnce(&Client, &MockServer) -> Result
 }
 
 #[tokio::test]
-async fn send_message_is_not_repeated() {
-    write_meets_503(async |hh, _| hh.send_message("42", "Hello").await.map(drop)).await;
+async fn edits_and_deletes_of_chat_messages_are_not_repeated() {
+    // Only a send carries an idempotency key; nothing else about a chat is repeated.
+    write_meets_503(async |hh, _| hh.edit_chat_message("7", "42", "Hello").await).await;
+    write_meets_503(async |hh, _| hh.delete_chat_message("7", "42").await).await;
+    write_meets_503(async |hh, _| hh.mark_chat_read("7", "42").await).await;
 }
 
 #[tokio::test]
@@ -235,7 +238,7 @@ async fn a_write_meeting_429_is_not_repeated() {
     .await;
 
     let err = client(&server)
-        .send_message("42", "Hello")
+        .mark_read(&["42".to_string()])
         .await
         .unwrap_err();
 

@@ -67,8 +67,21 @@ async fn not_in_an_api_error() {
     assert!(generated.api().is_some(), "{generated:?}");
     assert_no_token(&generated);
 
-    let form = hh.send_message("1", "hi").await.unwrap_err();
+    let form = hh.mark_read(&["1".to_string()]).await.unwrap_err();
     assert_no_token(&form);
+
+    let chat = hh
+        .send_chat_message(
+            "1",
+            &hh_api::IdempotencyKey::random(),
+            &hh_api::ChatContent::Text {
+                text: "hi".into(),
+                automated: true,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_no_token(&chat);
 
     let followed = hh
         .collection_page(

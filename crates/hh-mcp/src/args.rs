@@ -225,11 +225,55 @@ pub struct NegotiationRef {
     pub negotiation_id: Id,
 }
 
+/// Which chat a call means: a negotiation's, or one named by its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChatRef {
+    Negotiation(Id),
+    Chat(Id),
+}
+
+impl ChatRef {
+    /// Exactly one of the two arguments must be given.
+    pub fn from_args(
+        tool: &str,
+        negotiation_id: Option<Id>,
+        chat_id: Option<Id>,
+    ) -> Result<Self, String> {
+        match (negotiation_id, chat_id) {
+            (Some(n), None) => Ok(ChatRef::Negotiation(n)),
+            (None, Some(c)) => Ok(ChatRef::Chat(c)),
+            (None, None) => Err(format!(
+                "{tool}: give `negotiation_id` or `chat_id` (from list_chats or get_negotiation)"
+            )),
+            (Some(_), Some(_)) => Err(format!(
+                "{tool}: give `negotiation_id` or `chat_id`, not both"
+            )),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListMessages {
-    pub negotiation_id: Id,
+    /// The negotiation whose chat to read.
+    pub negotiation_id: Option<Id>,
+    /// Or a chat id (from list_chats or get_negotiation).
+    pub chat_id: Option<Id>,
+    /// How many messages, 1 to 50 (default 20), newest first.
+    pub limit: Option<Count>,
+    /// A message id (`older_than` of an earlier call): the messages before it.
+    pub before: Option<Id>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListChats {
+    /// Only chats with unread messages.
+    #[serde(default)]
+    pub unread_only: bool,
+    /// Page number, from 0 (hh serves up to 50).
     pub page: Option<Count>,
+    /// Chats per page, 1 to 20 (default 20).
     pub per_page: Option<Count>,
 }
 
@@ -276,8 +320,15 @@ pub struct ChangeNegotiationState {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
-    pub negotiation_id: Id,
+    /// The negotiation whose applicant to write to.
+    pub negotiation_id: Option<Id>,
+    /// Or a chat id (from list_chats or get_negotiation).
+    pub chat_id: Option<Id>,
     pub message: MessageText,
+    /// A UUID naming this one message; default: one derived from the chat, the text and
+    /// the day, so repeating the same call sends once. Give a new one to send the same
+    /// text again on purpose.
+    pub idempotency_key: Option<String>,
     /// Send without asking (only when the user has already approved this message).
     #[serde(default)]
     pub confirm: bool,
@@ -286,8 +337,13 @@ pub struct SendMessage {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarkRead {
-    /// One to 50 negotiation ids.
+    /// One to 50 negotiation ids (of one vacancy).
+    #[serde(default)]
     pub negotiation_ids: Vec<Id>,
+    /// Or a chat: everything up to `message_id` counts as read.
+    pub chat_id: Option<Id>,
+    /// The newest message read in `chat_id`.
+    pub message_id: Option<Id>,
 }
 
 #[cfg(test)]
@@ -329,10 +385,22 @@ mod tests {
 
     #[test]
     fn counts_accept_numeric_strings() {
-        let a: ListMessages = parse("t", json!({"negotiation_id": "1", "page": "2"})).unwrap();
-        assert_eq!(a.page, Some(Count(2)));
-        assert!(parse::<ListMessages>("t", json!({"negotiation_id": "1", "page": "x"})).is_err());
-        assert!(parse::<ListMessages>("t", json!({"negotiation_id": "1", "page": -3})).is_err());
+        let a: ListMessages = parse("t", json!({"negotiation_id": "1", "limit": "2"})).unwrap();
+        assert_eq!(a.limit, Some(Count(2)));
+        assert!(parse::<ListMessages>("t", json!({"negotiation_id": "1", "limit": "x"})).is_err());
+        assert!(parse::<ListMessages>("t", json!({"negotiation_id": "1", "limit": -3})).is_err());
+    }
+
+    #[test]
+    fn chat_arguments_refuse_unknown_fields_too() {
+        let e = parse::<ListMessages>("t", json!({"chat_id": "1", "page": 2})).unwrap_err();
+        assert!(e.contains("unknown field `page`"), "{e}");
+        let e = parse::<SendMessage>(
+            "t",
+            json!({"chat_id": "1", "message": "hi", "confirmed": true}),
+        )
+        .unwrap_err();
+        assert!(e.contains("unknown field `confirmed`"), "{e}");
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub struct Settings {
     pub read_only: bool,
     pub confirm: ConfirmPolicy,
     pub timeout: Duration,
+    /// Mark the messages the agent sends as automated (hh's `is_automated`);
+    /// `HH_MCP_AUTOMATED_MESSAGES=0` turns it off.
+    pub mark_automated: bool,
 }
 
 #[derive(Clone)]
@@ -62,6 +65,14 @@ fn flag(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Result<bool, String
         None | Some("0") | Some("false") | Some("no") | Some("off") => Ok(false),
         Some("1") | Some("true") | Some("yes") | Some("on") => Ok(true),
         Some(other) => Err(format!("{name} must be 1 or 0 (true/false), not `{other}`")),
+    }
+}
+
+/// `HH_MCP_AUTOMATED_MESSAGES`: on unless set to 0.
+fn mark_automated(env: &dyn Fn(&str) -> Option<String>) -> Result<bool, String> {
+    match var(env, "HH_MCP_AUTOMATED_MESSAGES") {
+        None => Ok(true),
+        Some(_) => flag(env, "HH_MCP_AUTOMATED_MESSAGES"),
     }
 }
 
@@ -167,6 +178,10 @@ impl Settings {
             read_only,
             confirm,
             timeout,
+            mark_automated: mark_automated(env).unwrap_or_else(|e| {
+                problems.push(e);
+                true
+            }),
         };
         if problems.is_empty() {
             // Let the client builder check the URL and the user agent's form now, at start-up
@@ -227,6 +242,7 @@ impl Settings {
             read_only,
             confirm,
             timeout,
+            mark_automated: mark_automated(env).map_err(|e| vec![e])?,
         })
     }
 }

@@ -59,7 +59,7 @@ pub fn question(preview: &ActionOutcome) -> String {
         text.push_str(&format!("\n{cost}"));
     }
     for (k, v) in &preview.arguments {
-        if k == "resume_id" || k == "vacancy_id" {
+        if matches!(k.as_str(), "resume_id" | "vacancy_id" | "idempotency_key") {
             continue;
         }
         text.push_str(&format!("\n{k}: {v}"));
@@ -169,8 +169,12 @@ mod tests {
     fn a_pending_plan_is_taken_once_and_only_by_its_tool() {
         let pending = PendingPlans::default();
         let plan = || Plan::Message {
-            negotiation_id: "1".into(),
-            text: "hi".into(),
+            chat_id: "1".into(),
+            key: hh_api::IdempotencyKey::random(),
+            content: hh_api::ChatContent::Text {
+                text: "hi".into(),
+                automated: true,
+            },
             outcome: crate::plan::outcome("message"),
         };
         let key = pending.put("send_message", plan());

@@ -90,6 +90,43 @@ pub fn explain_write(error: &Error) -> String {
     }
 }
 
+/// The failure of a chat message send. hh-api repeated it with the message's
+/// idempotency key where the answer may have been lost, so repeating the same call
+/// (same key) is safe: hh keeps one message per key.
+pub fn chat_send_failure(error: &Error) -> ToolFailure {
+    const SAFE: &str = "Calling send_message again with the same arguments (the same \
+         idempotency key) is safe: hh.ru keeps at most one message per key.";
+    let text = match error {
+        Error::Transport { .. } | Error::Api(_) if may_have_arrived(error) => format!(
+            "{error}. The message may or may not have reached hh.ru; it was repeated with the \
+             same idempotency key while the retry budget allowed. {SAFE}"
+        ),
+        Error::Api(api)
+            if api
+                .errors
+                .iter()
+                .any(|e| e.reason.as_deref() == Some("chat_blocked")) =>
+        {
+            format!(
+                "{}. hh.ru has blocked this chat for the employer: nothing was sent. Check \
+                 list_messages (`can_write`) for the reason.",
+                api
+            )
+        }
+        _ => explain(error),
+    };
+    ToolFailure(text)
+}
+
+/// Whether a failed send may have been applied: no answer, or hh's 5xx/429.
+fn may_have_arrived(error: &Error) -> bool {
+    match error {
+        Error::Transport { .. } => !never_sent(error),
+        Error::Api(api) => api.status.is_server_error() || api.status.as_u16() == 429,
+        _ => false,
+    }
+}
+
 /// Explains an hh-api error: what happened and what to do next.
 pub fn explain(error: &Error) -> String {
     let Some(api) = error.api() else {

@@ -9,12 +9,12 @@
 
 pub mod args;
 pub mod catalog;
+pub mod chats;
 pub mod config;
 pub mod confirm;
 pub mod export;
 pub mod failure;
 pub mod invitations;
-pub mod messages;
 pub mod negotiations;
 pub mod plan;
 pub mod server;

@@ -21,7 +21,7 @@ use hh_mcp::signin;
     about = "An employer's hh.ru negotiations as MCP tools for AI agents, and as commands for people",
     after_help = "Environment: HH_ACCESS_TOKEN, HH_USER_AGENT (both required for hh.ru), \
 HH_API_BASE_URL (default https://api.hh.ru), HH_MANAGER_ACCOUNT_ID, HH_MCP_READ_ONLY=1, \
-HH_MCP_CONFIRM=ask|never, HH_API_TIMEOUT_SECS (default 30); without HH_ACCESS_TOKEN, the tokens saved by `hh-mcp auth login` \
+HH_MCP_CONFIRM=ask|never, HH_MCP_AUTOMATED_MESSAGES=0 (do not mark sent messages as automated), HH_API_TIMEOUT_SECS (default 30); without HH_ACCESS_TOKEN, the tokens saved by `hh-mcp auth login` \
 (HH_MCP_TOKEN_FILE, default in the config directory). Flags override the environment."
 )]
 struct Cli {
@@ -276,7 +276,11 @@ fn report(problems: &[String]) -> ExitCode {
 fn session(settings: &Settings) -> Result<Arc<Session>, ExitCode> {
     settings
         .client()
-        .map(|c| Arc::new(Session::new(c)))
+        .map(|c| {
+            let mut session = Session::new(c);
+            session.mark_automated = settings.mark_automated;
+            Arc::new(session)
+        })
         .map_err(|e| report(&[e.to_string()]))
 }
 

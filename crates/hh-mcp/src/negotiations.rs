@@ -56,6 +56,9 @@ pub async fn list_negotiations(
         let p = s.hh.collection_page(&url, &query).await?;
         (p.found, p.page, p.pages, p.items)
     };
+    for n in &items {
+        s.remember_chat(n, Some(a.vacancy_id.as_str()));
+    }
     Ok(view::NegotiationList {
         vacancy_id: a.vacancy_id.0,
         collection: a.collection.0,
@@ -89,7 +92,17 @@ pub async fn get_negotiation(
     a: NegotiationRef,
 ) -> Result<view::Negotiation, ToolFailure> {
     let n = s.hh.negotiation(a.negotiation_id.as_str()).await?;
-    Ok(view::Negotiation::from(&n))
+    s.remember_chat(&n, None);
+    let mut view = view::Negotiation::from(&n);
+    if let Some(chat_id) = &view.chat_id {
+        // The chat's state is a second request; the negotiation is still worth showing
+        // when it fails, so the failure only leaves the state out.
+        match crate::chats::chat_state(s, chat_id).await {
+            Ok(state) => view.chat = Some(state),
+            Err(e) => tracing::warn!(chat_id, error = %e, "could not read the chat's state"),
+        }
+    }
+    Ok(view)
 }
 
 pub async fn get_resume(s: &Session, a: NegotiationRef) -> Result<view::Resume, ToolFailure> {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use hh_api::{Pairs, types};
+use hh_api::{ChatContent, IdempotencyKey, Pairs, types};
 
 use crate::failure::{self, ToolFailure};
 use crate::session::Session;
@@ -19,10 +19,11 @@ pub enum Plan {
         arguments: Pairs,
         outcome: ActionOutcome,
     },
-    /// Send a message in a negotiation.
+    /// Send a message in a chat, under a key fixed when it was planned.
     Message {
-        negotiation_id: String,
-        text: String,
+        chat_id: String,
+        key: IdempotencyKey,
+        content: ChatContent,
         outcome: ActionOutcome,
     },
 }
@@ -75,7 +76,8 @@ impl Plan {
         }
     }
 
-    /// Sends it. One request; never repeated automatically.
+    /// Sends it. An action is one request, never repeated; a message may be repeated,
+    /// only with its idempotency key.
     pub async fn execute(self, s: &Session) -> Result<ActionOutcome, ToolFailure> {
         match self {
             Plan::Action {
@@ -102,18 +104,11 @@ impl Plan {
                 Ok(outcome)
             }
             Plan::Message {
-                negotiation_id,
-                text,
-                mut outcome,
-            } => {
-                let sent =
-                    s.hh.send_message(&negotiation_id, &text)
-                        .await
-                        .map_err(failure::write_failure)?;
-                outcome.status = OutcomeStatus::Done;
-                outcome.note = format!("Done: message {} sent.", sent.id);
-                Ok(outcome)
-            }
+                chat_id,
+                key,
+                content,
+                outcome,
+            } => crate::chats::send(s, &chat_id, &key, &content, outcome).await,
         }
     }
 }
@@ -131,6 +126,7 @@ pub fn outcome(action: &str) -> ActionOutcome {
         moves_to: None,
         sub_action: None,
         cost: None,
+        message_id: None,
         note: String::new(),
     }
 }

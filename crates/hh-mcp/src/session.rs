@@ -23,7 +23,22 @@ pub struct Session {
     /// Per vacancy: when hh listed its collections, and each collection's url. Paging
     /// through a collection then costs one request a page, not two.
     collection_urls: Mutex<HashMap<String, CollectionUrls>>,
+    /// Chat id → the negotiation it belongs to, from the negotiations seen: hh's chat
+    /// list has no link back.
+    chat_links: Mutex<HashMap<String, ChatLink>>,
+    /// Messages the agent writes go out marked `is_automated` (HH_MCP_AUTOMATED_MESSAGES).
+    pub mark_automated: bool,
 }
+
+/// What a chat belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatLink {
+    pub negotiation_id: String,
+    pub vacancy_id: Option<String>,
+}
+
+/// The chat index forgets everything past this many chats rather than grow unbounded.
+const MAX_CHAT_LINKS: usize = 50_000;
 
 /// The urls of one vacancy's collections, by collection id, and when hh gave them.
 struct CollectionUrls {
@@ -38,7 +53,36 @@ impl Session {
             employer_id: OnceCell::new(),
             page_concurrency: DEFAULT_PAGE_CONCURRENCY,
             collection_urls: Mutex::new(HashMap::new()),
+            chat_links: Mutex::new(HashMap::new()),
+            mark_automated: true,
         }
+    }
+
+    /// Notes which negotiation (and vacancy) a chat belongs to. `vacancy_id` is what the
+    /// caller knows when the negotiation does not say (collection lists leave it out).
+    pub fn remember_chat(&self, n: &types::Negotiation, vacancy_id: Option<&str>) {
+        let Some(chat_id) = n.chat_id else { return };
+        let mut links = self.chat_links.lock().unwrap_or_else(|p| p.into_inner());
+        if links.len() >= MAX_CHAT_LINKS {
+            links.clear();
+        }
+        links.insert(
+            chat_id.to_string(),
+            ChatLink {
+                negotiation_id: n.id.clone(),
+                vacancy_id: n
+                    .vacancy
+                    .as_ref()
+                    .map(|v| v.id.clone())
+                    .or_else(|| vacancy_id.map(str::to_string)),
+            },
+        );
+    }
+
+    /// The negotiation a chat belongs to, when one was seen.
+    pub fn chat_link(&self, chat_id: &str) -> Option<ChatLink> {
+        let links = self.chat_links.lock().unwrap_or_else(|p| p.into_inner());
+        links.get(chat_id).cloned()
     }
 
     /// Keeps the urls hh gave for a vacancy's collections (and sub-collections).

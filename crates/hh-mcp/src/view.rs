@@ -217,6 +217,8 @@ pub struct NegotiationSummary {
     pub applicant: Option<Applicant>,
     /// Ids of the actions available now (see get_negotiation for their arguments).
     pub actions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
 }
 
 impl From<&types::Negotiation> for NegotiationSummary {
@@ -235,6 +237,7 @@ impl From<&types::Negotiation> for NegotiationSummary {
                 .filter(|a| a.enabled)
                 .map(|a| a.id.clone())
                 .collect(),
+            chat_id: n.chat_id.map(|id| id.to_string()),
         }
     }
 }
@@ -292,6 +295,12 @@ pub struct Negotiation {
     pub applicant: Option<Applicant>,
     /// What can be done now; pass an `id` as `action` to change_negotiation_state.
     pub actions: Vec<Action>,
+    /// The negotiation's chat (list_messages, send_message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_id: Option<String>,
+    /// Whether the employer may write in that chat now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat: Option<ChatState>,
 }
 
 impl From<&types::Negotiation> for Negotiation {
@@ -311,6 +320,8 @@ impl From<&types::Negotiation> for Negotiation {
             }),
             applicant: n.resume.as_ref().map(Applicant::from),
             actions: n.actions.iter().map(Action::from).collect(),
+            chat_id: n.chat_id.map(|id| id.to_string()),
+            chat: None,
         }
     }
 }
@@ -471,49 +482,148 @@ impl From<&types::Resume> for Resume {
     }
 }
 
-// ---- messages ----------------------------------------------------------------------
+// ---- chats ---------------------------------------------------------------------------
 
+/// A window of a chat's messages, newest first, and what the employer may do there now.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct MessageList {
-    pub negotiation_id: String,
-    pub found: u32,
-    pub page: u32,
-    pub pages: u32,
-    pub items: Vec<Message>,
+pub struct ChatMessages {
+    pub chat_id: String,
+    /// The negotiation this chat belongs to, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub negotiation_id: Option<String>,
+    pub title: String,
+    #[serde(flatten)]
+    pub state: ChatState,
+    pub unread: i64,
+    /// Newest first.
+    pub messages: Vec<ChatMessage>,
+    /// Older messages exist: pass `older_than` as `before` to read them.
+    pub has_more: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub older_than: Option<String>,
+}
+
+/// May the employer write now, and why not.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ChatState {
+    pub can_write: bool,
+    /// hh's reason when writing is not allowed (e.g. `ARCHIVED_BY_EMPLOYER`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cannot_write_because: Option<String>,
+    pub can_send_files: bool,
+}
+
+impl From<&types::ChatStates> for ChatState {
+    fn from(s: &types::ChatStates) -> Self {
+        ChatState {
+            can_write: s.write_message_state.allowed,
+            cannot_write_because: if s.write_message_state.allowed {
+                None
+            } else {
+                Some(
+                    s.write_message_state
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| "not given by hh.ru".into()),
+                )
+            },
+            can_send_files: s.send_file_state.allowed,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct Message {
+pub struct ChatMessage {
     pub id: String,
-    /// `applicant` or `employer`.
-    pub author: String,
-    pub created_at: String,
-    /// The employer's own text.
+    pub at: String,
+    /// `applicant`, `employer` (you or a colleague), `bot`, or `system` (someone joined or left).
+    pub from: String,
+    /// Who wrote it, as hh shows them (for an applicant: applicant text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// The employer's (or bot's) text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// The applicant's text (untrusted).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applicant_text: Option<ApplicantText>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub viewed_by_employer: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    /// The other side has seen it.
+    pub seen: bool,
 }
 
-impl From<&types::Message> for Message {
-    fn from(m: &types::Message) -> Self {
-        let from_applicant = m.author.participant_type == "applicant";
-        Message {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Attachment {
+    pub title: String,
+    pub content_type: String,
+    pub url: String,
+}
+
+impl From<&types::ChatMessage> for ChatMessage {
+    fn from(m: &types::ChatMessage) -> Self {
+        let who = &m.sender_display_info;
+        let from = match (&m.type_, who.role) {
+            (types::ChatMessageType::Simple, Some(types::ChatRole::Applicant)) => "applicant",
+            (types::ChatMessageType::Simple, Some(types::ChatRole::Employer)) => "employer",
+            (types::ChatMessageType::Simple, Some(types::ChatRole::Bot)) => "bot",
+            (types::ChatMessageType::Simple, None) if who.is_current_participant => "employer",
+            _ => "system",
+        };
+        let by_applicant = from == "applicant";
+        let text = m.payload.text.clone().filter(|t| !t.is_empty());
+        let sender = Some(who.name.clone()).filter(|n| !n.is_empty() && !by_applicant);
+        ChatMessage {
             id: m.id.clone(),
-            author: m.author.participant_type.clone(),
-            created_at: m.created_at.clone(),
-            text: if from_applicant { None } else { m.text.clone() },
-            applicant_text: if from_applicant {
-                m.text.as_ref().map(ApplicantText::new)
+            at: m.creation_time.clone(),
+            from: from.to_string(),
+            sender,
+            applicant_text: if by_applicant {
+                text.as_ref().map(ApplicantText::new)
             } else {
                 None
             },
-            viewed_by_employer: if from_applicant { m.viewed_by_me } else { None },
+            text: if by_applicant { None } else { text },
+            attachments: m
+                .payload
+                .attachments
+                .iter()
+                .flatten()
+                .map(|a| Attachment {
+                    title: a.title.clone(),
+                    content_type: a.content_type.clone(),
+                    url: a.url.clone(),
+                })
+                .collect(),
+            seen: m.viewed_by_opponent,
         }
     }
+}
+
+/// One page of the chat list.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChatList {
+    pub found: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub chats: Vec<ChatSummary>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChatSummary {
+    pub id: String,
+    pub title: String,
+    /// `NEGOTIATION`, `SUPPORT`, `BOT` or `COMMON`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub unread: i64,
+    /// Known when the negotiation was seen by this server (hh's chat list has no link back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub negotiation_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vacancy_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_message_at: Option<String>,
 }
 
 // ---- acting ------------------------------------------------------------------------------
@@ -521,7 +631,8 @@ impl From<&types::Message> for Message {
 /// What an acting tool did, or would do.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ActionOutcome {
-    /// `done`: sent to hh. `preview`: nothing was sent; confirm to send.
+    /// `done`: sent to hh. `already_sent`: hh had this message already, nothing sent
+    /// again. `preview`: nothing was sent; confirm to send. `declined`: the user said no.
     pub status: OutcomeStatus,
     /// The action performed (invite action id, negotiation action id, `message`, `mark_read`).
     pub action: String,
@@ -544,6 +655,9 @@ pub struct ActionOutcome {
     /// What it spends of the employer's paid services, when it spends something.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<String>,
+    /// The chat message sent, when hh said its id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
     /// What to do next, in plain words.
     pub note: String,
 }
@@ -552,6 +666,9 @@ pub struct ActionOutcome {
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeStatus {
     Done,
+    // A message hh already had (same idempotency key): nothing was sent again. (A plain
+    // comment: a doc comment on one variant splits the enum's schema into a `oneOf`.)
+    AlreadySent,
     Preview,
     Declined,
 }

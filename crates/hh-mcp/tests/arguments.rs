@@ -44,7 +44,7 @@ async fn wrong_types() {
         ),
         (
             "list_messages",
-            json!({"negotiation_id": "5", "page": "two"}),
+            json!({"negotiation_id": "5", "limit": "two"}),
             &["expected a whole number", "\"two\""],
         ),
         (
@@ -98,6 +98,41 @@ async fn missing_and_unknown_fields() {
             "get_me",
             json!({"verbose": true}),
             &["get_me", "unknown field `verbose`"],
+        ),
+        (
+            "list_messages",
+            json!({}),
+            &["list_messages", "give `negotiation_id` or `chat_id`"],
+        ),
+        (
+            "send_message",
+            json!({"negotiation_id": "5", "chat_id": "9005", "message": "hi"}),
+            &["not both"],
+        ),
+        (
+            "list_messages",
+            json!({"chat_id": "9005", "limit": 51}),
+            &["`limit` is 1 to 50", "51"],
+        ),
+        (
+            "send_message",
+            json!({"chat_id": "9005", "message": "hi", "idempotency_key": "once"}),
+            &["`idempotency_key`", "not a UUID"],
+        ),
+        (
+            "mark_read",
+            json!({"chat_id": "9005"}),
+            &["give `message_id` too"],
+        ),
+        (
+            "mark_read",
+            json!({"chat_id": "9005", "message_id": "m-2", "negotiation_ids": ["5"]}),
+            &["not both"],
+        ),
+        (
+            "list_chats",
+            json!({"unread": true}),
+            &["unknown field `unread`"],
         ),
         (
             // A typo in an acting tool must not be ignored.

@@ -58,6 +58,7 @@ async fn tools_lists_every_tool_and_marks_the_acting_ones() {
             "get_negotiation",
             "get_resume",
             "list_messages",
+            "list_chats",
             "invite_applicant",
             "change_negotiation_state",
             "send_message",
@@ -117,7 +118,15 @@ async fn call_prints_the_result_as_json() {
     assert_eq!(n["id"], "5");
     assert_eq!(n["applicant"]["resume_id"], "r1");
     assert_eq!(n["actions"][0]["id"], "hold");
-    assert_eq!(hh.lines(), ["GET /negotiations/5"]);
+    assert_eq!(n["chat_id"], "9005");
+    assert_eq!(n["chat"]["can_write"], true);
+    assert_eq!(
+        hh.lines(),
+        [
+            "GET /negotiations/5",
+            "GET /common/chats/9005/messages?limit=1&order=prev"
+        ]
+    );
     hh.assert_all_hh_headers();
     assert!(!stderr(&o).contains(TOKEN));
 }
@@ -150,7 +159,10 @@ async fn call_previews_an_action_until_confirmed() {
     assert_eq!(done["status"], "done");
     let writes = hh.writes();
     assert_eq!(writes.len(), 1, "{:?}", hh.lines());
-    writes[0].assert_form(&form(&[("message", "Привет")]));
+    let key = writes[0].assert_chat_message("Привет");
+    // Two processes, one message: the key the preview showed is the one sent.
+    assert_eq!(preview["arguments"]["idempotency_key"], key, "{preview}");
+    assert_eq!(done["arguments"]["idempotency_key"], key);
 }
 
 #[tokio::test]

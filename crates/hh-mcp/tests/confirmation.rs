@@ -67,8 +67,8 @@ async fn legacy_accept_sends_once() {
     );
     let writes = hh.writes();
     assert_eq!(writes.len(), 1, "{:?}", hh.lines());
-    assert_eq!(writes[0].line(), "POST /negotiations/5/messages");
-    writes[0].assert_form(&form(&[("message", MSG)]));
+    assert_eq!(writes[0].line(), "POST /common/chats/9005/messages");
+    writes[0].assert_chat_message(MSG);
     mcp.stop().await;
 }
 
@@ -200,7 +200,7 @@ async fn modern_accept_sends_once() {
     assert_one_question(&mcp, &["Иван Соколов", MSG]);
     let writes = hh.writes();
     assert_eq!(writes.len(), 1, "{:?}", hh.lines());
-    writes[0].assert_form(&form(&[("message", MSG)]));
+    writes[0].assert_chat_message(MSG);
     // The negotiation was read once, for the plan; the answer executes the stored plan.
     assert_eq!(hh.count("GET", "/negotiations/5"), 1, "{:?}", hh.lines());
     mcp.stop().await;

@@ -201,13 +201,15 @@ async fn unavailable_bursts_are_ridden_out_by_reads() {
     server.stop().await;
 }
 
-/// A 503 on a message (POST) and an action (PUT): sent once, and the error says the
-/// outcome is unknown and how to check before repeating.
+/// A 503 on a message (POST) and an action (PUT). The action is sent once and the error
+/// says the outcome is unknown and how to check. The message, the one write with an
+/// idempotency key, is repeated with that key only, and the error says a repeat is safe.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unavailable_actions_are_sent_once_and_reported() {
     let hh = Hh::start().await;
     let server = Server::on(&hh, &[]).await;
-    let post = format!("/negotiations/{}/messages", hh.invited);
+    let chat = hh.sandbox.chat_id_of(&hh.invited).expect("a chat");
+    let post = format!("/common/chats/{chat}/messages");
     let put = format!("/negotiations/consider/{}", hh.fresh);
     let unavailable = Faults {
         rate_503: 1.0,
@@ -225,11 +227,27 @@ async fn unavailable_actions_are_sent_once_and_reported() {
             "send_message",
             json!({"negotiation_id": hh.invited, "message": "Добрый день! Когда вам удобно созвониться?"})
         ),
-        hh.switch_when_arrived(base + 1, unavailable.clone())
+        // After the plan's two reads (the negotiation, its chat's state).
+        hh.switch_when_arrived(base + 2, unavailable.clone())
     );
     let text = got.error();
-    assert!(text.contains("may or may not have been applied"), "{text}");
-    assert_eq!(hh.to("POST", &post), [503], "sent once: {:?}", hh.lines());
+    assert!(text.contains("may or may not have reached hh.ru"), "{text}");
+    assert!(text.contains("same idempotency key"), "{text}");
+    let sends = hh.to("POST", &post);
+    assert!(
+        sends.len() >= 2 && sends.iter().all(|s| *s == 503),
+        "{sends:?}"
+    );
+    let keys: std::collections::BTreeSet<String> = hh
+        .exchanges()
+        .iter()
+        .filter(|e| e.method == "POST" && e.path == post)
+        .map(|e| {
+            let body: serde_json::Value = serde_json::from_slice(&e.request_body).unwrap();
+            body["idempotency_key"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(keys.len(), 1, "every attempt carries the same key");
 
     hh.faults(slow);
     let base = hh.sandbox.request_count();
@@ -244,7 +262,7 @@ async fn unavailable_actions_are_sent_once_and_reported() {
     assert!(text.contains("may or may not have been applied"), "{text}");
     assert!(text.contains("get_negotiation"), "{text}");
     assert_eq!(hh.to("PUT", &put), [503], "sent once: {:?}", hh.lines());
-    assert_eq!(hh.writes().len(), 2, "{:?}", hh.writes());
+    assert_eq!(hh.writes().len(), sends.len() + 1, "{:?}", hh.writes());
 
     hh.clear_faults();
     let n = server
@@ -313,7 +331,8 @@ async fn a_slow_upstream_times_out_with_a_clear_error() {
 async fn malformed_and_truncated_json() {
     let hh = Hh::start().await;
     let server = Server::on(&hh, &[]).await;
-    let post = format!("/negotiations/{}/messages", hh.invited);
+    let chat = hh.sandbox.chat_id_of(&hh.invited).expect("a chat");
+    let post = format!("/common/chats/{chat}/messages");
 
     hh.faults(Faults {
         malformed_rate: 1.0,
@@ -332,8 +351,8 @@ async fn malformed_and_truncated_json() {
     }
     server.assert_serving().await;
 
-    // The message goes out; its 201 answer is cut short: hh has it, so it is not repeated
-    // and the error does not invite a blind retry.
+    // The message goes out; its 201 answer is cut short: hh has it (a success status), so
+    // it is reported as sent and not repeated.
     hh.faults(Faults {
         latency: Duration::from_millis(300),
         ..Faults::default()
@@ -343,32 +362,29 @@ async fn malformed_and_truncated_json() {
     let (got, ()) = tokio::join!(
         server.call(
             "send_message",
-            json!({"negotiation_id": hh.invited, "message": "Спасибо, ждём вас во вторник."})
+            json!({"negotiation_id": hh.invited, "message": "Спасибо, ждём вас во вторник.", "confirm": true})
         ),
         hh.switch_when_arrived(
-            base + 1,
+            base + 2,
             Faults {
                 malformed_rate: 1.0,
                 ..Faults::default()
             }
         )
     );
-    let text = got.error();
-    assert!(text.contains("could not be read"), "{text}");
-    assert!(text.contains("list_messages"), "{text}");
-    assert!(!text.to_lowercase().contains("nothing was sent"), "{text}");
+    assert_eq!(got.ok()["status"], "done", "{:?}", got.text());
     assert_eq!(hh.to("POST", &post), [201], "sent once: {:?}", hh.lines());
 
     hh.clear_faults();
     let msgs = server
         .call("list_messages", json!({"negotiation_id": hh.invited}))
         .await;
-    let items = msgs.ok()["items"].as_array().unwrap().clone();
-    let sent = items
+    let messages = msgs.ok()["messages"].as_array().unwrap().clone();
+    let sent = messages
         .iter()
         .filter(|m| m.to_string().contains("ждём вас во вторник"))
         .count();
-    assert_eq!(sent, 1, "the message is there once: {items:?}");
+    assert_eq!(sent, 1, "the message is there once: {messages:?}");
     server.stop().await;
 
     // A canned hh: success statuses with bodies that are not what the API describes.
@@ -480,7 +496,8 @@ async fn captcha_required_names_the_captcha_url() {
     let hh = Hh::start().await;
     let server = Server::on(&hh, &[]).await;
     let put = format!("/negotiations/consider/{}", hh.fresh);
-    let post = format!("/negotiations/{}/messages", hh.invited);
+    let chat = hh.sandbox.chat_id_of(&hh.invited).expect("a chat");
+    let post = format!("/common/chats/{chat}/messages");
 
     hh.faults(Faults {
         captcha_on_actions: true,
@@ -501,7 +518,7 @@ async fn captcha_required_names_the_captcha_url() {
     let got = server
         .call(
             "send_message",
-            json!({"negotiation_id": hh.invited, "message": "Здравствуйте!"}),
+            json!({"negotiation_id": hh.invited, "message": "Здравствуйте!", "confirm": true}),
         )
         .await;
     let text = got.error();

@@ -48,7 +48,7 @@ async fn an_expired_token_says_how_to_sign_in_again() {
 async fn a_captcha_gives_the_captcha_url_and_sends_once() {
     const CAPTCHA: &str = "https://hh.ru/account/captcha?state=e2e-captcha-state";
     let hh = FakeHh::start_with(|r| {
-        is(r, "POST", "/negotiations/5/messages").then(|| {
+        is(r, "POST", "/common/chats/9005/messages").then(|| {
             Reply::hh_error(
                 403,
                 json!([{"type": "captcha_required", "value": "captcha_required",
@@ -69,7 +69,7 @@ async fn a_captcha_gives_the_captcha_url_and_sends_once() {
 
     assert_contains(&err, &[CAPTCHA, "captcha", "Nothing was sent"]);
     assert_eq!(
-        hh.count("POST", "/negotiations/5/messages"),
+        hh.count("POST", "/common/chats/9005/messages"),
         1,
         "{:?}",
         hh.lines()
@@ -113,7 +113,9 @@ async fn a_503_on_a_write_is_not_repeated_but_a_read_is() {
             })
         };
         match (r.method.as_str(), r.path.as_str()) {
-            ("POST", "/negotiations/5/messages") | ("PUT", "/negotiations/hold/5") => unavailable(),
+            ("POST", "/common/chats/9005/messages") | ("PUT", "/negotiations/hold/5") => {
+                unavailable()
+            }
             // The first two reads of the negotiation fail, then it answers.
             ("GET", "/negotiations/5") if seen_reads.fetch_add(1, Ordering::SeqCst) < 2 => {
                 unavailable()
@@ -135,19 +137,22 @@ async fn a_503_on_a_write_is_not_repeated_but_a_read_is() {
         &err,
         &[
             "503",
-            "unavailable",
-            "may or may not have been applied",
-            "get_negotiation",
+            "may or may not have reached hh.ru",
+            "same idempotency key",
         ],
     );
-    // The plan's read was repeated until it succeeded; the POST went out exactly once.
+    // The plan's read was repeated until it succeeded. The message, the one write that
+    // carries a key, was repeated — always with that key, so hh keeps it once.
     assert_eq!(hh.count("GET", "/negotiations/5"), 3, "{:?}", hh.lines());
-    assert_eq!(
-        hh.count("POST", "/negotiations/5/messages"),
-        1,
-        "{:?}",
-        hh.lines()
-    );
+    let sends: Vec<Seen> = hh
+        .writes()
+        .into_iter()
+        .filter(|r| r.path == "/common/chats/9005/messages")
+        .collect();
+    assert!(sends.len() >= 2, "{:?}", hh.lines());
+    let keys: std::collections::BTreeSet<String> =
+        sends.iter().map(|s| s.assert_chat_message("hi")).collect();
+    assert_eq!(keys.len(), 1, "one key for every attempt");
 
     let err = tool_error(
         &mcp.call(
@@ -183,7 +188,7 @@ async fn an_unreachable_hh_is_a_tool_error_not_a_crash() {
     );
     // Still serving.
     let tools = mcp.client.list_all_tools().await.expect("still serving");
-    assert_eq!(tools.len(), 11);
+    assert_eq!(tools.len(), 12);
     let stderr = mcp.stop().await;
     assert!(!stderr.contains(TOKEN), "token in stderr:\n{stderr}");
 }
@@ -231,6 +236,7 @@ async fn the_token_never_leaks() {
         ("get_negotiation", json!({"negotiation_id": "5"})),
         ("get_resume", json!({"negotiation_id": "5"})),
         ("list_messages", json!({"negotiation_id": "5"})),
+        ("list_chats", json!({"unread_only": true})),
         (
             "send_message",
             json!({"negotiation_id": "5", "message": "hi"}),

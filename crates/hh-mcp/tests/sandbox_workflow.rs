@@ -231,7 +231,7 @@ async fn an_agent_works_a_vacancys_new_responses_end_to_end() {
     let messages = ok(&mcp
         .call("list_messages", json!({"negotiation_id": nid}))
         .await);
-    let texts: Vec<&str> = messages["items"]
+    let texts: Vec<&str> = messages["messages"]
         .as_array()
         .unwrap()
         .iter()

@@ -11,7 +11,7 @@ use common::*;
 use rmcp::model::Tool;
 use serde_json::{Value, json};
 
-const READ_TOOLS: [&str; 7] = [
+const READ_TOOLS: [&str; 8] = [
     "get_me",
     "list_vacancies",
     "list_collections",
@@ -19,6 +19,7 @@ const READ_TOOLS: [&str; 7] = [
     "get_negotiation",
     "get_resume",
     "list_messages",
+    "list_chats",
 ];
 const PERSON_TOOLS: [&str; 3] = [
     "invite_applicant",
@@ -98,6 +99,7 @@ async fn initialize_names_the_server_and_tools_list_matches_the_snapshot() {
             "get_negotiation",
             "get_resume",
             "list_messages",
+            "list_chats",
             "invite_applicant",
             "change_negotiation_state",
             "send_message",
@@ -166,10 +168,9 @@ async fn annotations_say_what_each_tool_touches() {
     }
     let required = |name: &str| find(&tools, name).input_schema["required"].clone();
     assert_eq!(required("list_collections"), json!(["vacancy_id"]));
-    assert_eq!(
-        required("send_message"),
-        json!(["negotiation_id", "message"])
-    );
+    assert_eq!(required("send_message"), json!(["message"]));
+    let send = &find(&tools, "send_message").input_schema["properties"];
+    assert!(send.get("negotiation_id").is_some() && send.get("chat_id").is_some());
     mcp.stop().await;
 }
 

@@ -52,6 +52,21 @@ impl ApiError {
         ApiError::one(status, "negotiations", Some(value))
     }
 
+    /// A chats error, which names a `reason` rather than a `value`: 403 `forbidden` /
+    /// `chat_blocked`, 409 `conflict` / `already_exists`, 400 `bad_argument` / `bad_limit`, ...
+    pub fn chats(status: StatusCode, kind: &str, reason: &str) -> Self {
+        ApiError::new(status, vec![json!({ "type": kind, "reason": reason })])
+    }
+
+    /// 400 `bad_json_data`: a JSON body's field (a JSON pointer) is missing, wrong or
+    /// not expected.
+    pub fn bad_json(pointer: &str, reason: &str) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            vec![json!({ "type": "bad_json_data", "pointer": pointer, "reason": reason })],
+        )
+    }
+
     pub fn forbidden(kind: &str, value: &str) -> Self {
         ApiError::one(StatusCode::FORBIDDEN, kind, Some(value))
     }

@@ -24,6 +24,21 @@ pub struct Faults {
     pub captcha_on_actions: bool,
     /// Share of successful JSON answers cut short, so they are not valid JSON.
     pub malformed_rate: f64,
+    /// The next this many chat messages sent (`POST /common/chats/{id}/messages`) are
+    /// stored, and then their answer is lost, as `lost_answer` says: what a client sees
+    /// when the network fails after hh has done the work.
+    pub lose_send_answers: u32,
+    pub lost_answer: LostAnswer,
+}
+
+/// How the answer to a stored chat message is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LostAnswer {
+    /// The connection is closed without a byte of the answer.
+    #[default]
+    Dropped,
+    /// hh's proxy answers 504 Gateway Time-out (HTML) although the message was stored.
+    GatewayTimeout,
 }
 
 impl Default for Faults {
@@ -35,6 +50,8 @@ impl Default for Faults {
             rate_503: 0.0,
             captcha_on_actions: false,
             malformed_rate: 0.0,
+            lose_send_answers: 0,
+            lost_answer: LostAnswer::Dropped,
         }
     }
 }
@@ -91,6 +108,9 @@ pub fn truncate(body: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// What hh's proxy answers when hh did not answer it in time.
+pub const GATEWAY_TIMEOUT_HTML: &str = "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
 
 /// What a proxy in front of hh answers when hh is down: HTML, not JSON.
 pub const UNAVAILABLE_HTML: &str = "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";

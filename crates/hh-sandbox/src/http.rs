@@ -22,6 +22,11 @@ pub const JSON: &str = "application/json; charset=UTF-8";
 #[derive(Debug, Clone, Copy)]
 pub struct Operation(pub &'static str);
 
+/// On a chat send's answer: the message is stored, and this answer is to be lost
+/// (`Faults::lose_send_answers`).
+#[derive(Debug, Clone, Copy)]
+pub struct LoseAnswer(pub faults::LostAnswer);
+
 /// The bearer token a request was made with, for handlers that need it (`DELETE /token`).
 #[derive(Debug, Clone)]
 pub struct Bearer(pub String);
@@ -155,6 +160,9 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// The largest request body a recording sandbox reads.
+const MAX_RECORDED_BODY: usize = 1 << 20;
+
 /// Around every request: count it, wait the injected latency, refuse it without a user
 /// agent or with an injected outage, then stamp the answer with its request id, maybe
 /// break it, and record it.
@@ -164,6 +172,21 @@ pub async fn frontline(State(st): State<AppState>, request: Request, next: Next)
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
     let query = request.uri().query().map(str::to_string);
+    // Recorded requests keep their body, so tests can see what a client sent (a chat
+    // message's idempotency key on every attempt, say). Bodies here are small forms and
+    // JSON; anything past the cap is refused as hh's front would.
+    let (request, request_body) = if st.recording {
+        let (parts, body) = request.into_parts();
+        match axum::body::to_bytes(body, MAX_RECORDED_BODY).await {
+            Ok(bytes) => (
+                Request::from_parts(parts, Body::from(bytes.clone())),
+                bytes.to_vec(),
+            ),
+            Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        }
+    } else {
+        (request, Vec::new())
+    };
     let faults = st.faults();
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
@@ -190,6 +213,17 @@ pub async fn frontline(State(st): State<AppState>, request: Request, next: Next)
         }
     };
 
+    let lose = response.extensions().get::<LoseAnswer>().map(|l| l.0);
+    let response = match lose {
+        Some(faults::LostAnswer::GatewayTimeout) => {
+            let mut r = (StatusCode::GATEWAY_TIMEOUT, faults::GATEWAY_TIMEOUT_HTML).into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+            r.extensions_mut().extend(response.extensions().clone());
+            r
+        }
+        _ => response,
+    };
     let (mut parts, body) = response.into_parts();
     let mut bytes = axum::body::to_bytes(body, usize::MAX)
         .await
@@ -230,7 +264,13 @@ pub async fn frontline(State(st): State<AppState>, request: Request, next: Next)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
             body: bytes.clone(),
+            request_body,
         });
+    }
+    if lose == Some(faults::LostAnswer::Dropped) {
+        // Close the connection without a byte of the answer: unwinding ends the
+        // connection's task (resume_unwind runs no panic hook, so nothing is printed).
+        std::panic::resume_unwind(Box::new("a chat send's answer is lost on purpose"));
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -20,8 +20,10 @@
 //! # Ok(()) }
 //! ```
 
+pub mod chat;
 pub mod errors;
 pub mod faults;
+pub mod files;
 pub mod http;
 pub mod model;
 pub mod pipeline;
@@ -44,10 +46,12 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use faults::Faults;
+pub use chat::{Chat, WriteBlock};
+pub use faults::{Faults, LostAnswer};
+pub use files::FileHostRequest;
 pub use state::Exchange;
 
-use state::{AppState, Shared};
+use state::{AppState, Origins, Shared};
 
 /// How the sandbox is seeded and how it misbehaves.
 #[derive(Debug, Clone)]
@@ -81,6 +85,25 @@ pub struct Sandbox {
     state: AppState,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    file_host: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
+}
+
+/// Serves `app` on `listener` until `stopped` fires.
+fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    stopped: oneshot::Receiver<()>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "a sandbox listener stopped");
+        }
+    })
 }
 
 impl Sandbox {
@@ -94,6 +117,9 @@ impl Sandbox {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
+        // hh's file host is another origin: the same loopback address, its own port.
+        let files_listener = TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?;
+        let file_host_url = format!("http://{}", files_listener.local_addr()?);
         let world = seed::world(config.seed, config.big_vacancy_negotiations);
         // Separate streams, so that turning faults on does not change the tokens.
         let tokens = tokens::Tokens::new(
@@ -102,7 +128,10 @@ impl Sandbox {
         );
         let fault_rng = StdRng::seed_from_u64(config.seed ^ 0x6661_756c_7473);
         let state: AppState = Arc::new(Shared::new(
-            base_url,
+            Origins {
+                api: base_url,
+                files: file_host_url,
+            },
             config.seed,
             world,
             tokens,
@@ -110,24 +139,17 @@ impl Sandbox {
             fault_rng,
             config.record,
         ));
-        let app = routes::app(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "the sandbox server stopped");
-            }
-        });
+        let task = serve(listener, routes::app(state.clone()), stopped);
+        let (stop_files, files_stopped) = oneshot::channel::<()>();
+        let files_task = serve(files_listener, files::app(state.clone()), files_stopped);
         tracing::info!(%addr, "hh sandbox listening");
         Ok(Sandbox {
             addr,
             state,
             stop: Some(stop),
             task: Some(task),
+            file_host: Some((stop_files, files_task)),
         })
     }
 
@@ -164,6 +186,16 @@ impl Sandbox {
         self.state.world().me().id.clone()
     }
 
+    /// The employer's managers, the token's first: colleagues can be added to chats.
+    pub fn manager_ids(&self) -> Vec<String> {
+        self.state
+            .world()
+            .managers
+            .iter()
+            .map(|m| m.id.clone())
+            .collect()
+    }
+
     /// The active vacancies, the big one (if configured) first.
     pub fn vacancy_ids(&self) -> Vec<String> {
         self.state
@@ -198,6 +230,143 @@ impl Sandbox {
             .rev()
             .find(|r| world.negotiation_for(vacancy_id, &r.id).is_none())
             .map(|r| r.id.clone())
+    }
+
+    /// hh's file host for chat uploads: `http://127.0.0.1:PORT`, another port than
+    /// [`Sandbox::base_url`].
+    pub fn file_host_url(&self) -> String {
+        self.state.file_host_url.clone()
+    }
+
+    /// Every request the file host received, in order, with its `Authorization` header.
+    pub fn file_host_requests(&self) -> Vec<FileHostRequest> {
+        self.state.file_requests()
+    }
+
+    /// Makes every upload link handed out so far expired (the file host then answers
+    /// 400 `bad_argument`/`state`).
+    pub fn expire_upload_links(&self) {
+        let mut world = self.state.world_mut();
+        let past = model::now() - chrono::Duration::seconds(1);
+        for link in world.files.links.values_mut() {
+            link.expires_at = past;
+        }
+    }
+
+    /// The chat of a negotiation, as chat paths name it.
+    pub fn chat_id_of(&self, negotiation_id: &str) -> Option<String> {
+        let world = self.state.world();
+        world
+            .negotiation(negotiation_id)
+            .map(|n| n.chat_id.to_string())
+    }
+
+    /// Every chat id, in seeding order.
+    pub fn chat_ids(&self) -> Vec<String> {
+        self.state
+            .world()
+            .chats
+            .iter()
+            .map(|c| c.id.to_string())
+            .collect()
+    }
+
+    /// A chat the employer can write to, with some conversation already.
+    pub fn writable_chat(&self) -> Option<String> {
+        let world = self.state.world();
+        world
+            .chats
+            .iter()
+            .find(|c| c.writable() && c.has_text_message())
+            .map(|c| c.id.to_string())
+    }
+
+    /// A chat the employer cannot write to (archived: the employer discarded the applicant).
+    pub fn unwritable_chat(&self) -> Option<String> {
+        let world = self.state.world();
+        world
+            .chats
+            .iter()
+            .find(|c| !c.writable())
+            .map(|c| c.id.to_string())
+    }
+
+    /// What a chat holds now: its messages, participants, read marks and write state.
+    pub fn chat(&self, chat_id: &str) -> Option<Chat> {
+        self.state.world().chat_by_path(chat_id).cloned()
+    }
+
+    /// The applicant writes `text` into the chat. Returns the new message's id; `None`
+    /// when the chat is unknown or the employer stopped the applicant from writing.
+    pub fn applicant_writes(&self, chat_id: &str, text: &str) -> Option<String> {
+        let mut world = self.state.world_mut();
+        let chat = world.chat_by_path(chat_id)?;
+        if !chat.applicant_can_write {
+            return None;
+        }
+        let (id, nid) = (chat.id, chat.negotiation_id.clone());
+        let message_id = world.new_message_id();
+        let at = model::now();
+        let message = chat::Message::text(
+            message_id.clone(),
+            chat::Author::Applicant,
+            at,
+            text.to_string(),
+            ("text", "Текст"),
+        );
+        world.chat_mut(id)?.push(message);
+        if let Some(n) = world.negotiation_mut(&nid) {
+            n.has_updates = true;
+            n.updated_at = at;
+        }
+        Some(message_id)
+    }
+
+    /// A writable chat that now holds exactly `n` messages, or more if it had more:
+    /// the one with the fewest messages, topped up with a conversation in which the
+    /// applicant and the employer take turns. Everything in it counts as read by both.
+    pub fn chat_with_messages(&self, n: usize) -> Option<String> {
+        let mut world = self.state.world_mut();
+        let id = world
+            .chats
+            .iter()
+            .filter(|c| c.writable())
+            .min_by_key(|c| (c.messages.len(), c.id))?
+            .id;
+        let have = world.chat(id)?.messages.len();
+        let start = model::now() - chrono::Duration::minutes(n as i64);
+        for i in have..n {
+            let message_id = world.new_message_id();
+            let author = if i % 2 == 0 {
+                chat::Author::Applicant
+            } else {
+                chat::Author::Manager(chat::ME)
+            };
+            let at = start + chrono::Duration::minutes(i as i64);
+            let text = format!("Сообщение {} из {n}", i + 1);
+            let message = chat::Message::text(message_id, author, at, text, ("text", "Текст"));
+            world.chat_mut(id)?.push(message);
+        }
+        let chat = world.chat_mut(id)?;
+        chat.mark_all_viewed();
+        chat.applicant_viewed = chat.messages.last().map(|m| m.id.clone());
+        Some(id.to_string())
+    }
+
+    /// Makes a chat unwritable for the employer, with hh's reason, or writable again
+    /// with `None`. False when the chat is unknown.
+    pub fn set_chat_write_block(&self, chat_id: &str, block: Option<WriteBlock>) -> bool {
+        let mut world = self.state.world_mut();
+        let Ok(id) = chat_id.parse() else {
+            return false;
+        };
+        match world.chat_mut(id) {
+            Some(chat) => {
+                chat.write_block = block;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Changes the injected faults from the next request on.
@@ -241,6 +410,10 @@ impl Sandbox {
 
     /// Stops the server and waits for it.
     pub async fn shutdown(mut self) {
+        if let Some((stop, task)) = self.file_host.take() {
+            let _ = stop.send(());
+            task.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -259,6 +432,10 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        if let Some((stop, task)) = self.file_host.take() {
+            let _ = stop.send(());
+            task.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use hh_sandbox::{Faults, Sandbox, SandboxConfig};
+use hh_sandbox::{Faults, LostAnswer, Sandbox, SandboxConfig};
 
 #[derive(Parser)]
 #[command(
@@ -55,6 +55,21 @@ struct Serve {
     /// Share of successful JSON answers cut short (0..1).
     #[arg(long, default_value_t = 0.0, value_parser = rate)]
     malformed_rate: f64,
+    /// Store the next N chat messages sent, then lose their answers.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    lose_send_answers: u32,
+    /// How those answers are lost: `drop` closes the connection, `504` answers
+    /// 504 Gateway Time-out.
+    #[arg(long, value_name = "HOW", default_value = "drop", value_parser = lost_answer)]
+    lost_answer: LostAnswer,
+}
+
+fn lost_answer(s: &str) -> Result<LostAnswer, String> {
+    match s {
+        "drop" => Ok(LostAnswer::Dropped),
+        "504" => Ok(LostAnswer::GatewayTimeout),
+        other => Err(format!("`{other}` is neither `drop` nor `504`")),
+    }
 }
 
 fn rate(s: &str) -> Result<f64, String> {
@@ -101,6 +116,8 @@ async fn serve(args: Serve) -> ExitCode {
             rate_503: args.rate_503,
             captcha_on_actions: args.captcha,
             malformed_rate: args.malformed_rate,
+            lose_send_answers: args.lose_send_answers,
+            lost_answer: args.lost_answer,
         },
         ..SandboxConfig::default()
     };
@@ -120,6 +137,7 @@ async fn serve(args: Serve) -> ExitCode {
     println!("HH_EMPLOYER_ID={}", sandbox.employer_id());
     println!("HH_MANAGER_ID={}", sandbox.manager_id());
     println!("HH_VACANCY_IDS={}", sandbox.vacancy_ids().join(","));
+    println!("HH_FILE_HOST_URL={}", sandbox.file_host_url());
     if let Some(big) = sandbox.big_vacancy_id() {
         println!("HH_BIG_VACANCY_ID={big}");
     }

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
+use crate::chat::Chat;
+use crate::files::Files;
 use crate::pipeline::{ApplicantState, EmployerState};
 
 /// hh answers in Moscow time with a `+0300` offset.
@@ -133,26 +135,6 @@ pub struct Resume {
     pub updated_at: Time,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Author {
-    Applicant,
-    Employer,
-}
-
-#[derive(Debug, Clone)]
-pub struct Message {
-    pub id: String,
-    pub author: Author,
-    pub created_at: Time,
-    pub text: String,
-    /// The message's kind as hh names it: `response`, `invitation`, `discard`, `text`.
-    pub state: (&'static str, &'static str),
-    /// For applicant messages: has the employer seen it.
-    pub read_by_employer: bool,
-    /// For employer messages: has the applicant seen it.
-    pub read_by_applicant: bool,
-}
-
 /// Who started the negotiation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Initiator {
@@ -182,28 +164,11 @@ pub struct Negotiation {
     pub viewed_by_opponent: bool,
     /// A fixed per-negotiation score for `order_by=relevance`.
     pub relevance: u32,
-    pub messages: Vec<Message>,
+    /// The negotiation's chat, where its messages are (see [`crate::chat`]).
     pub chat_id: u64,
 }
 
 impl Negotiation {
-    pub fn unread_messages(&self) -> usize {
-        self.messages
-            .iter()
-            .filter(|m| m.author == Author::Applicant && !m.read_by_employer)
-            .count()
-    }
-
-    /// The employer has looked at it: updates are seen, applicant messages read.
-    pub fn mark_read(&mut self) {
-        self.has_updates = false;
-        for m in &mut self.messages {
-            if m.author == Author::Applicant {
-                m.read_by_employer = true;
-            }
-        }
-    }
-
     pub fn messaging_open(&self) -> bool {
         self.invited || self.pending_applicant_state.is_some()
     }
@@ -219,6 +184,10 @@ pub struct World {
     pub negotiations: Vec<Negotiation>,
     pub resume_index: HashMap<String, usize>,
     pub negotiation_index: HashMap<String, usize>,
+    pub chats: Vec<Chat>,
+    pub chat_index: HashMap<u64, usize>,
+    /// Files uploaded to the file host, and the links to upload them.
+    pub files: Files,
     pub next_negotiation_id: u64,
     pub next_message_id: u64,
     pub next_chat_id: u64,
@@ -283,6 +252,67 @@ impl World {
     pub fn new_chat_id(&mut self) -> u64 {
         self.next_chat_id += 1;
         self.next_chat_id
+    }
+
+    pub fn chat(&self, id: u64) -> Option<&Chat> {
+        self.chat_index.get(&id).map(|&i| &self.chats[i])
+    }
+
+    pub fn chat_mut(&mut self, id: u64) -> Option<&mut Chat> {
+        match self.chat_index.get(&id) {
+            Some(&i) => Some(&mut self.chats[i]),
+            None => None,
+        }
+    }
+
+    /// A chat by the id a path gives (a string; anything but a known number is unknown).
+    pub fn chat_by_path(&self, id: &str) -> Option<&Chat> {
+        id.parse().ok().and_then(|id| self.chat(id))
+    }
+
+    pub fn add_chat(&mut self, chat: Chat) {
+        self.chat_index.insert(chat.id, self.chats.len());
+        self.chats.push(chat);
+    }
+
+    /// The negotiation's chat; every negotiation has one.
+    pub fn chat_of(&self, n: &Negotiation) -> Option<&Chat> {
+        self.chat(n.chat_id)
+    }
+
+    /// The employer has looked at the negotiation: updates are seen, its chat read.
+    pub fn mark_negotiation_read(&mut self, nid: &str) {
+        let Some(n) = self.negotiation_mut(nid) else {
+            return;
+        };
+        n.has_updates = false;
+        let chat_id = n.chat_id;
+        if let Some(chat) = self.chat_mut(chat_id) {
+            chat.mark_all_viewed();
+        }
+    }
+
+    /// The employer writes to the applicant of `nid`: a change of the applicant's state
+    /// that waited for a message (hh's rule) happens now. Returns the message's kind as
+    /// the retired negotiation messages endpoint names it.
+    pub fn employer_writes(&mut self, nid: &str, at: Time) -> (&'static str, &'static str) {
+        let Some(n) = self.negotiation_mut(nid) else {
+            return ("text", "Текст");
+        };
+        n.updated_at = at;
+        n.has_updates = false;
+        n.viewed_by_opponent = false;
+        match n.pending_applicant_state.take() {
+            Some(s) => {
+                n.applicant_state = s;
+                match s {
+                    ApplicantState::Invitation => ("invitation", "Приглашение"),
+                    ApplicantState::Discard => ("discard", "Отказ"),
+                    ApplicantState::Response => ("text", "Текст"),
+                }
+            }
+            None => ("text", "Текст"),
+        }
     }
 
     /// The manager the sandbox's token belongs to.

@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use crate::chat::{Author, Chat, ME, Message, MessageKind};
 use crate::model::*;
 use crate::pipeline::{self, Action, EmployerState};
 use crate::seed::words::{INDUSTRIES, PROFESSIONS};
@@ -13,6 +14,8 @@ use crate::seed::words::{INDUSTRIES, PROFESSIONS};
 pub struct Render<'a> {
     pub base: &'a str,
     pub world: &'a World,
+    /// The file host's origin, for the urls of chat attachments.
+    pub file_host: &'a str,
 }
 
 fn date(d: &chrono::NaiveDate) -> String {
@@ -25,7 +28,17 @@ fn id_name(pair: (&str, &str)) -> Value {
 
 impl<'a> Render<'a> {
     pub fn new(base: &'a str, world: &'a World) -> Self {
-        Render { base, world }
+        Render {
+            base,
+            world,
+            file_host: "",
+        }
+    }
+
+    /// With the file host, for chats' attachments.
+    pub fn with_files(mut self, file_host: &'a str) -> Self {
+        self.file_host = file_host;
+        self
     }
 
     fn url(&self, path: &str) -> String {
@@ -625,19 +638,22 @@ impl<'a> Render<'a> {
         Value::Object(map)
     }
 
-    pub fn message(&self, m: &Message) -> Value {
+    /// A message as the retired `GET /negotiations/{nid}/messages` shows it: only the
+    /// conversation's text, none of the chat's notices or files.
+    pub fn retired_message(&self, chat: &Chat, position: usize) -> Value {
+        let m = &chat.messages[position];
         let (viewed_by_me, viewed_by_opponent) = match m.author {
-            Author::Employer => (true, m.read_by_applicant),
-            Author::Applicant => (m.read_by_employer, true),
+            Author::Applicant => (position_seen(chat, position), true),
+            _ => (true, chat.viewed_by_applicant(position)),
         };
         json!({
             "id": m.id,
             "author": { "participant_type": match m.author {
-                Author::Employer => "employer",
                 Author::Applicant => "applicant",
+                _ => "employer",
             } },
             "created_at": hh_time(&m.created_at),
-            "text": m.text,
+            "text": m.text.clone().unwrap_or_default(),
             "state": id_name(m.state),
             "viewed_by_me": viewed_by_me,
             "viewed_by_opponent": viewed_by_opponent,
@@ -651,6 +667,7 @@ impl<'a> Render<'a> {
     /// A negotiation as listed in a collection; `with_vacancy` adds the vacancy, as
     /// `GET /negotiations/{id}` does.
     pub fn negotiation(&self, n: &Negotiation, with_vacancy: bool) -> Value {
+        let chat = self.world.chat_of(n);
         let actions: Vec<Value> = n
             .employer_state
             .actions()
@@ -696,8 +713,8 @@ impl<'a> Render<'a> {
             "chat_id": n.chat_id,
             "chat_states": { "response_reminder_state": { "allowed": false } },
             "counters": {
-                "messages": n.messages.len(),
-                "unread_messages": n.unread_messages(),
+                "messages": chat.map_or(0, |c| c.messages.iter().filter(|m| m.is_conversation()).count()),
+                "unread_messages": chat.map_or(0, Chat::unread),
             },
             "applicant_question_state": false,
             "professional_roles": [],
@@ -737,5 +754,176 @@ impl<'a> Render<'a> {
             })).collect::<Vec<_>>(),
             "sub_collections": [],
         })
+    }
+}
+
+/// Has the token's manager seen the message at `position`.
+fn position_seen(chat: &Chat, position: usize) -> bool {
+    chat.manager(ME)
+        .and_then(|m| m.last_viewed.as_deref())
+        .and_then(|id| chat.position(id))
+        .is_some_and(|seen| position <= seen)
+}
+
+/// hh's bot as a chat participant.
+pub const BOT_PARTICIPANT_ID: &str = "1";
+const BOT_NAME: &str = "hh.ru";
+
+/// hh's chats, as an employer sees them.
+impl Render<'_> {
+    fn applicant_of(&self, chat: &Chat) -> Option<&Resume> {
+        let n = self.world.negotiation(&chat.negotiation_id)?;
+        self.world.resume(&n.resume_id)
+    }
+
+    fn manager_name(&self, manager: usize) -> String {
+        let m = &self.world.managers[manager];
+        format!("{} {}", m.first_name, m.last_name)
+    }
+
+    /// (participant id, name) of a message's author.
+    fn participant(&self, chat: &Chat, author: Author) -> (String, String) {
+        match author {
+            Author::Applicant => self
+                .applicant_of(chat)
+                .map(|r| {
+                    (
+                        r.owner_id.clone(),
+                        format!("{} {}", r.first_name, r.last_name),
+                    )
+                })
+                .unwrap_or_default(),
+            Author::Manager(m) => (self.world.managers[m].id.clone(), self.manager_name(m)),
+            Author::Bot => (BOT_PARTICIPANT_ID.into(), BOT_NAME.into()),
+        }
+    }
+
+    fn role(author: Author) -> &'static str {
+        match author {
+            Author::Applicant => "APPLICANT",
+            Author::Manager(_) => "EMPLOYER",
+            Author::Bot => "BOT",
+        }
+    }
+
+    /// What every chat shows: id, kind, title, unread count.
+    pub fn chat(&self, chat: &Chat) -> serde_json::Map<String, Value> {
+        let title = self
+            .applicant_of(chat)
+            .map(|r| format!("{} {}", r.first_name, r.last_name))
+            .unwrap_or_default();
+        let value = json!({
+            "id": chat.id.to_string(),
+            "type": "NEGOTIATION",
+            "display": { "title": title, "icon": null },
+            "creation_time": hh_time(&chat.created_at),
+            "unread_message_count": chat.unread(),
+            "muted": false,
+            "block_reason": null,
+        });
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!("json! of an object"),
+        }
+    }
+
+    /// A chat in the list, with its last message.
+    pub fn chat_list_item(&self, chat: &Chat) -> Value {
+        let mut map = self.chat(chat);
+        if let Some(position) = chat.messages.len().checked_sub(1) {
+            let full = self.chat_message(chat, position);
+            let short: serde_json::Map<String, Value> = [
+                "id",
+                "creation_time",
+                "viewed_by_opponent",
+                "sender_participant_id",
+                "sender_display_info",
+                "payload",
+            ]
+            .iter()
+            .map(|k| (k.to_string(), full[*k].clone()))
+            .collect();
+            map.insert("last_message".into(), Value::Object(short));
+        }
+        Value::Object(map)
+    }
+
+    /// What the employer may do in the chat now.
+    pub fn chat_states(&self, chat: &Chat) -> Value {
+        json!({
+            "write_message_state": {
+                "allowed": chat.writable(),
+                "reason": chat.write_block.map(|b| b.reason()),
+            },
+            "send_file_state": { "allowed": chat.writable() },
+        })
+    }
+
+    pub fn chat_message(&self, chat: &Chat, position: usize) -> Value {
+        let m: &Message = &chat.messages[position];
+        let (sender_id, sender_name) = self.participant(chat, m.author);
+        let moved = match m.kind {
+            MessageKind::ParticipantJoined(manager) => json!({
+                "id": self.world.managers[manager].id,
+                "name": self.manager_name(manager),
+                "icon": null,
+            }),
+            MessageKind::Simple => Value::Null,
+        };
+        let attachments = m.attachment.as_ref().map(|a| {
+            let url = format!("{}/chat-files/{}", self.file_host, a.upload_id);
+            let preview = a
+                .content_type
+                .starts_with("image/")
+                .then(|| json!({ "url": url }));
+            json!([{ "url": url, "title": a.title, "content_type": a.content_type, "preview": preview }])
+        });
+        json!({
+            "id": m.id,
+            "type": m.kind.id(),
+            "creation_time": hh_time(&m.created_at),
+            "last_change_time": m.edited_at.as_ref().map(hh_time),
+            "can_edit": m.author == Author::Manager(ME)
+                && m.kind == MessageKind::Simple
+                && m.text.is_some()
+                && chat.writable(),
+            "viewed_by_opponent": m.author == Author::Applicant || chat.viewed_by_applicant(position),
+            "sender_participant_id": sender_id,
+            "sender_display_info": {
+                "name": sender_name,
+                "is_current_participant": m.author == Author::Manager(ME),
+                "icon": null,
+                "role": Self::role(m.author),
+            },
+            "payload": {
+                "text": m.text,
+                "attachments": attachments,
+                "moved_participant": moved,
+            },
+        })
+    }
+
+    /// Who is in the chat and the last message each has seen.
+    pub fn chat_participants(&self, chat: &Chat) -> Value {
+        let mut items = Vec::new();
+        let (id, name) = self.participant(chat, Author::Applicant);
+        items.push(json!({
+            "id": id, "name": name, "type": "USER", "icon": null,
+            "last_viewed_message_id": chat.applicant_viewed, "role": "APPLICANT",
+        }));
+        for m in &chat.managers {
+            let (id, name) = self.participant(chat, Author::Manager(m.manager));
+            items.push(json!({
+                "id": id, "name": name, "type": "USER", "icon": null,
+                "last_viewed_message_id": m.last_viewed, "role": "EMPLOYER",
+            }));
+        }
+        if chat.messages.iter().any(|m| m.author == Author::Bot) {
+            items.push(json!({
+                "id": BOT_PARTICIPANT_ID, "name": BOT_NAME, "type": "BOT", "icon": null,
+                "last_viewed_message_id": null, "role": "BOT",
+            }));
+        }
+        json!({ "items": items })
     }
 }

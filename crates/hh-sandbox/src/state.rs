@@ -2,14 +2,15 @@
 //! and the record of exchanges when recording is on.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde_json::value::RawValue;
 
 use rand::rngs::StdRng;
 
-use crate::faults::{self, Faults, Outage};
+use crate::faults::{self, Faults, LostAnswer, Outage};
+use crate::files::FileHostRequest;
 use crate::model::World;
 use crate::tokens::Tokens;
 
@@ -26,6 +27,8 @@ pub struct Exchange {
     pub status: u16,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+    /// What the client sent.
+    pub request_body: Vec<u8>,
 }
 
 impl Exchange {
@@ -35,8 +38,17 @@ impl Exchange {
     }
 }
 
+/// Where the sandbox listens: the API, and hh's file host for chat uploads.
+#[derive(Debug, Clone)]
+pub struct Origins {
+    pub api: String,
+    pub files: String,
+}
+
 pub struct Shared {
     pub base_url: String,
+    /// The file host's origin (`http://127.0.0.1:PORT`), another port than the API's.
+    pub file_host_url: String,
     pub seed: u64,
     world: RwLock<World>,
     /// Bumped whenever the world may change, so that what was rendered from an older
@@ -49,6 +61,9 @@ pub struct Shared {
     faults: RwLock<Faults>,
     /// Draws for faults, and how many 503s were given (every other one is not JSON).
     fault_draws: Mutex<(StdRng, u64)>,
+    /// Chat sends whose answer is still to be lost (`Faults::lose_send_answers`).
+    lost_sends_left: AtomicU32,
+    file_requests: Mutex<Vec<FileHostRequest>>,
     pub requests: AtomicU64,
     in_flight: AtomicUsize,
     peak_in_flight: AtomicUsize,
@@ -65,7 +80,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub fn new(
-        base_url: String,
+        origins: Origins,
         seed: u64,
         world: World,
         tokens: Tokens,
@@ -74,7 +89,10 @@ impl Shared {
         recording: bool,
     ) -> Self {
         Shared {
-            base_url,
+            base_url: origins.api,
+            file_host_url: origins.files,
+            lost_sends_left: AtomicU32::new(faults.lose_send_answers),
+            file_requests: Mutex::new(Vec::new()),
             seed,
             world: RwLock::new(world),
             world_generation: AtomicU64::new(0),
@@ -131,7 +149,33 @@ impl Shared {
     }
 
     pub fn set_faults(&self, faults: Faults) {
+        self.lost_sends_left
+            .store(faults.lose_send_answers, Ordering::Release);
         *self.faults.write().unwrap_or_else(|p| p.into_inner()) = faults;
+    }
+
+    /// Whether the answer to the chat send just stored is to be lost, and how; each
+    /// call uses up one of `Faults::lose_send_answers`.
+    pub fn lose_send_answer(&self) -> Option<LostAnswer> {
+        let left = self
+            .lost_sends_left
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+        left.is_ok().then(|| self.faults().lost_answer)
+    }
+
+    pub fn record_file_request(&self, method: &str, path: &str, headers: &axum::http::HeaderMap) {
+        lock(&self.file_requests).push(FileHostRequest {
+            method: method.to_string(),
+            path: path.to_string(),
+            authorization: headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        });
+    }
+
+    pub fn file_requests(&self) -> Vec<FileHostRequest> {
+        lock(&self.file_requests).clone()
     }
 
     pub fn draw_outage(&self, faults: &Faults) -> Option<Outage> {

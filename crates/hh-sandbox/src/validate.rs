@@ -26,9 +26,10 @@ pub struct Operation {
     pub method: String,
     pub path: String,
     pub operation_id: String,
-    /// Status key (`200`, `204`, `4XX`, ...) → the schema name its JSON body has,
+    /// Status key (`200`, `204`, `4XX`, ...) → the schema its JSON body has (a
+    /// `$ref` into the components, or written in place; `{}` when any JSON goes),
     /// `None` for an answer without a body.
-    pub responses: HashMap<String, Option<String>>,
+    pub responses: HashMap<String, Option<Value>>,
 }
 
 pub struct Spec {
@@ -78,10 +79,12 @@ impl Spec {
                             .unwrap_or(Value::Null),
                         None => r.clone(),
                     };
-                    let schema = r
-                        .pointer("/content/application~1json/schema/$ref")
-                        .and_then(Value::as_str)
-                        .map(|s| s.rsplit('/').next().unwrap_or(s).to_string());
+                    let schema = r.pointer("/content/application~1json").map(|media| {
+                        media
+                            .get("schema")
+                            .map(to_json_schema)
+                            .unwrap_or_else(|| json!({}))
+                    });
                     responses.insert(status.clone(), schema);
                 }
                 operations.push(Operation {
@@ -105,28 +108,42 @@ impl Spec {
             .find(|o| o.operation_id == operation_id)
     }
 
-    fn validator(&self, schema: &str) -> Result<std::sync::Arc<jsonschema::Validator>, String> {
+    /// A compiled validator for a schema (in JSON Schema form, `$ref`s pointing into
+    /// the components), cached by its text.
+    fn validator(&self, schema: &Value) -> Result<std::sync::Arc<jsonschema::Validator>, String> {
+        let key = schema.to_string();
         let mut cache = self.validators.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(v) = cache.get(schema) {
+        if let Some(v) = cache.get(&key) {
             return Ok(v.clone());
         }
         let mut root = self.components.clone();
-        root["$ref"] = Value::String(format!("#/components/schemas/{schema}"));
+        root["allOf"] = json!([schema]);
         let v = jsonschema::options()
             .should_validate_formats(false)
             .build(&root)
-            .map_err(|e| format!("schema {schema} does not compile: {e}"))?;
+            .map_err(|e| format!("schema {key} does not compile: {e}"))?;
         let v = std::sync::Arc::new(v);
-        cache.insert(schema.to_string(), v.clone());
+        cache.insert(key, v.clone());
         Ok(v)
     }
 
     /// Validates `instance` against the named schema; the errors say where and why.
     pub fn validate(&self, schema: &str, instance: &Value) -> Result<(), Vec<String>> {
+        let reference = json!({ "$ref": format!("#/components/schemas/{schema}") });
+        self.validate_schema(&reference, instance)
+    }
+
+    /// Validates `instance` against a schema given in JSON Schema form.
+    pub fn validate_schema(&self, schema: &Value, instance: &Value) -> Result<(), Vec<String>> {
+        let name = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .map(|r| r.rsplit('/').next().unwrap_or(r).to_string())
+            .unwrap_or_else(|| "the declared schema".into());
         let v = self.validator(schema).map_err(|e| vec![e])?;
         let errors: Vec<String> = v
             .iter_errors(instance)
-            .map(|e| format!("{schema} at `{}`: {e}", e.instance_path()))
+            .map(|e| format!("{name} at `{}`: {e}", e.instance_path()))
             .collect();
         if errors.is_empty() {
             Ok(())
@@ -140,6 +157,28 @@ impl Spec {
     /// answer declared without a body must have none. Errors are checked against `Error`
     /// whatever answered them.
     pub fn check(&self, ex: &Exchange) -> Result<(), Vec<String>> {
+        match ex.operation {
+            Some(COLLECTION_LIST) if ex.status < 400 => {
+                let what = format!("{} {} → {}", ex.method, ex.path, ex.status);
+                let body: Value = serde_json::from_slice(&ex.body)
+                    .map_err(|e| vec![format!("{what}: body is not JSON: {e}")])?;
+                self.validate("NegotiationsPage", &body)
+                    .map_err(|errors| errors.into_iter().map(|e| format!("{what}: {e}")).collect())
+            }
+            Some(op) if ex.status < 400 || self.operation(op).is_some() => self.check_as(ex, op),
+            _ if ex.status >= 400 => self.check_as(ex, ""),
+            None => Err(vec![format!(
+                "{} {} → {}: a success no operation answered",
+                ex.method, ex.path, ex.status
+            )]),
+            Some(op) => self.check_as(ex, op),
+        }
+    }
+
+    /// Checks an answer against what `operation_id` declares for its status (or its
+    /// status class, or `default`); an answer declared without a body must have none.
+    /// An error of an operation this description does not have is held to `Error`.
+    pub fn check_as(&self, ex: &Exchange, operation_id: &str) -> Result<(), Vec<String>> {
         let what = format!("{} {} → {}", ex.method, ex.path, ex.status);
         let body_json = || -> Result<Value, Vec<String>> {
             serde_json::from_slice(&ex.body)
@@ -151,19 +190,13 @@ impl Spec {
                 .map(|e| format!("{what}: {e}"))
                 .collect::<Vec<_>>()
         };
-        if ex.status >= 400 {
-            return self.validate("Error", &body_json()?).map_err(context);
-        }
-        let op = match ex.operation {
-            Some(COLLECTION_LIST) => {
-                return self
-                    .validate("NegotiationsPage", &body_json()?)
-                    .map_err(context);
+        let Some(op) = self.operation(operation_id) else {
+            if ex.status >= 400 {
+                return self.validate("Error", &body_json()?).map_err(context);
             }
-            Some(op) => self
-                .operation(op)
-                .ok_or_else(|| vec![format!("{what}: operation {op} is not in the spec")])?,
-            None => return Err(vec![format!("{what}: a success no operation answered")]),
+            return Err(vec![format!(
+                "{what}: operation {operation_id} is not in the spec"
+            )]);
         };
         let status = ex.status.to_string();
         let class = format!("{}XX", &status[..1]);
@@ -174,7 +207,7 @@ impl Spec {
             .or_else(|| op.responses.get("default"))
             .ok_or_else(|| vec![format!("{what}: {} declares no {status}", op.operation_id)])?;
         match declared {
-            Some(schema) => self.validate(schema, &body_json()?).map_err(context),
+            Some(schema) => self.validate_schema(schema, &body_json()?).map_err(context),
             None if ex.body.is_empty() => Ok(()),
             None => Err(vec![format!(
                 "{what}: {} declares no body for {status}",
@@ -182,6 +215,44 @@ impl Spec {
             )]),
         }
     }
+}
+
+/// hh.ru's published description (`../shared/hh-openapi/hh-openapi.yml` next to the
+/// workspace), which the sandbox's chats are held to as well as to our spec.
+pub fn hh_openapi_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/hh-openapi/hh-openapi.yml")
+}
+
+/// Our operationId → hh.ru's, for the operations held to hh.ru's description.
+pub const HH_OPERATIONS: &[(&str, &str)] = &[
+    ("list_chats", "get-common-chat-list"),
+    ("count_unread_chats", "unread-chats-count"),
+    ("list_chat_messages", "get-chat-messages"),
+    ("send_chat_message", "chat-message-post"),
+    ("edit_chat_message", "chat-message-put"),
+    ("delete_chat_message", "chat-message-delete"),
+    ("mark_chat_read", "set-last-viewed-message"),
+    ("set_chat_write_possibility", "set-write-possibility-common"),
+    ("list_chat_participants", "get-participant-list"),
+    ("add_chat_participant", "put-participant-list"),
+    (
+        "get_chat_file_conditions",
+        "get-common-chat-files-conditions",
+    ),
+    (
+        "create_chat_upload_link",
+        "get-common-chat-files-upload-links",
+    ),
+    ("list_negotiation_messages", "get-negotiation-messages"),
+    ("send_negotiation_message", "send-negotiation-message"),
+];
+
+/// hh.ru's operationId for one of ours.
+pub fn hh_operation(ours: &str) -> Option<&'static str> {
+    HH_OPERATIONS
+        .iter()
+        .find(|(o, _)| *o == ours)
+        .map(|(_, hh)| *hh)
 }
 
 /// Translates OpenAPI 3.0 schema objects into JSON Schema: `nullable: true` becomes
@@ -216,7 +287,9 @@ pub fn to_json_schema(schema: &Value) -> Value {
                 match out.get("type").cloned() {
                     Some(Value::String(t)) => {
                         out.insert("type".into(), json!([t, "null"]));
-                        if let Some(Value::Array(values)) = out.get_mut("enum") {
+                        if let Some(Value::Array(values)) = out.get_mut("enum")
+                            && !values.contains(&Value::Null)
+                        {
                             values.push(Value::Null);
                         }
                     }
@@ -287,6 +360,7 @@ mod tests {
             status,
             content_type: None,
             body: body.as_bytes().to_vec(),
+            request_body: Vec::new(),
         };
         assert!(
             spec.check(&ex(Some("perform_negotiation_action"), 204, ""))

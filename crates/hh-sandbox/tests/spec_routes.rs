@@ -44,6 +44,7 @@ fn every_spec_operation_has_a_route_and_every_route_an_operation() {
     let spec = spec_operations();
     let routes: BTreeMap<(String, String), String> = ROUTES
         .iter()
+        .filter(|r| !r.retired)
         .map(|r| {
             (
                 (r.method.to_string(), shape(r.path)),
@@ -51,7 +52,16 @@ fn every_spec_operation_has_a_route_and_every_route_an_operation() {
             )
         })
         .collect();
-    assert_eq!(routes.len(), ROUTES.len(), "a route is listed twice");
+    let current = ROUTES.iter().filter(|r| !r.retired).count();
+    assert_eq!(routes.len(), current, "a route is listed twice");
+    for r in ROUTES.iter().filter(|r| r.retired) {
+        assert!(
+            !spec.contains_key(&(r.method.to_string(), shape(r.path))),
+            "{} {} is marked retired but the spec still describes it",
+            r.method,
+            r.path
+        );
+    }
     let missing: Vec<_> = spec.keys().filter(|k| !routes.contains_key(*k)).collect();
     let extra: Vec<_> = routes.keys().filter(|k| !spec.contains_key(*k)).collect();
     assert!(
@@ -80,10 +90,30 @@ fn route_paths_are_written_as_the_spec_writes_them() {
         .keys()
         .map(String::as_str)
         .collect();
-    for r in ROUTES {
+    for r in ROUTES.iter().filter(|r| !r.retired) {
         assert!(
             paths.contains(r.path),
             "{} {} is not a spec path",
+            r.method,
+            r.path
+        );
+    }
+}
+
+/// The retired routes are hh.ru's: its description still has them (and says they are no
+/// longer supported), written as the route table writes them.
+#[test]
+fn retired_routes_are_hh_operations() {
+    let Some(hh) = common::hh_openapi() else {
+        return;
+    };
+    let retired: Vec<_> = ROUTES.iter().filter(|r| r.retired).collect();
+    assert!(!retired.is_empty());
+    for r in retired {
+        let op = &hh["paths"][r.path][r.method.to_lowercase()];
+        assert!(
+            op.is_object(),
+            "{} {} is not in hh.ru's description",
             r.method,
             r.path
         );
@@ -99,6 +129,9 @@ fn request_for(op: &str, ids: &Ids) -> (&'static str, String, Vec<(&'static str,
         invited,
         resume,
         free_resume,
+        chat,
+        to_edit,
+        ..
     } = ids;
     match op {
         "get_me" => ("GET", "/me".into(), vec![]),
@@ -153,6 +186,22 @@ fn request_for(op: &str, ids: &Ids) -> (&'static str, String, Vec<(&'static str,
             format!("/negotiations/{invited}/messages"),
             vec![("message", "Добрый день!".into())],
         ),
+        "list_chats" => ("GET", "/common/chats".into(), vec![]),
+        "count_unread_chats" => ("GET", "/common/chats/counters/unread".into(), vec![]),
+        "list_chat_messages" => ("GET", format!("/common/chats/{chat}/messages"), vec![]),
+        "mark_chat_read" => (
+            "PUT",
+            format!("/common/chats/{chat}/message/{to_edit}/read"),
+            vec![],
+        ),
+        "set_chat_write_possibility" => (
+            "PUT",
+            format!("/common/chats/{chat}/write_possibility?applicant_write_possibility=false"),
+            vec![],
+        ),
+        "list_chat_participants" => ("GET", format!("/common/chats/{chat}/participants"), vec![]),
+        "get_chat_file_conditions" => ("GET", "/common/chats/files/conditions".into(), vec![]),
+        "create_chat_upload_link" => ("POST", "/common/chats/files/upload_links".into(), vec![]),
         "get_resume" => ("GET", format!("/resumes/{resume}"), vec![]),
         "list_mail_templates" => (
             "GET",
@@ -182,6 +231,45 @@ struct Ids {
     invited: String,
     resume: String,
     free_resume: String,
+    chat: String,
+    /// Two of the employer's own messages in `chat`.
+    to_edit: String,
+    to_delete: String,
+    colleague: String,
+}
+
+/// The chat operations that take a JSON body.
+fn json_request(op: &str, ids: &Ids) -> Option<(&'static str, String, Value)> {
+    let Ids {
+        chat,
+        to_edit,
+        to_delete,
+        colleague,
+        ..
+    } = ids;
+    Some(match op {
+        "send_chat_message" => (
+            "POST",
+            format!("/common/chats/{chat}/messages"),
+            serde_json::json!({ "text": "Добрый день!", "idempotency_key": common::uuid() }),
+        ),
+        "edit_chat_message" => (
+            "PUT",
+            format!("/common/chats/{chat}/messages/{to_edit}"),
+            serde_json::json!({ "text": "Добрый день! (исправлено)" }),
+        ),
+        "delete_chat_message" => (
+            "DELETE",
+            format!("/common/chats/{chat}/messages/{to_delete}"),
+            Value::Null,
+        ),
+        "add_chat_participant" => (
+            "PUT",
+            format!("/common/chats/{chat}/participants"),
+            serde_json::json!({ "id": colleague }),
+        ),
+        _ => return None,
+    })
 }
 
 #[tokio::test]
@@ -208,7 +296,24 @@ async fn every_spec_operation_is_answered_by_its_handler() {
         .find(|n| n["messaging_status"] == "ok")
         .map(|n| n["id"].as_str().unwrap().to_string())
         .unwrap_or_else(|| panic!("no invited negotiation seeded on {vacancy}"));
+    let chat = sandbox.writable_chat().unwrap();
+    let mut own = Vec::new();
+    for text in ["Первое", "Второе"] {
+        let a = http
+            .send_json(
+                "POST",
+                &format!("/common/chats/{chat}/messages"),
+                &serde_json::json!({ "text": text, "idempotency_key": common::uuid() }),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+        own.push(a.json()["id"].as_str().unwrap().to_string());
+    }
     let ids = Ids {
+        chat,
+        to_edit: own[0].clone(),
+        to_delete: own[1].clone(),
+        colleague: sandbox.manager_ids()[1].clone(),
         employer: sandbox.employer_id(),
         vacancy: vacancy.clone(),
         negotiation: first["id"].as_str().unwrap().to_string(),
@@ -225,6 +330,21 @@ async fn every_spec_operation_is_answered_by_its_handler() {
     assert_eq!(sandbox.recorded()[0].operation, Some(COLLECTION_LIST));
 
     let mut ops: Vec<String> = spec_operations().into_values().collect();
+    // The retired routes, which the spec no longer has, reach their own handlers too.
+    for r in ROUTES.iter().filter(|r| r.retired) {
+        sandbox.clear_recorded();
+        let (method, path, form) = request_for(r.operation, &ids);
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let answer = http.send(method, &path, &form).await;
+        assert!(
+            (200..300).contains(&answer.status),
+            "{}: {}",
+            r.operation,
+            answer.text
+        );
+        assert_eq!(sandbox.recorded()[0].operation, Some(r.operation));
+    }
+
     // Order matters only for these: the token is refreshed (after expiring) and then
     // invalidated last, and the action runs after the move that keeps it allowed.
     ops.sort_by_key(|op| match op.as_str() {
@@ -234,6 +354,17 @@ async fn every_spec_operation_is_answered_by_its_handler() {
     });
     for op in &ops {
         sandbox.clear_recorded();
+        if let Some((method, path, body)) = json_request(op, &ids) {
+            let answer = http.send_json(method, &path, &body).await;
+            assert!(
+                (200..300).contains(&answer.status),
+                "{op}: {method} {path} → {} {}",
+                answer.status,
+                answer.text
+            );
+            assert_eq!(sandbox.recorded()[0].operation, Some(op.as_str()));
+            continue;
+        }
         let (method, path, mut form) = request_for(op, &ids);
         if op == "obtain_token" {
             sandbox.expire_access_token();

@@ -292,16 +292,6 @@ pub fn negotiations_page(ids: &[String], page: u32, pages: u32, per_page: u32) -
     })
 }
 
-pub fn message_json(id: &str, text: &str) -> Value {
-    serde_json::json!({
-        "id": id,
-        "author": {"participant_type": "applicant"},
-        "created_at": "2026-01-10T10:00:00+0300",
-        "text": text,
-        "state": {"id": "text", "name": "Текст"},
-    })
-}
-
 pub fn me_json() -> Value {
     serde_json::json!({
         "id": "777",

@@ -2,8 +2,9 @@
 //! (`../shared/hh-openapi/hh-openapi.yml`; never copied into it), so tests check our
 //! behaviour against hh.ru's own names, enums, schemas and examples.
 //!
-//! Shared by the hh-api and hh-mcp tests (`#[path]`). Without the file, [`official`] says
-//! so and returns `None`, and the test skips the comparison (as `spec_matches_official` does).
+//! Shared by the hh-api, hh-mcp and hh-sandbox tests (`#[path]`). Without the file,
+//! [`official`] fails under `CI=true`, and elsewhere says so and returns `None`: the test
+//! then skips the comparison.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -22,7 +23,14 @@ pub fn official() -> Option<&'static Value> {
         .get_or_init(|| {
             let path = path();
             let Ok(text) = std::fs::read_to_string(&path) else {
-                println!(
+                // CI must compare; elsewhere the skip is said out loud.
+                if std::env::var("CI").as_deref() == Ok("true") {
+                    panic!(
+                        "CI=true and hh.ru's description is missing at {}",
+                        path.display()
+                    );
+                }
+                eprintln!(
                     "SKIPPED the comparison with hh.ru: {} is absent",
                     path.display()
                 );

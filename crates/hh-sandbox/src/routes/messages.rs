@@ -1,15 +1,20 @@
-//! A negotiation's messages: listed oldest first and paged; sent only once there has
-//! been an invitation (hh's `no_invitation` rule).
+//! The retired `GET/POST /negotiations/{nid}/messages`. hh.ru's description calls them
+//! deprecated and no longer supported (use the chats), yet hh still answers them, so the
+//! sandbox does too, from the negotiation's chat: only its conversation's text, paged,
+//! and sending under the old rules (`no_invitation`, `in_a_row_limit`), answered with
+//! the HTML 201 hh's description says employers get. Our spec no
+//! longer lists them; the route table marks them retired.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use serde_json::Value;
 
+use crate::chat::{Author, ME, Message};
 use crate::errors::{ApiError, ApiResult};
-use crate::http::{Params, json, ok, page_of};
-use crate::model::{Author, Message, now};
-use crate::pipeline::ApplicantState;
+use crate::http::{Params, ok, page_of};
+use crate::model::now;
 use crate::render::Render;
 use crate::routes::negotiations::{MAX_MESSAGE_CHARS, MAX_PER_PAGE};
 use crate::state::AppState;
@@ -18,7 +23,7 @@ use crate::state::AppState;
 pub const IN_A_ROW_LIMIT: usize = 5;
 
 /// `GET /negotiations/{nid}/messages`. Reading the messages counts as the employer
-/// having seen the negotiation, as hh documents.
+/// having seen the negotiation, as hh documented.
 pub async fn list(
     State(st): State<AppState>,
     Path(nid): Path<String>,
@@ -28,20 +33,27 @@ pub async fn list(
     let (page, per_page) = q.paging(MAX_PER_PAGE)?;
     let text_only = q.flag("with_text_only")?;
     let mut world = st.world_mut();
-    let n = world
-        .negotiation_mut(&nid)
-        .ok_or_else(ApiError::not_found)?;
-    let messages: Vec<Message> = n
+    let chat_id = world
+        .negotiation(&nid)
+        .ok_or_else(ApiError::not_found)?
+        .chat_id;
+    world.mark_negotiation_read(&nid);
+    let chat = world.chat(chat_id).ok_or_else(ApiError::not_found)?;
+    let positions: Vec<usize> = chat
         .messages
         .iter()
-        .filter(|m| !text_only || !m.text.is_empty())
-        .cloned()
+        .enumerate()
+        .filter(|(_, m)| m.is_conversation() && m.text.is_some())
+        .filter(|(_, m)| !text_only || m.text.as_deref().is_some_and(|t| !t.is_empty()))
+        .map(|(i, _)| i)
         .collect();
-    n.mark_read();
-    let (items, meta) = page_of(&messages, page, per_page);
+    let (items, meta) = page_of(&positions, page, per_page);
     let render = Render::new(&st.base_url, &world);
     let mut body = Value::Object(meta);
-    body["items"] = items.iter().map(|m| render.message(m)).collect();
+    body["items"] = items
+        .iter()
+        .map(|&i| render.retired_message(chat, i))
+        .collect();
     Ok(ok(&body))
 }
 
@@ -55,6 +67,7 @@ pub async fn send(
     let form = Params::form_and_query(&body, &query);
     let mut world = st.world_mut();
     let n = world.negotiation(&nid).ok_or_else(ApiError::not_found)?;
+    let chat = world.chat(n.chat_id).ok_or_else(ApiError::not_found)?;
     let text = form
         .get("message")
         .ok_or_else(|| ApiError::bad_argument("message"))?;
@@ -74,46 +87,35 @@ pub async fn send(
     {
         return Err(forbidden("disabled_by_employer"));
     }
-    let in_a_row = n
+    let in_a_row = chat
         .messages
         .iter()
         .rev()
-        .take_while(|m| m.author == Author::Employer)
+        .filter(|m| m.is_conversation())
+        .take_while(|m| m.author.is_employer())
         .count();
     if in_a_row >= IN_A_ROW_LIMIT {
         return Err(forbidden("in_a_row_limit"));
     }
 
+    let chat_id = chat.id;
     let id = world.new_message_id();
     let at = now();
-    let n = world
-        .negotiation_mut(&nid)
-        .ok_or_else(ApiError::not_found)?;
-    // The first message after a silent move tells the applicant: their state changes.
-    let state = match n.pending_applicant_state.take() {
-        Some(s) => {
-            n.applicant_state = s;
-            match s {
-                ApplicantState::Invitation => ("invitation", "Приглашение"),
-                ApplicantState::Discard => ("discard", "Отказ"),
-                ApplicantState::Response => ("text", "Текст"),
-            }
-        }
-        None => ("text", "Текст"),
-    };
-    let message = Message {
+    let state = world.employer_writes(&nid, at);
+    world.mark_negotiation_read(&nid);
+    let chat = world.chat_mut(chat_id).ok_or_else(ApiError::not_found)?;
+    chat.push(Message::text(
         id,
-        author: Author::Employer,
-        created_at: at,
-        text: text.to_string(),
+        Author::Manager(ME),
+        at,
+        text.to_string(),
         state,
-        read_by_employer: true,
-        read_by_applicant: false,
-    };
-    n.messages.push(message.clone());
-    n.updated_at = at;
-    n.mark_read();
-    n.viewed_by_opponent = false;
-    let rendered = Render::new(&st.base_url, &world).message(&message);
-    Ok(json(StatusCode::CREATED, &rendered))
+    ));
+    // hh answers an employer's send here with an HTML 201, not the JSON message.
+    Ok((
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "text/html; charset=UTF-8")],
+        "",
+    )
+        .into_response())
 }

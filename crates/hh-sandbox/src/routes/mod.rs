@@ -6,6 +6,7 @@
 //! position: `/negotiations/{nid}/messages` and `/negotiations/{action}/{nid}` share
 //! their second segment.
 
+pub mod chats;
 pub mod me;
 pub mod messages;
 pub mod negotiations;
@@ -46,6 +47,9 @@ pub struct RouteSpec {
     pub auth: Auth,
     /// A state-changing action hh may protect with a captcha.
     pub captcha: bool,
+    /// hh.ru retired the operation (its description says: no longer supported) but
+    /// still answers it; our spec no longer lists it, hh.ru's description does.
+    pub retired: bool,
 }
 
 const fn route(
@@ -61,6 +65,24 @@ const fn route(
         operation,
         auth,
         captcha,
+        retired: false,
+    }
+}
+
+/// A route hh.ru retired but still answers (see [`RouteSpec::retired`]).
+const fn retired(
+    method: &'static str,
+    path: &'static str,
+    operation: &'static str,
+    captcha: bool,
+) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        operation,
+        auth: Auth::Required,
+        captcha,
+        retired: true,
     }
 }
 
@@ -147,19 +169,97 @@ pub static ROUTES: &[RouteSpec] = &[
         Required,
         false,
     ),
-    route(
+    // Retired by hh.ru in favour of the chats; served from the negotiation's chat.
+    retired(
         "GET",
         "/negotiations/{nid}/messages",
         "list_negotiation_messages",
+        false,
+    ),
+    retired(
+        "POST",
+        "/negotiations/{nid}/messages",
+        "send_negotiation_message",
+        true,
+    ),
+    route("GET", "/common/chats", "list_chats", Required, false),
+    route(
+        "GET",
+        "/common/chats/counters/unread",
+        "count_unread_chats",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/common/chats/{chat_id}/messages",
+        "list_chat_messages",
         Required,
         false,
     ),
     route(
         "POST",
-        "/negotiations/{nid}/messages",
-        "send_negotiation_message",
+        "/common/chats/{chat_id}/messages",
+        "send_chat_message",
         Required,
+        // Like the retired send it replaces: a message is a state change hh may guard.
         true,
+    ),
+    route(
+        "PUT",
+        "/common/chats/{chat_id}/messages/{message_id}",
+        "edit_chat_message",
+        Required,
+        false,
+    ),
+    route(
+        "DELETE",
+        "/common/chats/{chat_id}/messages/{message_id}",
+        "delete_chat_message",
+        Required,
+        false,
+    ),
+    route(
+        "PUT",
+        "/common/chats/{chat_id}/message/{message_id}/read",
+        "mark_chat_read",
+        Required,
+        false,
+    ),
+    route(
+        "PUT",
+        "/common/chats/{chat_id}/write_possibility",
+        "set_chat_write_possibility",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/common/chats/{chat_id}/participants",
+        "list_chat_participants",
+        Required,
+        false,
+    ),
+    route(
+        "PUT",
+        "/common/chats/{chat_id}/participants",
+        "add_chat_participant",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/common/chats/files/conditions",
+        "get_chat_file_conditions",
+        Required,
+        false,
+    ),
+    route(
+        "POST",
+        "/common/chats/files/upload_links",
+        "create_chat_upload_link",
+        Required,
+        false,
     ),
     route("GET", "/resumes/{resume_id}", "get_resume", Required, false),
     route(
@@ -240,6 +340,18 @@ fn handler_for(spec: &'static RouteSpec, st: &AppState) -> MethodRouter<AppState
         "mark_negotiations_read" => wrap(spec, st, negotiations::mark_read),
         "list_negotiation_messages" => wrap(spec, st, messages::list),
         "send_negotiation_message" => wrap(spec, st, messages::send),
+        "list_chats" => wrap(spec, st, chats::list),
+        "count_unread_chats" => wrap(spec, st, chats::count_unread),
+        "list_chat_messages" => wrap(spec, st, chats::messages),
+        "send_chat_message" => wrap(spec, st, chats::send),
+        "edit_chat_message" => wrap(spec, st, chats::edit),
+        "delete_chat_message" => wrap(spec, st, chats::delete),
+        "mark_chat_read" => wrap(spec, st, chats::mark_read),
+        "set_chat_write_possibility" => wrap(spec, st, chats::write_possibility),
+        "list_chat_participants" => wrap(spec, st, chats::participants),
+        "add_chat_participant" => wrap(spec, st, chats::add_participant),
+        "get_chat_file_conditions" => wrap(spec, st, chats::file_conditions),
+        "create_chat_upload_link" => wrap(spec, st, chats::upload_link),
         "get_resume" => wrap(spec, st, resumes::get_resume),
         "list_mail_templates" => wrap(spec, st, reference::mail_templates),
         "get_message_template" => wrap(spec, st, reference::message_template),

@@ -11,9 +11,10 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
+use crate::chat::{Author, Chat, ME, Message, WriteBlock};
 use crate::errors::{ApiError, ApiResult};
 use crate::http::{Operation, Params, no_content, ok, page_of};
-use crate::model::{Author, Initiator, Message, Negotiation, Time, World, now};
+use crate::model::{Initiator, Negotiation, Time, World, now};
 use crate::pipeline::{self, Action, ApplicantState, EmployerState};
 use crate::render::Render;
 use crate::routes::COLLECTION_LIST;
@@ -191,35 +192,45 @@ fn transition(world: &mut World, nid: &str, to: EmployerState, message: Option<S
     let Some(n) = world.negotiation_mut(nid) else {
         return;
     };
+    let was = n.employer_state;
     n.employer_state = to;
     n.invited |= to.invites();
     n.updated_at = at;
-    // Acting on a negotiation means the employer has seen it.
-    n.mark_read();
+    let chat_id = n.chat_id;
     let applicant_state = ApplicantState::after_message_in(to);
-    match (message, message_id) {
+    let written = match (message, message_id) {
         (Some(text), Some(id)) => {
             let state = match applicant_state {
                 Some(ApplicantState::Invitation) => ("invitation", "Приглашение"),
                 Some(ApplicantState::Discard) => ("discard", "Отказ"),
                 _ => ("text", "Текст"),
             };
-            n.messages.push(Message {
-                id,
-                author: Author::Employer,
-                created_at: at,
-                text,
-                state,
-                read_by_employer: true,
-                read_by_applicant: false,
-            });
             if let Some(s) = applicant_state {
                 n.applicant_state = s;
             }
             n.pending_applicant_state = None;
             n.viewed_by_opponent = false;
+            Some(Message::text(id, Author::Manager(ME), at, text, state))
         }
-        _ => n.pending_applicant_state = applicant_state,
+        _ => {
+            n.pending_applicant_state = applicant_state;
+            None
+        }
+    };
+    // Acting on a negotiation means the employer has seen it.
+    world.mark_negotiation_read(nid);
+    if let Some(chat) = world.chat_mut(chat_id) {
+        if let Some(m) = written {
+            chat.push(m);
+        }
+        // Discarding archives the chat; reconsidering opens it again.
+        if to == EmployerState::DiscardByEmployer {
+            chat.write_block = Some(WriteBlock::ArchivedByEmployer);
+        } else if was == EmployerState::DiscardByEmployer
+            && chat.write_block == Some(WriteBlock::ArchivedByEmployer)
+        {
+            chat.write_block = None;
+        }
     }
 }
 
@@ -311,9 +322,7 @@ pub async fn mark_read(
         return Err(ApiError::bad_argument("topic_id"));
     }
     for id in &ids {
-        if let Some(n) = world.negotiation_mut(id) {
-            n.mark_read();
-        }
+        world.mark_negotiation_read(id);
     }
     Ok(no_content())
 }
@@ -368,17 +377,18 @@ pub async fn invite(
         has_updates: false,
         viewed_by_opponent: false,
         relevance: 500,
-        messages: vec![Message {
-            id: message_id,
-            author: Author::Employer,
-            created_at: at,
-            text: message,
-            state: ("invitation", "Приглашение"),
-            read_by_employer: true,
-            read_by_applicant: false,
-        }],
         chat_id,
     });
+    let mut chat = Chat::new(chat_id, id.clone(), at, &[ME]);
+    let invitation = ("invitation", "Приглашение");
+    chat.push(Message::text(
+        message_id,
+        Author::Manager(ME),
+        at,
+        message,
+        invitation,
+    ));
+    world.add_chat(chat);
     tracing::info!(negotiation = %id, action = %action.id, "invitation created");
     let mut response = StatusCode::CREATED.into_response();
     if let Ok(location) = HeaderValue::from_str(&st.url(&format!("/negotiations/{id}"))) {

@@ -22,11 +22,11 @@ pub async fn get_resume(
     }
     let topic = match q.get("topic_id") {
         Some(t) => {
-            let n = world
-                .negotiation_mut(t)
+            world
+                .negotiation(t)
                 .filter(|n| n.resume_id == id)
                 .ok_or_else(|| ApiError::bad_argument("topic_id"))?;
-            n.mark_read();
+            world.mark_negotiation_read(t);
             Some(t.to_string())
         }
         None => None,

@@ -10,6 +10,8 @@ use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 
+use crate::chat::{Author, Chat, ME, Message, MessageKind, WriteBlock};
+use crate::files::Files;
 use crate::model::*;
 use crate::pipeline::{ApplicantState, EmployerState};
 use words::*;
@@ -102,6 +104,9 @@ pub fn world(seed: u64, big: Option<usize>) -> World {
         negotiations: Vec::new(),
         resume_index,
         negotiation_index: HashMap::new(),
+        chats: Vec::new(),
+        chat_index: HashMap::new(),
+        files: Files::default(),
         next_negotiation_id: rng.random_range(4_100_000_000..4_200_000_000u64),
         next_message_id: rng.random_range(9_000_000_000..9_100_000_000u64),
         next_chat_id: rng.random_range(40_000_000..50_000_000u64),
@@ -111,6 +116,9 @@ pub fn world(seed: u64, big: Option<usize>) -> World {
         world.big_vacancy = Some(world.vacancies[0].id.clone());
     }
 
+    // Chats' extras (hh's bot, colleagues joining) draw from their own stream, so that
+    // the negotiations are what they were before chats existed.
+    let mut extras = StdRng::seed_from_u64(seed ^ 0x0063_6861_7473);
     for vi in 0..world.vacancies.len() {
         let count = match (vi, big) {
             (0, Some(n)) => n,
@@ -123,8 +131,9 @@ pub fn world(seed: u64, big: Option<usize>) -> World {
         // Leave the last few resumes out of every vacancy: always invitable.
         candidates.retain(|&r| r < world.resumes.len() - 10);
         for &ri in candidates.iter().take(count) {
-            let n = negotiation(&mut rng, &mut world, vi, ri, anchor);
+            let (n, chat) = negotiation(&mut rng, &mut extras, &mut world, vi, ri, anchor);
             world.add_negotiation(n);
+            world.add_chat(chat);
         }
     }
     world
@@ -411,18 +420,26 @@ fn months_before(d: NaiveDate, months: i64) -> NaiveDate {
     NaiveDate::from_ymd_opt((total / 12) as i32, (total % 12) as u32 + 1, 1).expect("valid date")
 }
 
-/// One seeded negotiation of vacancy `vi` with resume `ri`, with a plausible history.
+/// One seeded negotiation of vacancy `vi` with resume `ri`, with a plausible history in
+/// its chat.
 fn negotiation(
     rng: &mut StdRng,
+    extras: &mut StdRng,
     world: &mut World,
     vi: usize,
     ri: usize,
     anchor: Time,
-) -> Negotiation {
+) -> (Negotiation, Chat) {
     use EmployerState::*;
-    let (vacancy_id, published_at, letter_required) = {
+    let (vacancy_id, vacancy_name, vacancy_manager, published_at, letter_required) = {
         let v = &world.vacancies[vi];
-        (v.id.clone(), v.published_at, v.response_letter_required)
+        (
+            v.id.clone(),
+            v.name.clone(),
+            v.manager,
+            v.published_at,
+            v.response_letter_required,
+        )
     };
     let roll = rng.random_range(0..100);
     let state = match roll {
@@ -458,9 +475,9 @@ fn negotiation(
         has_updates: false,
         viewed_by_opponent: rng.random_bool(0.7),
         relevance: rng.random_range(0..1000),
-        messages: Vec::new(),
         chat_id: world.new_chat_id(),
     };
+    let mut chat = Chat::new(n.chat_id, n.id.clone(), created_at, &[ME]);
     let mut at = created_at;
     let mut step = |rng: &mut StdRng| {
         at = (at + Duration::minutes(rng.random_range(10..60 * 30))).min(anchor);
@@ -471,28 +488,57 @@ fn negotiation(
         Initiator::Applicant => {
             if rng.random_bool(0.6) || letter_required {
                 let text = COVER_LETTERS.choose(rng).unwrap().to_string();
+                let state = ("response", "Отклик");
                 push(
                     world,
                     &mut n,
+                    &mut chat,
                     Author::Applicant,
                     created_at,
                     text,
-                    ("response", "Отклик"),
+                    state,
                 );
+            }
+            // hh's bot tells the employer about some responses.
+            if extras.random_bool(0.3) {
+                let id = world.new_message_id();
+                let text = format!("Новый отклик на вакансию «{vacancy_name}»");
+                chat.push(Message::text(
+                    id,
+                    Author::Bot,
+                    created_at,
+                    text,
+                    ("text", "Текст"),
+                ));
             }
         }
         Initiator::Employer => {
             let text = EMPLOYER_INVITES.choose(rng).unwrap().to_string();
-            push(
-                world,
-                &mut n,
-                Author::Employer,
-                created_at,
-                text,
-                ("invitation", "Приглашение"),
-            );
+            let state = ("invitation", "Приглашение");
+            let me = Author::Manager(ME);
+            push(world, &mut n, &mut chat, me, created_at, text, state);
             n.applicant_state = ApplicantState::Invitation;
         }
+    }
+    // The vacancy's own manager, when it is not the token's, joined the chat.
+    if vacancy_manager != ME {
+        let id = world.new_message_id();
+        let at = created_at + Duration::minutes(extras.random_range(1..10));
+        chat.managers.push(crate::chat::ManagerInChat {
+            manager: vacancy_manager,
+            last_viewed: None,
+        });
+        chat.push(Message {
+            kind: MessageKind::ParticipantJoined(vacancy_manager),
+            text: None,
+            ..Message::text(
+                id,
+                Author::Manager(vacancy_manager),
+                at,
+                String::new(),
+                ("text", "Текст"),
+            )
+        });
     }
 
     if state.invites() {
@@ -501,27 +547,38 @@ fn negotiation(
             let t = step(rng);
             let text = EMPLOYER_INVITES.choose(rng).unwrap().to_string();
             let state = ("invitation", "Приглашение");
-            push(world, &mut n, Author::Employer, t, text, state);
+            push(
+                world,
+                &mut n,
+                &mut chat,
+                Author::Manager(ME),
+                t,
+                text,
+                state,
+            );
             n.applicant_state = ApplicantState::Invitation;
         }
         // The applicant answered in some of them; a recent answer may be unread.
         if rng.random_bool(0.5) {
             let t = step(rng);
             let text = APPLICANT_REPLIES.choose(rng).unwrap().to_string();
-            push(world, &mut n, Author::Applicant, t, text, ("text", "Текст"));
+            let state = ("text", "Текст");
+            push(world, &mut n, &mut chat, Author::Applicant, t, text, state);
         }
     }
     if state == DiscardByEmployer {
         if rng.random_bool(0.7) {
             let t = step(rng);
             let text = EMPLOYER_DISCARDS.choose(rng).unwrap().to_string();
+            let state = ("discard", "Отказ");
             push(
                 world,
                 &mut n,
-                Author::Employer,
+                &mut chat,
+                Author::Manager(ME),
                 t,
                 text,
-                ("discard", "Отказ"),
+                state,
             );
             n.applicant_state = ApplicantState::Discard;
         } else {
@@ -533,41 +590,47 @@ fn negotiation(
         n.updated_at = step(rng);
     }
 
-    // Employer messages were all seen by now except perhaps the last; applicant messages
-    // are unread in some negotiations, which is what has_updates shows.
+    // The applicant has seen everything but perhaps the employer's last message; the
+    // employer has not read the applicant's last message in some negotiations, which is
+    // what has_updates shows.
     let unread = rng.random_bool(0.35);
-    let count = n.messages.len();
-    for (i, m) in n.messages.iter_mut().enumerate() {
-        match m.author {
-            Author::Employer => m.read_by_applicant = i + 1 < count || rng.random_bool(0.6),
-            Author::Applicant => m.read_by_employer = !(unread && i + 1 == count),
-        }
-    }
-    n.has_updates = n.unread_messages() > 0 || (state == Response && rng.random_bool(0.5));
-    if let Some(last) = n.messages.last() {
+    let count = chat.messages.len();
+    let last_by = chat.messages.last().map(|m| m.author);
+    let before_last = (count >= 2).then(|| chat.messages[count - 2].id.clone());
+    let last = chat.messages.last().map(|m| m.id.clone());
+    let applicant_saw_last = match last_by {
+        Some(Author::Manager(_)) => rng.random_bool(0.6),
+        _ => true,
+    };
+    chat.applicant_viewed = if applicant_saw_last {
+        last.clone()
+    } else {
+        before_last.clone()
+    };
+    let employer_saw_last = !(unread && last_by == Some(Author::Applicant));
+    chat.managers[0].last_viewed = if employer_saw_last { last } else { before_last };
+    n.has_updates = chat.unread() > 0 || (state == Response && rng.random_bool(0.5));
+    if let Some(last) = chat.messages.last() {
         n.updated_at = n.updated_at.max(last.created_at);
     }
-    n
+    // Discarding a candidate archives the chat: the employer cannot write there.
+    if state == DiscardByEmployer {
+        chat.write_block = Some(WriteBlock::ArchivedByEmployer);
+    }
+    (n, chat)
 }
 
 fn push(
     world: &mut World,
     n: &mut Negotiation,
+    chat: &mut Chat,
     author: Author,
     at: Time,
     text: String,
     state: (&'static str, &'static str),
 ) {
     let id = world.new_message_id();
-    n.messages.push(Message {
-        id,
-        author,
-        created_at: at,
-        text,
-        state,
-        read_by_employer: author == Author::Employer,
-        read_by_applicant: author == Author::Applicant,
-    });
+    chat.push(Message::text(id, author, at, text, state));
     n.updated_at = n.updated_at.max(at);
 }
 
@@ -597,7 +660,14 @@ mod tests {
         assert!(w.resumes.len() >= MIN_RESUMES);
         assert!(w.negotiations.len() >= 150, "{}", w.negotiations.len());
         assert!(w.negotiations.iter().any(|n| n.has_updates));
-        assert!(w.negotiations.iter().any(|n| !n.messages.is_empty()));
+        assert!(w.chats.iter().any(|c| !c.messages.is_empty()));
+        assert_eq!(
+            w.chats.len(),
+            w.negotiations.len(),
+            "a chat per negotiation"
+        );
+        assert!(w.chats.iter().any(|c| c.write_block.is_some()));
+        assert!(w.chats.iter().any(|c| c.unread() > 0));
         for s in EmployerState::ALL {
             let _ = s; // every state is reachable but not necessarily seeded
         }
