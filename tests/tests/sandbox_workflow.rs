@@ -172,12 +172,18 @@ async fn read_hold_discard_invite_and_message() {
             &CollectionQuery {
                 page: 0,
                 per_page: Some(50),
-                filters: vec![("show_only_new".into(), "true".into())],
+                // hh reads `show_only_new_responses` on `response`, `show_only_new` elsewhere.
+                filters: vec![(hh_api::only_new_parameter(&inbox.id).into(), "true".into())],
             },
         )
         .await
         .unwrap();
     assert!(only_new.items.iter().all(|n| n.has_updates));
+    let news = all.items.iter().filter(|n| n.has_updates).count();
+    assert_eq!(
+        only_new.found as usize, news,
+        "exactly the negotiations with news"
+    );
 
     // Open one negotiation and its resume (by the negotiation's resume url).
     let held_id = all.items[0].id.clone();
@@ -352,7 +358,8 @@ async fn mark_read_bulk_move_templates_and_preferred_order() {
             &CollectionQuery {
                 page: 0,
                 per_page: Some(50),
-                filters: vec![("show_only_new".into(), "true".into())],
+                // hh reads `show_only_new_responses` on `response`, `show_only_new` elsewhere.
+                filters: vec![(hh_api::only_new_parameter(&inbox.id).into(), "true".into())],
             },
         )
         .await
@@ -445,6 +452,17 @@ async fn mark_read_bulk_move_templates_and_preferred_order() {
     // Dictionaries and a vacancy, for the record.
     let dictionaries = hh.read(hh.api().get_dictionaries().send()).await.unwrap();
     assert!(dictionaries.contains_key("negotiations_state"));
+    // In hh's shapes: currencies by code (no id), licence types by id alone.
+    let rub = &dictionaries["currency"][0];
+    assert_eq!(
+        (rub.id.as_deref(), rub.code.as_deref()),
+        (None, Some("RUR"))
+    );
+    assert!(
+        dictionaries["driver_license_types"]
+            .iter()
+            .all(|l| l.name.is_none())
+    );
     let v = hh
         .read(hh.api().get_vacancy().vacancy_id(&vacancy).send())
         .await

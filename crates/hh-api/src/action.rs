@@ -63,9 +63,14 @@ impl fmt::Display for ArgumentsError {
 impl std::error::Error for ArgumentsError {}
 
 /// Checks `given` (form fields, names may repeat) against `action`. An argument counts
-/// as given only with a non-blank value.
+/// as given only with a non-blank value other than `false`: a flag switched off
+/// (`send_sms=false`) asks nothing of the arguments it would need.
 pub fn check_arguments(action: &types::Action, given: &Pairs) -> Result<(), Box<ArgumentsError>> {
-    let present = |id: &str| given.iter().any(|(k, v)| k == id && !v.trim().is_empty());
+    let present = |id: &str| {
+        given
+            .iter()
+            .any(|(k, v)| k == id && !v.trim().is_empty() && v.trim() != "false")
+    };
     let accepted: Vec<String> = action.arguments.iter().map(|a| a.id.clone()).collect();
     let mut err = ArgumentsError {
         action: action.id.clone(),
@@ -179,6 +184,25 @@ mod tests {
         );
         assert!(text.contains("`send_sms` needs `message` too"), "{text}");
         assert!(text.contains("colour"), "{text}");
+    }
+
+    #[test]
+    fn a_flag_switched_off_needs_nothing() {
+        let given = pairs(&[
+            ("resume_id", "r1"),
+            ("vacancy_id", "7"),
+            ("send_sms", "false"),
+        ]);
+        assert_eq!(check_arguments(&invite(), &given), Ok(()));
+        let given = pairs(&[
+            ("resume_id", "r1"),
+            ("vacancy_id", "7"),
+            ("send_sms", "true"),
+        ]);
+        assert_eq!(
+            check_arguments(&invite(), &given).unwrap_err().needs,
+            vec![("send_sms".to_string(), "message".to_string())]
+        );
     }
 
     #[test]

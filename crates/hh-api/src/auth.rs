@@ -340,7 +340,8 @@ impl crate::Client {
 
     /// Invalidates the access token this client sends (`DELETE /token`): signing out.
     pub async fn invalidate_token(&self) -> Result<(), crate::Error> {
-        self.write(self.api().invalidate_token().send()).await
+        self.write_accepted(self.api().invalidate_token().send())
+            .await
     }
 }
 

@@ -277,6 +277,22 @@ impl Client {
     {
         self.outcome(call.await).await
     }
+
+    /// A write whose answer has nothing to read: any 2xx is success, whatever status and
+    /// body hh chose (the spec's 204 may come as a 200 with HTML or JSON).
+    pub async fn write_accepted<F>(&self, call: F) -> Result<(), Error>
+    where
+        F: Future<Output = Result<ResponseValue<()>, progenitor_client::Error<()>>>,
+    {
+        match call.await {
+            Err(progenitor_client::Error::UnexpectedResponse(response))
+                if response.status().is_success() =>
+            {
+                Ok(())
+            }
+            result => self.outcome(result).await,
+        }
+    }
 }
 
 impl Client {
@@ -297,7 +313,7 @@ impl Client {
             Err(P::CommunicationError(e))
             | Err(P::ResponseBodyError(e))
             | Err(P::InvalidUpgrade(e)) => Err(Error::transport(self.base.as_str(), &e)),
-            Err(P::InvalidResponsePayload(body, e)) => Err(Error::decode(None, &body, e)),
+            Err(P::InvalidResponsePayload(body, e)) => Err(Error::decode_json(None, &body, &e)),
             Err(P::InvalidRequest(msg)) | Err(P::Custom(msg)) => Err(Error::Invalid(msg)),
         }
     }

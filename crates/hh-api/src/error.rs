@@ -98,6 +98,105 @@ impl Error {
             snippet: snippet(body),
         }
     }
+
+    /// A body that did not fit the expected type, with the place in it that did not fit
+    /// (`items[3].resume.id`), so the message says which field hh sent differently.
+    pub(crate) fn decode_json(
+        status: Option<StatusCode>,
+        body: &[u8],
+        error: &serde_json::Error,
+    ) -> Self {
+        // serde reports a missing field at the end of its object, whose last key is
+        // another field's: the path is then the object's own.
+        let whole_object = error.to_string().starts_with("missing field");
+        let reason = match json_path_at(body, error.line(), error.column(), whole_object) {
+            Some(path) if error.is_data() => format!("at `{path}`: {error}"),
+            _ => error.to_string(),
+        };
+        Error::decode(status, body, reason)
+    }
+}
+
+/// The path (`items[3].id`) of the value at `line`:`column` (1-based, as serde_json
+/// counts) of a JSON text, or of the object around it with `whole_object`; `None` at
+/// the top level.
+fn json_path_at(body: &[u8], line: usize, column: usize, whole_object: bool) -> Option<String> {
+    enum Frame {
+        Object {
+            key: Option<String>,
+            expect_key: bool,
+        },
+        Array {
+            index: usize,
+        },
+    }
+    let (mut at_line, mut at_column) = (1, 0);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < body.len() {
+        let b = body[i];
+        at_column += 1;
+        if at_line == line && at_column >= column {
+            break;
+        }
+        match b {
+            b'\n' => {
+                at_line += 1;
+                at_column = 0;
+            }
+            b'{' => stack.push(Frame::Object {
+                key: None,
+                expect_key: true,
+            }),
+            b'[' => stack.push(Frame::Array { index: 0 }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array { index }) => *index += 1,
+                Some(Frame::Object { expect_key, .. }) => *expect_key = true,
+                None => {}
+            },
+            b':' => {
+                if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
+                    *expect_key = false;
+                }
+            }
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < body.len() && body[i] != b'"' {
+                    i += if body[i] == b'\\' { 2 } else { 1 };
+                }
+                at_column += i.min(body.len()) - start + 1;
+                if let Some(Frame::Object { key, expect_key }) = stack.last_mut()
+                    && *expect_key
+                {
+                    *key =
+                        Some(String::from_utf8_lossy(&body[start..i.min(body.len())]).into_owned());
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if whole_object && let Some(Frame::Object { key, .. }) = stack.last_mut() {
+        *key = None;
+    }
+    let mut path = String::new();
+    for frame in &stack {
+        match frame {
+            Frame::Object { key: Some(k), .. } => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+            }
+            Frame::Object { key: None, .. } => {}
+            Frame::Array { index } => path.push_str(&format!("[{index}]")),
+        }
+    }
+    (!path.is_empty()).then_some(path)
 }
 
 /// One entry of hh's `errors[]`.
@@ -128,8 +227,12 @@ pub enum ErrorKind {
     TokenRevoked,
     /// The token is unknown or malformed (`oauth` / `bad_authorization`), or another `oauth` error.
     BadAuthorization,
-    /// A refresh token was used twice, too early, or is deactivated (`invalid_grant`).
+    /// A refresh token was used twice or is deactivated (`invalid_grant`): sign in again.
     InvalidGrant,
+    /// hh refused a refresh because the access token has not expired yet (`invalid_grant`,
+    /// "token not expired"): the clocks disagree. Not terminal: the token still works,
+    /// and a refresh succeeds once hh sees it expired.
+    TokenNotExpiredYet,
     /// hh wants a person to pass a captcha at this URL first.
     CaptchaRequired { captcha_url: Option<String> },
     /// A negotiations limit: `limit_exceeded`, `in_a_row_limit` or `overall_limit`.
@@ -138,6 +241,24 @@ pub enum ErrorKind {
     WrongState,
     /// The method needs paid API access (`api_access_payment`), or services are missing.
     PaymentRequired,
+    /// The employer's daily limit of resume views is used up (429 `resumes/view_limit_exceeded`):
+    /// repeating today does not help.
+    ResumeViewLimit,
+    /// The quota of resume views the employer set for this manager is used up
+    /// (403 `resumes/quota_exceeded`).
+    ResumeViewQuota,
+    /// The employer has no paid service left for viewing resumes (403 `resumes/no_available_service`).
+    NoResumeService,
+    /// This user has no right to see applicants' contacts (403 `resumes/cant_view_contacts`).
+    CantViewContacts,
+    /// The `X-Manager-Account-Id` sent is not one of this manager's work accounts
+    /// (403 `manager_extra_accounts/manager_extra_account_not_found`).
+    ManagerAccountNotFound,
+    /// The work account acted as is blocked (403 `manager_accounts/used_manager_account_forbidden`);
+    /// hh lists the accounts this token may use instead.
+    ManagerAccountForbidden {
+        allowed_accounts: Vec<AllowedAccount>,
+    },
     /// The thing asked for does not exist or is not visible to this user.
     NotFound,
     /// An argument was rejected (`bad_argument`, `bad_arguments`); `value` names it.
@@ -150,6 +271,15 @@ pub enum ErrorKind {
     Unavailable,
     /// Anything else.
     Other,
+}
+
+/// A work account hh says the token may act as (`allowed_accounts[]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedAccount {
+    /// The value for `X-Manager-Account-Id` (`HH_MANAGER_ACCOUNT_ID`).
+    pub id: String,
+    pub employer_id: String,
+    pub employer_name: String,
 }
 
 impl ApiError {
@@ -192,6 +322,10 @@ impl ApiError {
     /// The case a caller must branch on. The first matching rule wins, most specific first.
     pub fn kind(&self) -> ErrorKind {
         if self.oauth_error.as_deref() == Some("invalid_grant") {
+            let description = self.oauth_error_description.as_deref().unwrap_or_default();
+            if description.to_ascii_lowercase().contains("not expired") {
+                return ErrorKind::TokenNotExpiredYet;
+            }
             return ErrorKind::InvalidGrant;
         }
         if let Some(e) = self.errors.iter().find(|e| e.type_ == "captcha_required") {
@@ -220,6 +354,40 @@ impl ApiError {
         }
         if self.has("negotiations", Some("wrong_state")) {
             return ErrorKind::WrongState;
+        }
+        if self.has("resumes", Some("view_limit_exceeded")) {
+            return ErrorKind::ResumeViewLimit;
+        }
+        if self.has("resumes", Some("quota_exceeded")) {
+            return ErrorKind::ResumeViewQuota;
+        }
+        if self.has("resumes", Some("no_available_service")) {
+            return ErrorKind::NoResumeService;
+        }
+        if self.has("resumes", Some("cant_view_contacts")) {
+            return ErrorKind::CantViewContacts;
+        }
+        if self.has(
+            "manager_extra_accounts",
+            Some("manager_extra_account_not_found"),
+        ) {
+            return ErrorKind::ManagerAccountNotFound;
+        }
+        if let Some(e) = self.errors.iter().find(|e| {
+            e.type_ == "manager_accounts"
+                && e.value.as_deref() == Some("used_manager_account_forbidden")
+        }) {
+            return ErrorKind::ManagerAccountForbidden {
+                allowed_accounts: e
+                    .allowed_accounts
+                    .iter()
+                    .map(|a| AllowedAccount {
+                        id: a.id.clone(),
+                        employer_id: a.employer.id.clone(),
+                        employer_name: a.employer.name.clone(),
+                    })
+                    .collect(),
+            };
         }
         if self.has("api_access_payment", None)
             || self.has("negotiations", Some("not_enough_purchased_services"))
@@ -301,4 +469,46 @@ fn snippet(body: &[u8]) -> String {
         s.push('…');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Page {
+        items: Vec<Item>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        id: String,
+        resume: Option<Resume>,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Resume {
+        id: String,
+    }
+
+    fn reason(body: &str) -> String {
+        let e = serde_json::from_str::<Page>(body).unwrap_err();
+        match Error::decode_json(None, body.as_bytes(), &e) {
+            Error::Decode { reason, .. } => reason,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_misfit_names_its_path() {
+        let r = reason(r#"{"items": [{"id": "1"}, {"id": "2", "resume": {"id": 7}}]}"#);
+        assert!(
+            r.starts_with("at `items[1].resume.id`: invalid type"),
+            "{r}"
+        );
+        let r = reason("{\n \"items\": [\n  {\"id\": \"a,b:\\\"c\"},\n  {\"resume\": null}\n ]\n}");
+        assert!(r.starts_with("at `items[1]`: missing field `id`"), "{r}");
+        assert!(r.contains("missing field `id`"), "{r}");
+    }
 }

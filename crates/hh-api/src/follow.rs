@@ -65,12 +65,18 @@ impl Client {
             .bytes()
             .await
             .map_err(|e| Error::transport(url.as_str(), &e))?;
-        serde_json::from_slice(&body).map_err(|e| Error::decode(Some(status), &body, e))
+        serde_json::from_slice(&body).map_err(|e| Error::decode_json(Some(status), &body, &e))
     }
 
-    /// Sends a form to a URL hh returned (an action's `url` with its `method`). The
-    /// answer's body, if any, is not needed. Never repeated automatically.
-    pub async fn send_form(&self, method: &str, raw: &str, form: &Pairs) -> Result<(), Error> {
+    /// Sends a form to a URL hh returned (an action's `url` with its `method`). Any 2xx
+    /// is success, whatever its body (hh answers some writes with `text/html`, some with
+    /// nothing): the body is not read. Never repeated automatically.
+    pub async fn send_form(
+        &self,
+        method: &str,
+        raw: &str,
+        form: &Pairs,
+    ) -> Result<Accepted, Error> {
         let method = match method.to_ascii_uppercase().as_str() {
             "POST" => Method::POST,
             "PUT" => Method::PUT,
@@ -95,10 +101,45 @@ impl Client {
             .body(body);
         let response = self.send(request, &url).await?;
         if response.status().is_success() {
-            Ok(())
+            Ok(Accepted::from(&response))
         } else {
             Err(self.error_from_response(response).await)
         }
+    }
+}
+
+/// hh's answer to a write it accepted: any 2xx.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub status: reqwest::StatusCode,
+    /// The `Location` header: what hh created, e.g. an invitation's new negotiation
+    /// (`/negotiations/{nid}`).
+    pub location: Option<String>,
+}
+
+impl Accepted {
+    pub(crate) fn from(response: &reqwest::Response) -> Self {
+        Accepted {
+            status: response.status(),
+            location: response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        }
+    }
+
+    /// The id of the negotiation hh says it created (`Location: …/negotiations/{nid}`).
+    pub fn negotiation_id(&self) -> Option<&str> {
+        let location = self.location.as_deref()?;
+        // A full URL or a path; the query, if any, is not part of the id.
+        let path = location.split(['?', '#']).next()?;
+        let (before, id) = path.trim_end_matches('/').rsplit_once('/')?;
+        let plain = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        (before.ends_with("/negotiations") && plain).then_some(id)
     }
 }
 
@@ -170,6 +211,22 @@ mod tests {
             assert!(err.contains("refusing"), "{bad}: {err}");
         }
         assert!(c.resolve_url("not a url").is_err());
+    }
+
+    #[test]
+    fn the_created_negotiation_is_read_from_location() {
+        let at = |location: Option<&str>| Accepted {
+            status: reqwest::StatusCode::CREATED,
+            location: location.map(str::to_string),
+        };
+        assert_eq!(at(Some("/negotiations/123")).negotiation_id(), Some("123"));
+        assert_eq!(
+            at(Some("https://api.hh.ru/negotiations/4567?x=1")).negotiation_id(),
+            Some("4567")
+        );
+        assert_eq!(at(Some("/vacancies/1")).negotiation_id(), None);
+        assert_eq!(at(Some("/negotiations/")).negotiation_id(), None);
+        assert_eq!(at(None).negotiation_id(), None);
     }
 
     #[test]

@@ -1144,17 +1144,35 @@ pub mod types {
             Self(value)
         }
     }
-    ///`DictionaryEntry`
+    /**Most entries are id and name; currency entries have code, abbr, name, default, rate and in_use but no id; driver_license_types have only id.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         schemars::JsonSchema
     )]
     pub struct DictionaryEntry {
-        pub id: ::std::string::String,
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub abbr: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub duration: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub in_use: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rate: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub uid: ::std::option::Option<::std::string::String>,
     }
     impl DictionaryEntry {
         pub fn builder() -> builder::DictionaryEntry {
@@ -1215,6 +1233,10 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct ErrorItem {
+        /**With manager_accounts/used_manager_account_forbidden: the work accounts this token may act as instead.
+*/
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub allowed_accounts: ::std::vec::Vec<ManagerAccount>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub captcha_url: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1379,7 +1401,8 @@ pub mod types {
             Default::default()
         }
     }
-    ///`Me`
+    /**hh's profiles are a oneOf chosen by auth_type: employer (a manager: id, names, employer, manager), employer_integration (an employer's integration: flags and employer only, no id or names), applicant and application. One object with optional parts reads all four.
+*/
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -1388,6 +1411,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct Me {
+        ///employer, employer_integration, applicant or application.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub auth_type: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1396,11 +1420,17 @@ pub mod types {
         pub employer: ::std::option::Option<MeEmployer>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first_name: ::std::option::Option<::std::string::String>,
-        pub id: ::std::string::String,
+        ///Absent for employer_integration and application tokens.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_admin: ::std::option::Option<bool>,
         pub is_applicant: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_application: ::std::option::Option<bool>,
         pub is_employer: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_employer_integration: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5401,21 +5431,110 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct DictionaryEntry {
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            abbr: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            default: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            duration: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            in_use: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            rate: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            uid: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for DictionaryEntry {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    abbr: Ok(Default::default()),
+                    code: Ok(Default::default()),
+                    default: Ok(Default::default()),
+                    duration: Ok(Default::default()),
+                    id: Ok(Default::default()),
+                    in_use: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    rate: Ok(Default::default()),
+                    uid: Ok(Default::default()),
                 }
             }
         }
         impl DictionaryEntry {
+            pub fn abbr<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.abbr = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for abbr: {e}")
+                    });
+                self
+            }
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn default<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for default: {e}")
+                    });
+                self
+            }
+            pub fn duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for duration: {e}")
+                    });
+                self
+            }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -5423,15 +5542,51 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            pub fn in_use<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.in_use = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for in_use: {e}")
+                    });
+                self
+            }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn rate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rate: {e}")
+                    });
+                self
+            }
+            pub fn uid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.uid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for uid: {e}")
                     });
                 self
             }
@@ -5442,16 +5597,30 @@ pub mod types {
                 value: DictionaryEntry,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    abbr: value.abbr?,
+                    code: value.code?,
+                    default: value.default?,
+                    duration: value.duration?,
                     id: value.id?,
+                    in_use: value.in_use?,
                     name: value.name?,
+                    rate: value.rate?,
+                    uid: value.uid?,
                 })
             }
         }
         impl ::std::convert::From<super::DictionaryEntry> for DictionaryEntry {
             fn from(value: super::DictionaryEntry) -> Self {
                 Self {
+                    abbr: Ok(value.abbr),
+                    code: Ok(value.code),
+                    default: Ok(value.default),
+                    duration: Ok(value.duration),
                     id: Ok(value.id),
+                    in_use: Ok(value.in_use),
                     name: Ok(value.name),
+                    rate: Ok(value.rate),
+                    uid: Ok(value.uid),
                 }
             }
         }
@@ -5636,6 +5805,10 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct ErrorItem {
+            allowed_accounts: ::std::result::Result<
+                ::std::vec::Vec<super::ManagerAccount>,
+                ::std::string::String,
+            >,
             captcha_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -5657,6 +5830,7 @@ pub mod types {
         impl ::std::default::Default for ErrorItem {
             fn default() -> Self {
                 Self {
+                    allowed_accounts: Ok(Default::default()),
                     captcha_url: Ok(Default::default()),
                     fallback_url: Ok(Default::default()),
                     reason: Ok(Default::default()),
@@ -5666,6 +5840,20 @@ pub mod types {
             }
         }
         impl ErrorItem {
+            pub fn allowed_accounts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ManagerAccount>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allowed_accounts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allowed_accounts: {e}"
+                        )
+                    });
+                self
+            }
             pub fn captcha_url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -5733,6 +5921,7 @@ pub mod types {
                 value: ErrorItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
+                    allowed_accounts: value.allowed_accounts?,
                     captcha_url: value.captcha_url?,
                     fallback_url: value.fallback_url?,
                     reason: value.reason?,
@@ -5744,6 +5933,7 @@ pub mod types {
         impl ::std::convert::From<super::ErrorItem> for ErrorItem {
             fn from(value: super::ErrorItem) -> Self {
                 Self {
+                    allowed_accounts: Ok(value.allowed_accounts),
                     captcha_url: Ok(value.captcha_url),
                     fallback_url: Ok(value.fallback_url),
                     reason: Ok(value.reason),
@@ -6301,13 +6491,24 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             is_admin: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
             is_applicant: ::std::result::Result<bool, ::std::string::String>,
+            is_application: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             is_employer: ::std::result::Result<bool, ::std::string::String>,
+            is_employer_integration: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             last_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -6328,10 +6529,12 @@ pub mod types {
                     email: Ok(Default::default()),
                     employer: Ok(Default::default()),
                     first_name: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Ok(Default::default()),
                     is_admin: Ok(Default::default()),
                     is_applicant: Err("no value supplied for is_applicant".to_string()),
+                    is_application: Ok(Default::default()),
                     is_employer: Err("no value supplied for is_employer".to_string()),
+                    is_employer_integration: Ok(Default::default()),
                     last_name: Ok(Default::default()),
                     manager: Ok(Default::default()),
                     middle_name: Ok(Default::default()),
@@ -6389,7 +6592,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -6421,6 +6624,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn is_application<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_application = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_application: {e}"
+                        )
+                    });
+                self
+            }
             pub fn is_employer<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -6430,6 +6647,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for is_employer: {e}")
+                    });
+                self
+            }
+            pub fn is_employer_integration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_employer_integration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_employer_integration: {e}"
+                        )
                     });
                 self
             }
@@ -6483,7 +6714,9 @@ pub mod types {
                     id: value.id?,
                     is_admin: value.is_admin?,
                     is_applicant: value.is_applicant?,
+                    is_application: value.is_application?,
                     is_employer: value.is_employer?,
+                    is_employer_integration: value.is_employer_integration?,
                     last_name: value.last_name?,
                     manager: value.manager?,
                     middle_name: value.middle_name?,
@@ -6500,7 +6733,9 @@ pub mod types {
                     id: Ok(value.id),
                     is_admin: Ok(value.is_admin),
                     is_applicant: Ok(value.is_applicant),
+                    is_application: Ok(value.is_application),
                     is_employer: Ok(value.is_employer),
+                    is_employer_integration: Ok(value.is_employer_integration),
                     last_name: Ok(value.last_name),
                     manager: Ok(value.manager),
                     middle_name: Ok(value.middle_name),
@@ -10864,18 +11099,23 @@ Sends a `GET` request to `/employers/{employer_id}/vacancies/active`
 
 Arguments:
 - `employer_id`
+- `all_accessible`: The current user's vacancies together with those of the managers who gave the user access. Not with manager_ids or resume_id.
+
 - `area`: Only vacancies in this area (region) id.
-- `manager_id`: Only the vacancies of this manager.
+- `manager_ids`: Only the vacancies of these managers, ids separated by commas (default: the current user's own). Not with all_accessible or resume_id.
+
 - `order_by`: Sort order id from the vacancies' sort dictionary.
 - `page`: Page number, from 0.
 - `per_page`: Items per page (hh's default 20, at most 50 for negotiations).
-- `resume_id`: Show, for this resume, whether and how it can be invited to each vacancy.
+- `resume_id`: Only the vacancies this resume fits, each saying whether and how it can be invited there. Sent alone: hh refuses it with any parameter but paging.
+
 - `text`: Words to look for in the vacancy's name.
 ```ignore
 let response = client.list_active_vacancies()
     .employer_id(employer_id)
+    .all_accessible(all_accessible)
     .area(area)
-    .manager_id(manager_id)
+    .manager_ids(manager_ids)
     .order_by(order_by)
     .page(page)
     .per_page(per_page)
@@ -11011,13 +11251,13 @@ let response = client.move_negotiations()
     pub fn move_negotiations(&self) -> builder::MoveNegotiations<'_> {
         builder::MoveNegotiations::new(self)
     }
-    /**Create an invitation with the invite action `id`, taken from a vacancy's negotiations_actions (for example invitation or phone_interview).
+    /**Create an invitation with one of a vacancy's negotiations_actions: POST to the action's url. The path segment comes from that url and need not be the action's id (action invitation posts to /negotiations/invited, say).
 
 
 Sends a `POST` request to `/negotiations/{id}`
 
 Arguments:
-- `id`: The invite action id.
+- `id`: The last segment of the invite action's url (not its id).
 - `body`
 ```ignore
 let response = client.invite_applicant()
@@ -11034,9 +11274,16 @@ let response = client.invite_applicant()
 
 Sends a `GET` request to `/resumes/{resume_id}`
 
+Arguments:
+- `resume_id`
+- `topic_id`: The negotiation this resume is opened in; only with it does hh count the view and mark the negotiation as seen.
+
+- `with_job_search_status`
+- `with_negotiations_history`
 ```ignore
 let response = client.get_resume()
     .resume_id(resume_id)
+    .topic_id(topic_id)
     .with_job_search_status(with_job_search_status)
     .with_negotiations_history(with_negotiations_history)
     .send()
@@ -12242,8 +12489,9 @@ pub mod builder {
     pub struct ListActiveVacancies<'a> {
         client: &'a super::Client,
         employer_id: Result<::std::string::String, String>,
+        all_accessible: Result<Option<bool>, String>,
         area: Result<Option<::std::string::String>, String>,
-        manager_id: Result<Option<::std::string::String>, String>,
+        manager_ids: Result<Option<::std::string::String>, String>,
         order_by: Result<Option<::std::string::String>, String>,
         page: Result<Option<u32>, String>,
         per_page: Result<Option<u32>, String>,
@@ -12255,8 +12503,9 @@ pub mod builder {
             Self {
                 client: client,
                 employer_id: Err("employer_id was not initialized".to_string()),
+                all_accessible: Ok(None),
                 area: Ok(None),
-                manager_id: Ok(None),
+                manager_ids: Ok(None),
                 order_by: Ok(None),
                 page: Ok(None),
                 per_page: Ok(None),
@@ -12276,6 +12525,18 @@ pub mod builder {
                 });
             self
         }
+        pub fn all_accessible<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.all_accessible = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for all_accessible failed".to_string()
+                });
+            self
+        }
         pub fn area<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -12289,15 +12550,15 @@ pub mod builder {
                 });
             self
         }
-        pub fn manager_id<V>(mut self, value: V) -> Self
+        pub fn manager_ids<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.manager_id = value
+            self.manager_ids = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for manager_id failed"
+                    "conversion to `:: std :: string :: String` for manager_ids failed"
                         .to_string()
                 });
             self
@@ -12368,8 +12629,9 @@ pub mod builder {
             let Self {
                 client,
                 employer_id,
+                all_accessible,
                 area,
-                manager_id,
+                manager_ids,
                 order_by,
                 page,
                 per_page,
@@ -12377,8 +12639,9 @@ pub mod builder {
                 text,
             } = self;
             let employer_id = employer_id.map_err(Error::InvalidRequest)?;
+            let all_accessible = all_accessible.map_err(Error::InvalidRequest)?;
             let area = area.map_err(Error::InvalidRequest)?;
-            let manager_id = manager_id.map_err(Error::InvalidRequest)?;
+            let manager_ids = manager_ids.map_err(Error::InvalidRequest)?;
             let order_by = order_by.map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
@@ -12404,8 +12667,14 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "all_accessible",
+                        &all_accessible,
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("area", &area))
-                .query(&progenitor_client::QueryParam::new("manager_id", &manager_id))
+                .query(&progenitor_client::QueryParam::new("manager_ids", &manager_ids))
                 .query(&progenitor_client::QueryParam::new("order_by", &order_by))
                 .query(&progenitor_client::QueryParam::new("page", &page))
                 .query(&progenitor_client::QueryParam::new("per_page", &per_page))
@@ -13163,6 +13432,7 @@ pub mod builder {
     pub struct GetResume<'a> {
         client: &'a super::Client,
         resume_id: Result<::std::string::String, String>,
+        topic_id: Result<Option<::std::string::String>, String>,
         with_job_search_status: Result<Option<bool>, String>,
         with_negotiations_history: Result<Option<bool>, String>,
     }
@@ -13171,6 +13441,7 @@ pub mod builder {
             Self {
                 client: client,
                 resume_id: Err("resume_id was not initialized".to_string()),
+                topic_id: Ok(None),
                 with_job_search_status: Ok(None),
                 with_negotiations_history: Ok(None),
             }
@@ -13183,6 +13454,19 @@ pub mod builder {
                 .try_into()
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for resume_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn topic_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.topic_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for topic_id failed"
                         .to_string()
                 });
             self
@@ -13217,10 +13501,12 @@ pub mod builder {
             let Self {
                 client,
                 resume_id,
+                topic_id,
                 with_job_search_status,
                 with_negotiations_history,
             } = self;
             let resume_id = resume_id.map_err(Error::InvalidRequest)?;
+            let topic_id = topic_id.map_err(Error::InvalidRequest)?;
             let with_job_search_status = with_job_search_status
                 .map_err(Error::InvalidRequest)?;
             let with_negotiations_history = with_negotiations_history
@@ -13244,6 +13530,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("topic_id", &topic_id))
                 .query(
                     &progenitor_client::QueryParam::new(
                         "with_job_search_status",

@@ -5,7 +5,7 @@
 use crate::action::check_arguments;
 use crate::client::Client;
 use crate::error::Error;
-use crate::follow::Pairs;
+use crate::follow::{Accepted, Pairs};
 use crate::paging::{AllPages, fetch_all_pages};
 use crate::types;
 
@@ -22,6 +22,17 @@ pub struct CollectionQuery {
     /// `None` leaves hh's default (20).
     pub per_page: Option<u32>,
     pub filters: Vec<(String, String)>,
+}
+
+/// The filter that keeps only negotiations with news, by collection: hh reads
+/// `show_only_new_responses` on «Все неразобранные» (`response`) and `show_only_new` on
+/// every other collection, and silently ignores the other one.
+pub fn only_new_parameter(collection: &str) -> &'static str {
+    if collection == "response" {
+        "show_only_new_responses"
+    } else {
+        "show_only_new"
+    }
 }
 
 impl CollectionQuery {
@@ -110,20 +121,28 @@ impl Client {
         })?;
         match &resume.url {
             Some(url) => self.get_url(url, &[]).await,
+            // hh counts a view in the negotiation (and marks it seen) only with its topic_id.
             None => {
-                self.read(self.api().get_resume().resume_id(&resume.id).send())
-                    .await
+                self.read(
+                    self.api()
+                        .get_resume()
+                        .resume_id(&resume.id)
+                        .topic_id(&negotiation.id)
+                        .send(),
+                )
+                .await
             }
         }
     }
 
     /// Performs an action hh offered (on a negotiation, or an invite action on a vacancy),
-    /// after checking `arguments` against the action's own list.
+    /// after checking `arguments` against the action's own list. An invitation's answer
+    /// names the new negotiation ([`Accepted::negotiation_id`]).
     pub async fn perform_action(
         &self,
         action: &types::Action,
         arguments: &Pairs,
-    ) -> Result<(), Error> {
+    ) -> Result<Accepted, Error> {
         check_arguments(action, arguments)?;
         self.send_form(&action.method, &action.url, arguments).await
     }
@@ -138,13 +157,15 @@ impl Client {
         let mut form = topic_ids(ids)?;
         form.extend(extra.iter().cloned());
         let path = format!("/negotiations/{}", path_segment(collection, "collection")?);
-        self.send_form("PUT", &path, &form).await
+        self.send_form("PUT", &path, &form).await.map(drop)
     }
 
-    /// Marks up to 50 negotiations as read.
+    /// Marks up to 50 negotiations, all of one vacancy (hh's rule), as read.
     pub async fn mark_read(&self, ids: &[String]) -> Result<(), Error> {
         let form = topic_ids(ids)?;
-        self.send_form("POST", "/negotiations/read", &form).await
+        self.send_form("POST", "/negotiations/read", &form)
+            .await
+            .map(drop)
     }
 }
 

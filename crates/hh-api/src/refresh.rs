@@ -12,6 +12,7 @@ use reqwest::{Response, StatusCode};
 use url::Url;
 
 use crate::auth::{AuthError, TokenSet, TokenStore, now_unix};
+use crate::error::{ApiError, ErrorKind};
 use crate::transport::{AccessToken, HH_USER_AGENT};
 
 /// The token state with its generation: the number of refreshes so far.
@@ -32,12 +33,19 @@ pub struct Refresher {
     token_url: Url,
 }
 
+/// How long a token hh called unexpired is used before a refresh is tried again.
+pub const NOT_EXPIRED_PAUSE: u64 = 60;
+
 /// How a refresh ended, for the transport to act on.
 pub enum Refreshed {
     /// A new token (or one another caller just got): repeat the request with it.
     Token(AccessToken),
     /// hh refused: its answer (e.g. `invalid_grant`), to hand back as the request's answer.
     Refused(Response),
+    /// hh refused because the access token has not expired yet (the clocks disagree): the
+    /// token still works. Its answer, for a caller that was told `token_expired` anyway.
+    /// The next refresh is tried only after [`NOT_EXPIRED_PAUSE`].
+    NotExpiredYet(Response),
     /// It could not be done (no refresh token, network, disk); the original answer stands.
     Failed(String),
 }
@@ -99,11 +107,31 @@ impl Refresher {
             Err(e) => return Refreshed::Failed(format!("could not reach the token endpoint: {e}")),
         };
         if response.status() != StatusCode::OK {
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = match response.bytes().await {
+                Ok(body) => body,
+                Err(e) => {
+                    return Refreshed::Failed(format!(
+                        "the token endpoint's answer broke off: {e}"
+                    ));
+                }
+            };
+            let answer = crate::transport::rebuilt(status, headers.clone(), body.clone());
+            if ApiError::from_parts(status, &headers, &body).kind() == ErrorKind::TokenNotExpiredYet
+            {
+                // Our clock runs ahead of hh's: keep the token, and look again later
+                // rather than before every request.
+                tracing::info!("hh.ru says the access token has not expired yet; refreshing later");
+                let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+                current.tokens.expires_at = Some(now_unix() + NOT_EXPIRED_PAUSE);
+                return Refreshed::NotExpiredYet(answer);
+            }
             tracing::warn!(
-                status = response.status().as_u16(),
+                status = status.as_u16(),
                 "hh.ru refused to refresh the token"
             );
-            return Refreshed::Refused(response);
+            return Refreshed::Refused(answer);
         }
         let answer: crate::types::Token = match response.json().await {
             Ok(t) => t,
@@ -138,6 +166,10 @@ impl From<Refreshed> for Result<AccessToken, AuthError> {
             Refreshed::Refused(resp) => Err(AuthError::MustSignInAgain {
                 reason: format!("status {}", resp.status()),
             }),
+            Refreshed::NotExpiredYet(_) => Err(AuthError::Flow(
+                "hh.ru says the access token has not expired yet; try the refresh again in a minute"
+                    .into(),
+            )),
             Refreshed::Failed(why) => Err(AuthError::Flow(why)),
         }
     }

@@ -1,8 +1,10 @@
 //! Which requests may be repeated, and when.
 //!
-//! Only reads are retried: a GET (or HEAD) that met 429, 502, 503, 504 or could not
-//! connect. A POST, PUT or DELETE is never repeated automatically — an invitation or a
-//! message must not reach a person twice because an answer got lost.
+//! Only reads are retried: a GET (or HEAD) that met 429, 502, 503, 504, could not
+//! connect, or whose answer was cut short (the transfer broke mid-body). A POST, PUT or
+//! DELETE is never repeated automatically — an invitation or a message must not reach a
+//! person twice because an answer got lost. A 429 that is hh's daily limit of resume
+//! views is not repeated either: it lasts until tomorrow.
 
 use std::time::{Duration, SystemTime};
 
@@ -84,6 +86,31 @@ pub fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 502 | 503 | 504)
 }
 
+/// Whether a read's whole answer is a temporary failure worth asking again for.
+pub fn is_worth_repeating(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> bool {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let kind = crate::error::ApiError::from_parts(status, headers, body).kind();
+        return kind != crate::error::ErrorKind::ResumeViewLimit;
+    }
+    if is_retryable_status(status) {
+        return true;
+    }
+    status.is_success() && is_json(headers) && is_cut_short(body)
+}
+
+/// A JSON body that ends before its value does: a broken transfer, not a wrong shape
+/// (which parses to its end and is not worth asking again for).
+pub fn is_cut_short(body: &[u8]) -> bool {
+    matches!(serde_json::from_slice::<serde::de::IgnoredAny>(body), Err(e) if e.is_eof())
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("json"))
+}
+
 /// `Retry-After` as a duration: delta-seconds or an HTTP date.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
@@ -118,6 +145,37 @@ mod tests {
         for s in [200, 400, 403, 404, 500] {
             assert!(!is_retryable_status(StatusCode::from_u16(s).unwrap()));
         }
+    }
+
+    #[test]
+    fn a_cut_answer_is_repeated_a_misfit_is_not() {
+        let mut json = HeaderMap::new();
+        json.insert(
+            reqwest::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        let ok = StatusCode::OK;
+        assert!(is_worth_repeating(ok, &json, br#"{"items": [{"id": "1"#));
+        assert!(is_worth_repeating(ok, &json, b""));
+        assert!(!is_worth_repeating(ok, &json, br#"{"items": 5}"#));
+        assert!(
+            !is_worth_repeating(ok, &json, br#"{"items": [] x"#),
+            "garbage, not a cut"
+        );
+        assert!(
+            !is_worth_repeating(ok, &HeaderMap::new(), b"<html"),
+            "not JSON"
+        );
+    }
+
+    #[test]
+    fn the_daily_resume_view_limit_is_not_repeated() {
+        let many = StatusCode::TOO_MANY_REQUESTS;
+        let limit = br#"{"errors": [{"type": "resumes", "value": "view_limit_exceeded"}]}"#;
+        assert!(!is_worth_repeating(many, &HeaderMap::new(), limit));
+        assert!(is_worth_repeating(many, &HeaderMap::new(), b""));
+        let other = br#"{"errors": [{"type": "too_many_requests"}]}"#;
+        assert!(is_worth_repeating(many, &HeaderMap::new(), other));
     }
 
     #[test]

@@ -86,6 +86,7 @@ impl Transport {
         };
         let mut seen = refresher.current();
         if seen.tokens.is_expired(now_unix()) {
+            // A refusal as "not expired yet" means the token still works: send with it.
             if let Refreshed::Refused(answer) = refresher
                 .refresh(&self.http, &self.user_agent, seen.generation)
                 .await
@@ -109,16 +110,15 @@ impl Transport {
                 .await
             {
                 Refreshed::Token(_) => return self.execute_with_retries(again).await,
-                Refreshed::Refused(answer) => return Ok(answer),
+                Refreshed::Refused(answer) | Refreshed::NotExpiredYet(answer) => {
+                    return Ok(answer);
+                }
                 Refreshed::Failed(why) => {
                     tracing::warn!(%why, "could not refresh the access token")
                 }
             }
         }
-        let mut rebuilt = http::Response::new(body);
-        *rebuilt.status_mut() = status;
-        *rebuilt.headers_mut() = headers;
-        Ok(Response::from(rebuilt))
+        Ok(rebuilt(status, headers, body))
     }
 
     /// The body with the current access token replaced by `***`, for error messages.
@@ -196,17 +196,39 @@ impl Transport {
                 None
             };
             let sent = Instant::now();
-            let result = self.http.execute(request).await;
-            let (worth_repeating, asked_wait) = match &result {
-                Ok(response) => {
+            let mut result = self.http.execute(request).await;
+            let (worth_repeating, asked_wait) = match result {
+                // A read's answer is read whole here, so that one cut short is asked again.
+                Ok(response) if spare.is_some() => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    match response.bytes().await {
+                        Ok(body) => {
+                            tracing::debug!(%method, %path, status = status.as_u16(),
+                                ms = sent.elapsed().as_millis() as u64, attempt, "hh answered");
+                            let again = retry::is_worth_repeating(status, &headers, &body);
+                            if again && status.is_success() {
+                                tracing::info!(%method, %path, attempt, "hh's answer was cut short");
+                            }
+                            let asked_wait = retry::retry_after(&headers);
+                            result = Ok(rebuilt(status, headers, body));
+                            (again, asked_wait)
+                        }
+                        Err(error) => {
+                            tracing::debug!(%method, %path, attempt, error = %error,
+                                "hh's answer broke off");
+                            result = Err(error);
+                            (true, None)
+                        }
+                    }
+                }
+                // A write's answer is left to its caller: it is never repeated.
+                Ok(ref response) => {
                     tracing::debug!(%method, %path, status = response.status().as_u16(),
                         ms = sent.elapsed().as_millis() as u64, attempt, "hh answered");
-                    (
-                        retry::is_retryable_status(response.status()),
-                        retry::retry_after(response.headers()),
-                    )
+                    (false, None)
                 }
-                Err(error) => {
+                Err(ref error) => {
                     tracing::debug!(%method, %path, attempt, error = %error, "hh not reached");
                     (error.is_connect(), None)
                 }
@@ -225,6 +247,18 @@ impl Transport {
             attempt += 1;
         }
     }
+}
+
+/// An answer already read, handed on as if it had not been.
+pub(crate) fn rebuilt(
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: impl Into<reqwest::Body>,
+) -> Response {
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.headers_mut() = headers;
+    Response::from(rebuilt)
 }
 
 /// Operations sent without the access token: `POST /token` authenticates with the

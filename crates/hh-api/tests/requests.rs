@@ -19,7 +19,7 @@ async fn me_is_a_get_with_hh_headers_and_no_api_version() {
 
     let me = client(&server).me().await.unwrap();
 
-    assert_eq!(me.id, "777");
+    assert_eq!(me.id.as_deref(), Some("777"));
     assert_eq!(me.employer.unwrap().id, "1455");
     let req = only(&log);
     assert_eq!(req.method, "GET");

@@ -146,10 +146,49 @@ pub struct ListVacancies {
     pub page: Option<Count>,
     /// Items per page (hh's default 20, at most 50).
     pub per_page: Option<Count>,
-    /// Show, for this resume, whether and how it can be invited to each vacancy.
+    /// Only the vacancies this resume fits, each saying whether and how it can be invited.
+    /// hh.ru takes it alone: not with `text`, `all_accessible` or `manager_ids`.
     pub resume_id: Option<Id>,
     /// Words to look for in the vacancy's name.
     pub text: Option<String>,
+    /// Also the vacancies of colleagues who gave this user access (not with `manager_ids`).
+    pub all_accessible: Option<bool>,
+    /// Only the vacancies of these managers (default: the user's own).
+    #[serde(default)]
+    pub manager_ids: Vec<Id>,
+}
+
+impl ListVacancies {
+    /// The arguments given with `resume_id` that hh.ru refuses with it, and a refusal of
+    /// `manager_ids` with `all_accessible` (hh takes one or the other).
+    pub fn check(&self) -> Result<(), String> {
+        let mut others = Vec::new();
+        if self.text.is_some() {
+            others.push("`text`");
+        }
+        if self.all_accessible.is_some() {
+            others.push("`all_accessible`");
+        }
+        if !self.manager_ids.is_empty() {
+            others.push("`manager_ids`");
+        }
+        if self.resume_id.is_some() && !others.is_empty() {
+            return Err(format!(
+                "list_vacancies: `resume_id` cannot be combined with {} (hh.ru takes resume_id \
+                 with nothing but `page` and `per_page`); list the resume's vacancies and filter \
+                 them yourself, or call list_vacancies without `resume_id`",
+                others.join(", ")
+            ));
+        }
+        if self.all_accessible.is_some() && !self.manager_ids.is_empty() {
+            return Err(
+                "list_vacancies: give `manager_ids` or `all_accessible`, not both \
+                        (all_accessible already includes every colleague who gave access)"
+                    .to_string(),
+            );
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -268,6 +307,8 @@ pub struct ChangeNegotiationState {
     pub message: Option<MessageText>,
     pub send_sms: Option<bool>,
     pub address_id: Option<Id>,
+    /// A sub-state of the action (a `sub_actions` id from get_negotiation), if it offers any.
+    pub sub_action: Option<Id>,
     /// Any other arguments the action lists, by id.
     #[serde(default)]
     pub arguments: BTreeMap<String, String>,

@@ -49,9 +49,66 @@ fn spec<I: JsonSchema + 'static, O: JsonSchema + 'static>(
         title,
         description,
         effect,
-        input: schema_for_input::<I>,
-        output: schema_for_output::<O>,
+        input: input_schema::<I>,
+        output: output_schema::<O>,
     }
+}
+
+fn input_schema<I: JsonSchema + 'static>() -> Result<Arc<JsonObject>, String> {
+    schema_for_input::<I>().map(|s| Arc::new(standard_formats(&s)))
+}
+
+fn output_schema<O: JsonSchema + 'static>() -> Arc<JsonObject> {
+    Arc::new(standard_formats(&schema_for_output::<O>()))
+}
+
+/// The `format` values JSON Schema (2020-12) defines. schemars adds its own for Rust's
+/// integer types (`uint32`, `int64`, …), which strict validators refuse; the range they
+/// mean is already in `minimum`/`maximum`.
+pub const STANDARD_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// The schema without any `format` JSON Schema does not define.
+fn standard_formats(schema: &JsonObject) -> JsonObject {
+    fn strip(map: &mut JsonObject) {
+        let odd = map
+            .get("format")
+            .and_then(Value::as_str)
+            .is_some_and(|f| !STANDARD_FORMATS.contains(&f));
+        if odd {
+            map.remove("format");
+        }
+        map.values_mut().for_each(walk);
+    }
+    fn walk(value: &mut Value) {
+        match value {
+            Value::Object(map) => strip(map),
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut schema = schema.clone();
+    strip(&mut schema);
+    schema
 }
 
 /// Every tool, in the order they are listed.
@@ -68,9 +125,11 @@ pub fn specs() -> Vec<ToolSpec> {
             "list_vacancies",
             "List vacancies",
             Read,
-            "The employer's active vacancies, one page at a time (page from 0). With `resume_id`, each \
-             vacancy also says whether that resume can be invited (`can_invite`), its existing \
-             negotiation state, and the invite actions hh offers with their arguments.",
+            "The employer's active vacancies, one page at a time (page from 0); colleagues' too with \
+             `all_accessible: true` or `manager_ids`. With `resume_id` (alone: hh.ru takes it only with \
+             paging), only the vacancies that resume fits, each saying whether it can be invited \
+             (`can_invite`), its existing negotiation state, and the invite actions hh offers with \
+             their arguments.",
         ),
         spec::<args::VacancyRef, view::Collections>(
             "list_collections",
@@ -86,7 +145,8 @@ pub fn specs() -> Vec<ToolSpec> {
             Read,
             "The negotiations (responses/invitations) in one collection of a vacancy: one page \
              (`page`, `per_page` up to 50), or every page with `all_pages: true`. hh's filters pass \
-             through (`show_only_new`, `order_by`, `filters`). Applicant names and titles are applicant text.",
+             through (`order_by`, `filters`); `show_only_new` is sent as the parameter hh reads in that \
+             collection. Applicant names and titles are applicant text.",
         ),
         spec::<args::NegotiationRef, view::Negotiation>(
             "get_negotiation",
@@ -127,7 +187,8 @@ pub fn specs() -> Vec<ToolSpec> {
             ReachesPerson,
             "Invite a resume's owner to a vacancy with a message. Uses the invite actions hh offers for \
              this vacancy and resume (default: the first enabled one) and refuses, with the reason, when \
-             hh says the resume cannot be invited. Reaches a real person: the user confirms first \
+             hh says the resume cannot be invited. Spends one of the employer's resume contacts; the \
+             result names the new negotiation. Reaches a real person: the user confirms first \
              (or, without a confirmation dialog, the first call returns a preview and `confirm: true` sends).",
         ),
         spec::<args::ChangeNegotiationState, view::ActionOutcome>(
@@ -136,7 +197,7 @@ pub fn specs() -> Vec<ToolSpec> {
             ReachesPerson,
             "Perform one of the negotiation's actions (from get_negotiation: e.g. hold, discard, \
              invitation), with the arguments it lists (`message`, `send_sms`, `address_id`, or others in \
-             `arguments`). Arguments are checked before anything is sent. Reaches a real person: the user \
+             `arguments`), and one of its `sub_actions` as `sub_action` if wanted. Arguments are checked before anything is sent. Reaches a real person: the user \
              confirms first (or the first call returns a preview and `confirm: true` sends).",
         ),
         spec::<args::SendMessage, view::ActionOutcome>(
@@ -152,8 +213,8 @@ pub fn specs() -> Vec<ToolSpec> {
             "mark_read",
             "Mark negotiations read",
             Quiet,
-            "Mark one to 50 negotiations of one vacancy as read (`negotiation_ids`), or a chat read up \
-             to a message (`chat_id`, `message_id`).",
+            "Mark one to 50 negotiations of one vacancy (hh.ru's rule, checked before sending) as read \
+             (`negotiation_ids`), or a chat read up to a message (`chat_id`, `message_id`).",
         ),
     ]
 }

@@ -51,7 +51,13 @@ pub fn question(preview: &ActionOutcome) -> String {
     if let Some(state) = &preview.moves_to {
         text.push_str(&format!(", moving it to «{}»", state.name));
     }
+    if let Some(sub) = &preview.sub_action {
+        text.push_str(&format!(" («{}»)", sub.name));
+    }
     text.push('?');
+    if let Some(cost) = &preview.cost {
+        text.push_str(&format!("\n{cost}"));
+    }
     for (k, v) in &preview.arguments {
         if matches!(k.as_str(), "resume_id" | "vacancy_id" | "idempotency_key") {
             continue;

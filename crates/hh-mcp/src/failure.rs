@@ -25,6 +25,25 @@ impl From<Error> for ToolFailure {
     }
 }
 
+/// Where hh sends the person once the captcha is passed. hh requires the application to
+/// add it (`backurl`, with a scheme); the server has no page of its own, so the person
+/// lands on hh.ru and comes back to the agent.
+pub const CAPTCHA_BACKURL: &str = "https://hh.ru/";
+
+/// The captcha page with the `backurl` hh requires the application to add.
+pub fn captcha_page(captcha_url: &str) -> String {
+    match url::Url::parse(captcha_url) {
+        // hh's own parameters (`state`) are kept byte for byte; backurl goes after them.
+        Ok(mut url) => {
+            url.query_pairs_mut()
+                .append_pair("backurl", CAPTCHA_BACKURL);
+            url.to_string()
+        }
+        // Not a URL we can extend: show it as hh sent it.
+        Err(_) => captcha_url.to_string(),
+    }
+}
+
 /// What a timed-out request adds to its explanation.
 const TIMEOUT_ADVICE: &str = "hh.ru did not answer within the time limit \
      (HH_API_TIMEOUT_SECS, default 30 s).";
@@ -146,11 +165,23 @@ pub fn explain(error: &Error) -> String {
              The user must sign in again: run `hh-mcp auth login`."
                 .to_string()
         }
-        ErrorKind::CaptchaRequired { captcha_url } => format!(
-            "hh.ru wants a person to pass a captcha before this can be done. Ask the user to open {} \
-             (add a `backurl` parameter), pass it, and then try again. Nothing was sent.",
-            captcha_url.as_deref().unwrap_or("the hh.ru captcha page")
-        ),
+        ErrorKind::TokenNotExpiredYet => {
+            "hh.ru refused to refresh the access token because it has not expired yet by its \
+             clock (this machine's clock runs ahead). No need to sign in again: try again in a \
+             minute or two; the refresh is retried then."
+                .to_string()
+        }
+        ErrorKind::CaptchaRequired { captcha_url } => {
+            let page = match (captcha_url.as_deref(), api.captcha_url()) {
+                (Some(captcha), _) => captcha_page(captcha),
+                (None, Some(fallback)) => fallback.to_string(),
+                (None, None) => "the hh.ru captcha page".to_string(),
+            };
+            format!(
+                "hh.ru wants a person to pass a captcha before this can be done. Ask the user to \
+                 open {page}, pass it, and then try again. Nothing was sent."
+            )
+        }
         ErrorKind::NegotiationLimit { value } => match value.as_str() {
             "in_a_row_limit" => {
                 "Too many messages in a row: the applicant has to answer before the \
@@ -168,6 +199,52 @@ pub fn explain(error: &Error) -> String {
             "This action is not possible in the negotiation's current state. Call \
              get_negotiation to see the actions available now."
                 .to_string()
+        }
+        ErrorKind::ResumeViewLimit => {
+            "The employer's daily limit of resume views on hh.ru is used up. It was not retried: \
+             it resets tomorrow. Open more resumes then, or raise the limit on hh.ru."
+                .to_string()
+        }
+        ErrorKind::ResumeViewQuota => {
+            "This manager's quota of resume views, set by the employer's hh.ru account, is used \
+             up. An administrator of the employer's account can raise this manager's quota."
+                .to_string()
+        }
+        ErrorKind::NoResumeService => {
+            "The employer has no paid hh.ru service left for viewing resumes (resume-database \
+             access). The employer has to buy it; nothing was opened."
+                .to_string()
+        }
+        ErrorKind::CantViewContacts => {
+            "This user has no right to see applicants' contacts on hh.ru (it needs paid \
+             resume-database access with contacts, or the right granted to this manager)."
+                .to_string()
+        }
+        ErrorKind::ManagerAccountNotFound => {
+            "The work account in HH_MANAGER_ACCOUNT_ID (header X-Manager-Account-Id) is not one \
+             of this manager's accounts. Unset it to act as the primary account, or choose one \
+             from GET /manager_accounts/mine."
+                .to_string()
+        }
+        ErrorKind::ManagerAccountForbidden { allowed_accounts } => {
+            let allowed: Vec<String> = allowed_accounts
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{} (employer {} «{}»)",
+                        a.id, a.employer_id, a.employer_name
+                    )
+                })
+                .collect();
+            format!(
+                "The work account this server acts as is blocked on hh.ru. Set \
+                 HH_MANAGER_ACCOUNT_ID to one of the accounts hh.ru allows for this token: {}.",
+                if allowed.is_empty() {
+                    "hh.ru listed none".to_string()
+                } else {
+                    allowed.join(", ")
+                }
+            )
         }
         ErrorKind::PaymentRequired => {
             "This needs paid access on hh.ru (API access or the resume database). \

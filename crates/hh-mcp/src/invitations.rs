@@ -9,6 +9,10 @@ use crate::plan::{self, Plan};
 use crate::session::Session;
 use crate::vacancies::vacancy_for_resume;
 
+/// hh charges an invitation to the employer's resume-database access.
+pub const INVITATION_COST: &str = "An invitation spends one of the employer's resume contacts \
+     (hh.ru's paid access to the resume database).";
+
 pub async fn plan_invitation(s: &Session, a: InviteApplicant) -> Result<Plan, ToolFailure> {
     let vacancy = vacancy_for_resume(s, a.vacancy_id.as_str(), &a.resume_id).await?;
     if vacancy.can_invite != Some(true) {
@@ -75,5 +79,6 @@ pub async fn plan_invitation(s: &Session, a: InviteApplicant) -> Result<Plan, To
         "the owner of resume {} (vacancy «{}»)",
         a.resume_id, vacancy.name
     ));
+    outcome.cost = Some(INVITATION_COST.to_string());
     Plan::action(action.clone(), arguments, outcome)
 }

@@ -216,7 +216,9 @@ async fn auth(
         .user_agent
         .clone()
         .or_else(|| var("HH_USER_AGENT"));
-    if user_agent.is_none() {
+    // `status` reads the token file first; it asks hh.ru (and needs the user agent) only
+    // when there is a token to ask about.
+    if user_agent.is_none() && !matches!(action, AuthAction::Status) {
         problems.push(format!(
             "HH_USER_AGENT is not set: hh.ru requires it, e.g. `{}`",
             hh_api::USER_AGENT_FORM
@@ -231,7 +233,7 @@ async fn auth(
             .ok(),
         _ => None,
     };
-    let (Some(user_agent), Some(store), true) = (user_agent, store, problems.is_empty()) else {
+    let (Some(store), true) = (store, problems.is_empty()) else {
         return report(&problems);
     };
     let settings = signin::AuthSettings {

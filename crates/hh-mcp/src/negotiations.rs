@@ -36,7 +36,8 @@ pub async fn list_negotiations(
     };
     let mut filters: Vec<(String, String)> = a.filters.into_iter().collect();
     if let Some(new) = a.show_only_new {
-        filters.push(("show_only_new".into(), new.to_string()));
+        let name = hh_api::only_new_parameter(a.collection.as_str());
+        filters.push((name.into(), new.to_string()));
     }
     if let Some(order) = a.order_by {
         filters.push(("order_by".into(), order.0));
@@ -152,12 +153,43 @@ pub async fn plan_state_change(
         }
         arguments.push((k, v));
     }
+    let (action, sub_action) = match &a.sub_action {
+        None => (action.clone(), None),
+        Some(id) => {
+            let Some(sub) = action.sub_actions.iter().find(|s| s.id == id.as_str()) else {
+                let offered: Vec<&str> = action.sub_actions.iter().map(|s| s.id.as_str()).collect();
+                return Err(ToolFailure(format!(
+                    "change_negotiation_state: action `{}` of negotiation {} has no sub_action `{id}`; \
+                     it offers: {}",
+                    action.id,
+                    n.id,
+                    if offered.is_empty() {
+                        "none".to_string()
+                    } else {
+                        offered.join(", ")
+                    }
+                )));
+            };
+            // The sub-state is reached at its own url, with the action's arguments.
+            let mut target = action.clone();
+            target.url = sub.url.clone();
+            target.method = sub.method.clone();
+            (
+                target,
+                Some(view::IdName {
+                    id: sub.id.clone(),
+                    name: sub.name.clone(),
+                }),
+            )
+        }
+    };
     let mut outcome = plan::outcome(&action.id);
+    outcome.sub_action = sub_action;
     outcome.negotiation_id = Some(n.id.clone());
     outcome.vacancy_id = n.vacancy.as_ref().map(|v| v.id.clone());
     outcome.resume_id = n.resume.as_ref().map(|r| r.id.clone());
     outcome.recipient = n.resume.as_ref().map(recipient);
-    Plan::action(action.clone(), arguments, outcome)
+    Plan::action(action, arguments, outcome)
 }
 
 /// How a preview names the person an action reaches.
@@ -179,6 +211,14 @@ pub fn recipient(r: &types::ResumeSummary) -> String {
 
 pub async fn mark_read(s: &Session, a: MarkRead) -> Result<view::ActionOutcome, ToolFailure> {
     let ids: Vec<String> = a.negotiation_ids.into_iter().map(|i| i.0).collect();
+    if ids.is_empty() || ids.len() > hh_api::MAX_TOPICS {
+        return Err(ToolFailure(format!(
+            "mark_read: give between 1 and {} negotiation ids (got {})",
+            hh_api::MAX_TOPICS,
+            ids.len()
+        )));
+    }
+    one_vacancy(s, &ids).await?;
     s.hh.mark_read(&ids)
         .await
         .map_err(crate::failure::write_failure)?;
@@ -191,4 +231,39 @@ pub async fn mark_read(s: &Session, a: MarkRead) -> Result<view::ActionOutcome, 
     );
     outcome.note = format!("Done: {} negotiation(s) marked as read.", ids.len());
     Ok(outcome)
+}
+
+/// hh marks negotiations read only in groups of one vacancy: looks each one up first and
+/// refuses a mix, naming which negotiation belongs where, before anything is sent.
+async fn one_vacancy(s: &Session, ids: &[String]) -> Result<(), ToolFailure> {
+    use futures::{StreamExt, TryStreamExt};
+    if ids.len() < 2 {
+        return Ok(());
+    }
+    let found: Vec<(String, Option<String>)> = futures::stream::iter(ids.iter().cloned())
+        .map(|id| async move {
+            let n = s.hh.negotiation(&id).await?;
+            Ok::<_, hh_api::Error>((id, n.vacancy.map(|v| v.id)))
+        })
+        .buffered(s.page_concurrency.max(1))
+        .try_collect()
+        .await?;
+    let mut by_vacancy: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (id, vacancy) in found {
+        let vacancy = vacancy.unwrap_or_else(|| "unknown".to_string());
+        by_vacancy.entry(vacancy).or_default().push(id);
+    }
+    if by_vacancy.len() <= 1 {
+        return Ok(());
+    }
+    let groups: Vec<String> = by_vacancy
+        .iter()
+        .map(|(v, ids)| format!("vacancy {v}: {}", ids.join(", ")))
+        .collect();
+    Err(ToolFailure(format!(
+        "mark_read: hh.ru marks negotiations of one vacancy per call, and these belong to \
+         {} vacancies ({}). Nothing was sent; call mark_read once per vacancy.",
+        by_vacancy.len(),
+        groups.join("; ")
+    )))
 }

@@ -55,7 +55,10 @@ impl Plan {
     pub fn into_preview(self, note: String) -> ActionOutcome {
         let mut outcome = self.into_outcome();
         outcome.status = OutcomeStatus::Preview;
-        outcome.note = note;
+        outcome.note = match &outcome.cost {
+            Some(cost) => format!("{cost} {note}"),
+            None => note,
+        };
         outcome
     }
 
@@ -82,10 +85,15 @@ impl Plan {
                 arguments,
                 mut outcome,
             } => {
-                s.hh.perform_action(&action, &arguments)
-                    .await
-                    .map_err(failure::write_failure)?;
+                let accepted =
+                    s.hh.perform_action(&action, &arguments)
+                        .await
+                        .map_err(failure::write_failure)?;
                 outcome.status = OutcomeStatus::Done;
+                // An invitation creates a negotiation; hh names it only in `Location`.
+                if outcome.negotiation_id.is_none() {
+                    outcome.negotiation_id = accepted.negotiation_id().map(str::to_string);
+                }
                 outcome.note = match &outcome.moves_to {
                     Some(state) => format!(
                         "Done: hh.ru accepted `{}`; the negotiation is now `{}`.",
@@ -116,6 +124,8 @@ pub fn outcome(action: &str) -> ActionOutcome {
         recipient: None,
         arguments: BTreeMap::new(),
         moves_to: None,
+        sub_action: None,
+        cost: None,
         message_id: None,
         note: String::new(),
     }

@@ -17,15 +17,22 @@ const LOGIN_WAIT: Duration = Duration::from_secs(300);
 /// What `auth` needs from the environment.
 pub struct AuthSettings {
     pub base_url: String,
-    pub user_agent: String,
+    /// Required to talk to hh.ru; `status` without it only reads the token file.
+    pub user_agent: Option<String>,
     pub authorize_url: String,
     pub store: TokenStore,
 }
 
 fn client(s: &AuthSettings, tokens: Option<TokenSet>) -> Result<hh_api::Client, String> {
+    let user_agent = s.user_agent.as_deref().ok_or_else(|| {
+        format!(
+            "HH_USER_AGENT is not set: hh.ru requires it, e.g. `{}`",
+            hh_api::USER_AGENT_FORM
+        )
+    })?;
     let mut b = hh_api::Client::builder()
         .base_url(&s.base_url)
-        .user_agent(&s.user_agent);
+        .user_agent(user_agent);
     if let Some(t) = tokens {
         b = b.tokens(t, Some(s.store.clone()));
     }
@@ -178,6 +185,10 @@ pub async fn status(s: &AuthSettings) -> Result<String, String> {
         s.store.path().display(),
         expiry_text(&tokens)
     );
+    if s.user_agent.is_none() {
+        out.push_str("\nSet HH_USER_AGENT to ask hh.ru whose token it is.");
+        return Ok(out);
+    }
     match client(s, Some(tokens))?.me().await {
         Ok(me) => {
             let name = [me.first_name, me.last_name]
@@ -185,7 +196,16 @@ pub async fn status(s: &AuthSettings) -> Result<String, String> {
                 .flatten()
                 .collect::<Vec<_>>()
                 .join(" ");
-            out.push_str(&format!("\nSigned in as {name} (user {})", me.id));
+            match &me.id {
+                Some(id) => out.push_str(&format!("\nSigned in as {name} (user {id})")),
+                // An employer_integration token has no personal profile.
+                None => out.push_str(&format!(
+                    "\nSigned in as {}",
+                    me.auth_type
+                        .as_deref()
+                        .unwrap_or("a profile without a user id")
+                )),
+            }
             if let Some(e) = me.employer {
                 out.push_str(&format!(", employer {} «{}»", e.id, e.name));
             }
@@ -203,12 +223,9 @@ pub async fn logout(s: &AuthSettings) -> Result<String, String> {
     let Some(tokens) = s.store.load().map_err(|e| e.to_string())? else {
         return Ok("Not signed in; nothing to do.".into());
     };
-    let hh = hh_api::Client::builder()
-        .base_url(&s.base_url)
-        .user_agent(&s.user_agent)
-        .token(tokens.access.expose())
-        .build()
-        .map_err(|e| e.to_string())?;
+    // A plain token, not the pair: signing out must not refresh it first.
+    let hh = client(s, None)?;
+    hh.set_token(Some(tokens.access.expose().to_string()));
     let revoked = hh.invalidate_token().await;
     // The local copy goes either way: the user asked to be signed out here.
     s.store.remove().map_err(|e| e.to_string())?;

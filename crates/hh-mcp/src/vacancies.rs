@@ -16,6 +16,7 @@ pub async fn list_vacancies(
     s: &Session,
     a: ListVacancies,
 ) -> Result<view::VacancyList, ToolFailure> {
+    a.check()?;
     let employer_id = s.employer_id().await?;
     let page = fetch_page(s, employer_id, &a, a.page.map_or(0, |p| p.0)).await?;
     Ok(view::VacancyList {
@@ -46,6 +47,13 @@ async fn fetch_page(
     if let Some(t) = &a.text {
         call = call.text(t.as_str());
     }
+    if let Some(all) = a.all_accessible {
+        call = call.all_accessible(all);
+    }
+    if !a.manager_ids.is_empty() {
+        let ids: Vec<&str> = a.manager_ids.iter().map(args::Id::as_str).collect();
+        call = call.manager_ids(ids.join(","));
+    }
     s.hh.read(call.send()).await
 }
 
@@ -62,6 +70,8 @@ pub async fn vacancy_for_resume(
         per_page: Some(args::Count(hh_api::MAX_PER_PAGE)),
         resume_id: Some(resume_id.clone()),
         text: None,
+        all_accessible: None,
+        manager_ids: Vec::new(),
     };
     let query = &query;
     let all = hh_api::fetch_all_pages(
@@ -73,9 +83,13 @@ pub async fn vacancy_for_resume(
         .into_iter()
         .find(|v| v.id == vacancy_id)
         .ok_or_else(|| {
+            // With resume_id hh lists only the vacancies the resume fits, so absence does
+            // not mean the vacancy is closed.
             ToolFailure(format!(
-                "vacancy {vacancy_id} is not among the employer's active vacancies; \
-             list_vacancies shows them"
+                "vacancy {vacancy_id} is not among the vacancies hh.ru lists for resume \
+                 {resume_id}: with a resume, hh.ru lists only the employer's active vacancies \
+                 that fit it, so this resume cannot be invited to vacancy {vacancy_id} this way. \
+                 Check the ids with list_vacancies (with and without resume_id)."
             ))
         })
 }

@@ -54,7 +54,12 @@ impl From<&types::EmployerState> for IdName {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Me {
-    pub user_id: String,
+    /// hh's kind of sign-in: `employer` (a manager), `employer_integration` (the employer's
+    /// own integration: no personal profile, so no user id or name), `applicant`, `application`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
     pub name: String,
     pub email: Option<String>,
     pub is_employer: bool,
@@ -65,6 +70,7 @@ pub struct Me {
 impl From<&types::Me> for Me {
     fn from(me: &types::Me) -> Self {
         Me {
+            auth_type: me.auth_type.clone(),
             user_id: me.id.clone(),
             name: full_name(&me.first_name, &me.last_name, &me.middle_name).unwrap_or_default(),
             email: me.email.clone(),
@@ -331,6 +337,9 @@ pub struct Action {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moves_to: Option<IdName>,
     pub arguments: Vec<ActionArgument>,
+    /// Sub-states this action can put the negotiation in (pass one as `sub_action`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sub_actions: Vec<IdName>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -360,6 +369,14 @@ impl From<&types::Action> for Action {
                         .iter()
                         .map(|r| r.id.clone())
                         .collect(),
+                })
+                .collect(),
+            sub_actions: a
+                .sub_actions
+                .iter()
+                .map(|s| IdName {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
                 })
                 .collect(),
         }
@@ -663,6 +680,12 @@ pub struct ActionOutcome {
     pub arguments: std::collections::BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moves_to: Option<IdName>,
+    /// The sub-state chosen within the action, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_action: Option<IdName>,
+    /// What it spends of the employer's paid services, when it spends something.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<String>,
     /// The chat message sent, when hh said its id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,

@@ -333,7 +333,10 @@ async fn invite_with_an_unknown_action_or_vacancy_is_refused() {
     refused_before_any_write(
         "invite_applicant",
         json!({"vacancy_id": "99", "resume_id": "r1", "message": "hi"}),
-        &["vacancy 99 is not among the employer's active vacancies"],
+        &[
+            "vacancy 99 is not among the vacancies hh.ru lists for resume r1",
+            "fit",
+        ],
     )
     .await;
     // A wrong type in an optional field.

@@ -58,7 +58,7 @@ async fn list_vacancies_asks_me_once_then_the_employers_vacancies() {
     let list = ok(&mcp
         .call(
             "list_vacancies",
-            json!({"resume_id": "r1", "page": 2, "per_page": "10", "text": "rust dev"}),
+            json!({"resume_id": "r1", "page": 2, "per_page": "10"}),
         )
         .await);
     let v = &list["items"][0];
@@ -87,7 +87,6 @@ async fn list_vacancies_asks_me_once_then_the_employers_vacancies() {
             ("page".to_string(), "2".to_string()),
             ("per_page".into(), "10".into()),
             ("resume_id".into(), "r1".into()),
-            ("text".into(), "rust dev".into()),
         ]
     );
     hh.assert_all_hh_headers();
@@ -160,7 +159,7 @@ async fn list_negotiations_follows_the_collection_url_with_filters() {
         hh.lines(),
         [
             "GET /negotiations?vacancy_id=1",
-            "GET /negotiations/response?vacancy_id=1&experience=between3And6&show_only_new=true&order_by=created_at&page=0&per_page=10",
+            "GET /negotiations/response?vacancy_id=1&experience=between3And6&show_only_new_responses=true&order_by=created_at&page=0&per_page=10",
         ]
     );
     hh.assert_all_hh_headers();

@@ -211,3 +211,76 @@ async fn read_only_mode_lists_and_runs_only_the_reading_tools() {
     assert_eq!(me["user_id"], "777");
     mcp.stop().await;
 }
+
+/// The `format` values JSON Schema (draft 2020-12, "Defined Formats") knows. A strict
+/// validator refuses any other, such as the `uint32` / `int64` schemars writes for Rust's
+/// integer types.
+const JSON_SCHEMA_FORMATS: [&str; 19] = [
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// Every `format` in a schema, with where it is.
+fn formats(at: &str, schema: &Value, found: &mut Vec<(String, String)>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::String(f)) = map.get("format") {
+                found.push((at.to_string(), f.clone()));
+            }
+            for (k, v) in map {
+                formats(&format!("{at}/{k}"), v, found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                formats(&format!("{at}/{i}"), v, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_schema_uses_only_standard_formats() {
+    let hh = FakeHh::start().await;
+    let mcp = Mcp::start(&hh).await;
+    let tools = mcp.client.list_all_tools().await.expect("tools/list");
+    let mut found = Vec::new();
+    for tool in &tools {
+        let input = Value::Object((*tool.input_schema).clone());
+        formats(&format!("{}/inputSchema", tool.name), &input, &mut found);
+        let output = tool
+            .output_schema
+            .as_ref()
+            .expect("every tool has an output schema");
+        let output = Value::Object((**output).clone());
+        formats(&format!("{}/outputSchema", tool.name), &output, &mut found);
+    }
+    let odd: Vec<_> = found
+        .iter()
+        .filter(|(_, f)| !JSON_SCHEMA_FORMATS.contains(&f.as_str()))
+        .collect();
+    assert!(odd.is_empty(), "non-standard formats: {odd:?}");
+    // The integer ranges those formats stood for are still there, in standard words.
+    let list = tools.iter().find(|t| t.name == "list_vacancies").unwrap();
+    let output = serde_json::to_string(list.output_schema.as_ref().unwrap()).unwrap();
+    assert!(output.contains(r#""minimum":0"#), "{output}");
+    mcp.stop().await;
+}

@@ -705,10 +705,10 @@ impl<'a> Render<'a> {
             "has_updates": n.has_updates,
             "viewed_by_opponent": n.viewed_by_opponent,
             "messaging_status": if n.messaging_open() { "ok" } else { "no_invitation" },
-            "source": match n.initiator {
-                Initiator::Applicant => "NEGOTIATION",
-                Initiator::Employer => "INVITATION",
-            },
+            // hh's `source` says through which channel the negotiation began; a response
+            // and an employer's invitation both begin as a plain NEGOTIATION (the other
+            // values are phone calls, chats, auto-invites and the like).
+            "source": "NEGOTIATION",
             "messages_url": self.url(&format!("/negotiations/{}/messages", n.id)),
             "chat_id": n.chat_id,
             "chat_states": { "response_reminder_state": { "allowed": false } },

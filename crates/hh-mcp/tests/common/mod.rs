@@ -283,6 +283,12 @@ fn route(base: &str, r: &Seen) -> Reply {
             "found": 1, "page": 0, "pages": 1, "per_page": 20
         })),
         ("GET", "/negotiations/5") => ok(negotiation_json(base)),
+        // A second negotiation of the same vacancy.
+        ("GET", "/negotiations/6") => {
+            let mut n = negotiation_json(base);
+            n["id"] = json!("6");
+            ok(n)
+        }
         ("GET", "/resumes/r1") => ok(resume_json()),
         ("GET", "/common/chats/9005/messages") => ok(chat_json()),
         ("POST", "/common/chats/9005/messages") => Reply::json(201, json!({"id": "m-3"})),

@@ -77,7 +77,10 @@ fn list(st: &AppState, collection: &pipeline::Collection, q: &Params) -> ApiResu
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::bad_argument("vacancy_id"))?;
     let (page, per_page) = q.paging(MAX_PER_PAGE)?;
-    let only_new = q.flag("show_only_new")?;
+    // hh filters «Все неразобранные» (`response`) by `show_only_new_responses` and every
+    // other collection by `show_only_new`; the other one is ignored, as hh ignores any
+    // parameter it does not know.
+    let only_new = q.flag(only_new_parameter(collection.id))?;
     let world = st.world();
     let vacancy = world.vacancy(vacancy_id).ok_or_else(ApiError::not_found)?;
     let order = q.get("order_by").unwrap_or(&vacancy.preferred_order);
@@ -102,6 +105,15 @@ fn list(st: &AppState, collection: &pipeline::Collection, q: &Params) -> ApiResu
         ordered_by: json!({ "id": order, "name": order_name }),
     };
     Ok(ok(&body))
+}
+
+/// The parameter that keeps only negotiations with news, in this collection.
+fn only_new_parameter(collection: &str) -> &'static str {
+    if collection == "response" {
+        "show_only_new_responses"
+    } else {
+        "show_only_new"
+    }
 }
 
 /// A collection's page: hh's counts, then the negotiations as already rendered.
@@ -297,6 +309,16 @@ pub async fn mark_read(
     let ids = topic_ids(&form)?;
     let mut world = st.world_mut();
     if ids.iter().any(|id| world.negotiation(id).is_none()) {
+        return Err(ApiError::bad_argument("topic_id"));
+    }
+    // hh: the negotiations marked in one call must belong to one vacancy.
+    let mut vacancies = ids
+        .iter()
+        .filter_map(|id| world.negotiation(id))
+        .map(|n| &n.vacancy_id);
+    if let Some(first) = vacancies.next()
+        && vacancies.any(|v| v != first)
+    {
         return Err(ApiError::bad_argument("topic_id"));
     }
     for id in &ids {

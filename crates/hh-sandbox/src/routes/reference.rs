@@ -209,6 +209,9 @@ fn entries(pairs: &[(&str, &str)]) -> Value {
         .collect()
 }
 
+/// Driver licence categories; hh's entries carry only the id.
+const DRIVER_LICENSE_TYPES: &[&str] = &["A", "B", "BE", "C", "CE", "D", "DE", "M", "TM", "TB"];
+
 /// `GET /dictionaries`: the dictionaries this part of the API refers to. Employer
 /// states are not here: they depend on the vacancy (`GET /negotiations?vacancy_id=`).
 pub async fn dictionaries() -> ApiResult {
@@ -262,6 +265,18 @@ pub async fn dictionaries() -> ApiResult {
             ("flyInFlyOut", "Вахтовый метод"),
         ]),
         "gender": entries(&[("male", "Мужской"), ("female", "Женский")]),
+        // Not every dictionary is id + name: currencies have a code and no id, driver
+        // licence types only an id.
+        "currency": [
+            { "code": "RUR", "abbr": "₽", "name": "Рубли", "default": true, "rate": 1.0, "in_use": true },
+            { "code": "USD", "abbr": "$", "name": "Доллары", "default": false, "rate": 0.0125, "in_use": true },
+            { "code": "EUR", "abbr": "€", "name": "Евро", "default": false, "rate": 0.0108, "in_use": true },
+            { "code": "KZT", "abbr": "₸", "name": "Тенге", "default": false, "rate": 6.2, "in_use": false },
+        ],
+        "driver_license_types": DRIVER_LICENSE_TYPES
+            .iter()
+            .map(|id| json!({ "id": id }))
+            .collect::<Vec<_>>(),
         "education_level": entries(&[
             ("secondary", "Среднее"),
             ("special_secondary", "Среднее специальное"),

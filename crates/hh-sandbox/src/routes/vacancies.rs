@@ -11,8 +11,11 @@ use crate::pipeline;
 use crate::render::Render;
 use crate::state::AppState;
 
-/// hh's standard lists go up to 100 per page.
-const MAX_PER_PAGE: u32 = 100;
+/// hh's list of active vacancies goes up to 50 per page.
+const MAX_PER_PAGE: u32 = 50;
+
+/// What may go with `resume_id`: hh takes it only on its own, with paging.
+const WITH_RESUME_ID: &[&str] = &["resume_id", "page", "per_page", "host", "locale"];
 
 /// `GET /employers/{employer_id}/vacancies/active`
 pub async fn active(
@@ -27,16 +30,36 @@ pub async fn active(
         return Err(ApiError::not_found());
     }
     let resume = match q.get("resume_id") {
-        Some(id) => Some(world.resume(id).ok_or_else(ApiError::not_found)?),
+        Some(id) => {
+            if let Some((other, _)) =
+                q.0.iter()
+                    .find(|(k, _)| !WITH_RESUME_ID.contains(&k.as_str()))
+            {
+                tracing::debug!(%other, "resume_id combined with another parameter");
+                return Err(ApiError::bad_argument("resume_id"));
+            }
+            Some(world.resume(id).ok_or_else(ApiError::not_found)?)
+        }
         None => None,
     };
+    if q.get("manager_ids").is_some() && q.get("all_accessible").is_some() {
+        return Err(ApiError::bad_argument("all_accessible"));
+    }
+    // `all_accessible` is accepted and changes nothing: every manager of the sandbox's
+    // employer shares its vacancies, so the default list already has them all. The
+    // deprecated `manager_id` is not read.
+    q.flag("all_accessible")?;
+    let managers: Option<Vec<&str>> = q
+        .get("manager_ids")
+        .map(|ids| ids.split(',').map(str::trim).collect());
     let text = q.get("text").map(str::to_lowercase);
     let mut vacancies: Vec<_> = world
         .vacancies
         .iter()
         .filter(|v| {
-            q.get("manager_id")
-                .is_none_or(|m| world.managers[v.manager].id == m)
+            managers
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&world.managers[v.manager].id.as_str()))
         })
         .filter(|v| q.get("area").is_none_or(|a| v.area.0 == a))
         .filter(|v| {
