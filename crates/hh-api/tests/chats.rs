@@ -3,6 +3,7 @@
 //! are checked against hh.ru's own description where it is beside the checkout.
 
 mod common;
+mod official;
 
 use std::time::Duration;
 
@@ -448,28 +449,43 @@ async fn the_token_goes_to_the_upload_link_hh_returned_and_no_other_foreign_host
     );
 }
 
-/// hh.ru's description, read from beside the checkout: the reference requests are held to.
-mod conformance {
-    use serde_json::Value;
-    use std::sync::OnceLock;
-
-    fn description() -> Option<&'static Value> {
-        static DOC: OnceLock<Option<Value>> = OnceLock::new();
-        DOC.get_or_init(|| {
-            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/hh-openapi/hh-openapi.yml");
-            match std::fs::read_to_string(path) {
-                Ok(text) => Some(serde_norway::from_str(&text).expect("hh.ru's description parses")),
-                Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
-                    panic!("CI=true and hh.ru's description is missing at {path}")
-                }
-                Err(_) => {
-                    eprintln!("SKIPPED: hh.ru's description is not at {path}; requests not checked against it");
-                    None
-                }
-            }
-        })
-        .as_ref()
+#[test]
+fn the_check_against_hh_s_description_can_fail() {
+    if official::official().is_none() {
+        return;
     }
+    let fails = |f: fn()| std::panic::catch_unwind(f).is_err();
+    assert!(fails(|| conformance::assert_request_matches_hh(
+        "GET",
+        "/common/chats",
+        Some("pages=1")
+    )));
+    assert!(fails(|| conformance::assert_request_matches_hh(
+        "GET",
+        "/common/chats",
+        Some("per_page=21")
+    )));
+    assert!(fails(|| conformance::assert_request_matches_hh(
+        "POST",
+        "/negotiations/1/messages",
+        None
+    )));
+    assert!(fails(|| conformance::assert_request_matches_hh(
+        "PUT",
+        "/common/chats/1/write_possibility",
+        None
+    )));
+    assert!(fails(|| conformance::assert_body_fits_hh_schema(
+        r#"{"text": "hi", "key": "x"}"#,
+        "ChatsCommonMessagePostText"
+    )));
+    conformance::assert_request_matches_hh("GET", "/common/chats", Some("per_page=20"));
+}
+
+/// Requests held to hh.ru's description (read by the shared `official` reader).
+mod conformance {
+    use super::official;
+    use serde_json::Value;
 
     /// hh's operation for a concrete path: templates match segment by segment.
     fn operation<'a>(doc: &'a Value, method: &str, path: &str) -> Option<&'a Value> {
@@ -488,7 +504,9 @@ mod conformance {
     }
 
     pub fn assert_request_matches_hh(method: &str, path: &str, query: Option<&str>) {
-        let Some(doc) = description() else { return };
+        let Some(doc) = official::official() else {
+            return;
+        };
         let op = operation(doc, method, path)
             .unwrap_or_else(|| panic!("hh.ru describes no {method} {path}"));
         let text = serde_json::to_string(op).unwrap();
@@ -496,7 +514,12 @@ mod conformance {
             !text.contains("более не поддерживаются"),
             "{method} {path} is retired by hh.ru"
         );
-        let params: Vec<&Value> = op["parameters"].as_array().into_iter().flatten().collect();
+        let params: Vec<&Value> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| official::resolve(doc, p))
+            .collect();
         for (name, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
             let p = params
                 .iter()
@@ -507,10 +530,8 @@ mod conformance {
             let schema = &p["schema"];
             if let Some(max) = schema["maximum"].as_i64() {
                 let v: i64 = value.parse().unwrap();
-                assert!(
-                    v <= max && v >= schema["minimum"].as_i64().unwrap_or(i64::MIN),
-                    "{name}={v} outside hh's limits"
-                );
+                let min = schema["minimum"].as_i64().unwrap_or(i64::MIN);
+                assert!(v <= max && v >= min, "{name}={v} outside hh's limits");
             }
             if let Some(options) = schema["enum"].as_array() {
                 assert!(
@@ -532,8 +553,10 @@ mod conformance {
 
     /// The JSON body has only the fields hh's schema names, and all it requires.
     pub fn assert_body_fits_hh_schema(body: &str, schema: &str) {
-        let Some(doc) = description() else { return };
-        let schema = &doc["components"]["schemas"][schema];
+        let Some(doc) = official::official() else {
+            return;
+        };
+        let schema = official::schema(doc, schema);
         let body: Value = serde_json::from_str(body).unwrap();
         let props = schema["properties"].as_object().unwrap();
         for key in body.as_object().unwrap().keys() {

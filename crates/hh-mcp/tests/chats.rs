@@ -64,6 +64,26 @@ fn assert_no_retired_calls(sandbox: &Sandbox) {
     assert!(retired.is_empty(), "retired endpoints asked: {retired:?}");
 }
 
+/// Every chat `list_chats` calls unread, page by page; each must have unread messages.
+async fn unread_chats(mcp: &Mcp) -> Vec<Value> {
+    let mut all = Vec::new();
+    for page in 0..=50 {
+        let unread = ok(&mcp
+            .call("list_chats", json!({"unread_only": true, "page": page}))
+            .await);
+        let chats = unread["chats"].as_array().unwrap();
+        assert!(
+            chats.iter().all(|c| c["unread"].as_i64().unwrap() > 0),
+            "{unread}"
+        );
+        all.extend(chats.iter().cloned());
+        if page + 1 >= unread["pages"].as_i64().unwrap() {
+            break;
+        }
+    }
+    all
+}
+
 #[tokio::test]
 async fn a_long_chat_reads_newest_first_and_pages_back_without_repeats() {
     let (sandbox, mcp) = start().await;
@@ -241,24 +261,10 @@ async fn triage_finds_unread_chats_and_mark_read_clears_them() {
         .applicant_writes(&chat, "Здравствуйте! Вакансия ещё открыта?")
         .expect("the applicant may write");
 
-    let mut found = None;
-    for page in 0..=50 {
-        let unread = ok(&mcp
-            .call("list_chats", json!({"unread_only": true, "page": page}))
-            .await);
-        let chats = unread["chats"].as_array().unwrap();
-        assert!(
-            chats.iter().all(|c| c["unread"].as_i64().unwrap() > 0),
-            "{unread}"
-        );
-        if let Some(c) = chats.iter().find(|c| c["id"] == chat.as_str()) {
-            found = Some(c.clone());
-            break;
-        }
-        if page + 1 >= unread["pages"].as_i64().unwrap() {
-            break;
-        }
-    }
+    let found = unread_chats(&mcp)
+        .await
+        .into_iter()
+        .find(|c| c["id"] == chat.as_str());
     let found = found.expect("the chat with the new message is among the unread");
     assert_eq!(found["negotiation_id"], negotiation.as_str(), "{found}");
     assert_eq!(found["vacancy_id"], vacancy.as_str(), "{found}");
@@ -277,19 +283,11 @@ async fn triage_finds_unread_chats_and_mark_read_clears_them() {
         .call("mark_read", json!({"chat_id": chat, "message_id": message}))
         .await);
     assert_eq!(read["status"], "done");
-    for page in 0..=50 {
-        let unread = ok(&mcp
-            .call("list_chats", json!({"unread_only": true, "page": page}))
-            .await);
-        let chats = unread["chats"].as_array().unwrap();
-        assert!(
-            chats.iter().all(|c| c["id"] != chat.as_str()),
-            "still unread: {unread}"
-        );
-        if page + 1 >= unread["pages"].as_i64().unwrap() {
-            break;
-        }
-    }
+    let still = unread_chats(&mcp).await;
+    assert!(
+        still.iter().all(|c| c["id"] != chat.as_str()),
+        "still unread: {still:?}"
+    );
 
     let n = ok(&mcp
         .call("get_negotiation", json!({"negotiation_id": negotiation}))
