@@ -270,7 +270,7 @@ pub fn http_load(
     let added99 = percentile(&calls, 99.0).saturating_sub(percentile(&gets, 99.0));
     let c = args.clients;
     table.check(
-        &format!("HTTP tools/call get_negotiation, {c} clients: calls/s"),
+        format!("HTTP tools/call get_negotiation, {c} clients: calls/s"),
         format!(
             "{rate:.0} ({} calls in {:.2} s)",
             args.calls,
@@ -294,7 +294,7 @@ pub fn http_load(
         format!("{} / {}", ms(median(&calls)), ms(percentile(&calls, 99.0))),
     );
     table.info(
-        &format!("  bare GET, {c} clients: p50 / p99 (GET/s)"),
+        format!("  bare GET, {c} clients: p50 / p99 (GET/s)"),
         format!(
             "{} / {} ({:.0})",
             ms(median(&gets)),
@@ -304,7 +304,7 @@ pub fn http_load(
     );
     table.info("  peak RSS of the server after the load (VmHWM)", mib(peak));
     table.check(
-        &format!("HTTP: RSS with {} open clients (VmRSS)", args.open_clients),
+        format!("HTTP: RSS with {} open clients (VmRSS)", args.open_clients),
         format!("{} (peak {})", mib(open_rss), mib(open_peak)),
         "≤ 40 MiB",
         open_rss <= 40 * 1024 * 1024,
