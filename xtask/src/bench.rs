@@ -12,6 +12,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod http;
+
 use anyhow::{Context, Result, bail};
 use futures::{StreamExt, TryStreamExt, stream};
 use hh_api::{CollectionQuery, MAX_PER_PAGE, VacancyFetch};
@@ -40,8 +42,17 @@ pub struct BenchArgs {
     /// Runs of each whole-vacancy fetch (the median is shown).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
-    /// Measure only these parts (comma-separated): startup, calls, vacancy, context, chats.
-    #[arg(long, value_delimiter = ',', value_parser = ["startup", "calls", "vacancy", "context", "chats"])]
+    /// Concurrent MCP clients of the HTTP load run.
+    #[arg(long, default_value_t = 200)]
+    pub http_clients: usize,
+    /// Tool calls of the HTTP load run.
+    #[arg(long, default_value_t = 20_000)]
+    pub http_calls: usize,
+    /// Clients kept open for the HTTP memory figure.
+    #[arg(long, default_value_t = 1000)]
+    pub open_clients: usize,
+    /// Measure only these parts (comma-separated): startup, calls, vacancy, context, chats, http.
+    #[arg(long, value_delimiter = ',', value_parser = ["startup", "calls", "vacancy", "context", "chats", "http"])]
     pub only: Vec<String>,
     /// Use the release binaries already built; measure in this process (set when the debug
     /// xtask hands over to the release one).
@@ -60,6 +71,9 @@ impl BenchArgs {
             format!("--negotiations={}", self.negotiations),
             format!("--latency-ms={}", self.latency_ms),
             format!("--runs={}", self.runs),
+            format!("--http-clients={}", self.http_clients),
+            format!("--http-calls={}", self.http_calls),
+            format!("--open-clients={}", self.open_clients),
         ];
         if !self.only.is_empty() {
             a.push(format!("--only={}", self.only.join(",")));
@@ -131,6 +145,15 @@ pub fn run(root: &Path, args: BenchArgs) -> Result<()> {
     }
     if args.wants("chats") {
         chat_sends(&rt, &bin, &mut table)?;
+    }
+    if args.wants("http") {
+        let sandbox_bin = target.join("release").join(exe_name("hh-sandbox"));
+        let load = http::LoadArgs {
+            clients: args.http_clients,
+            calls: args.http_calls,
+            open_clients: args.open_clients,
+        };
+        http::http_load(&rt, &bin, &sandbox_bin, &load, &mut table)?;
     }
 
     println!();
@@ -1239,8 +1262,13 @@ fn context_cost(rt: &tokio::runtime::Runtime, bin: &Path, table: &mut Table) -> 
         }
         bail!("no negotiation in vacancy {vacancy}")
     })?;
-    // A chat with a page's worth of conversation: list_messages reads one window of it.
-    let chat = sandbox.chat_with_messages(40).context("a writable chat")?;
+    // The seeded chat with the longest conversation (texts as applicants and recruiters
+    // write them): list_messages reads one window of it.
+    let chat = sandbox
+        .chat_ids()
+        .into_iter()
+        .max_by_key(|id| sandbox.chat(id).map_or(0, |c| c.messages.len()))
+        .context("a chat")?;
     let calls = [
         ("get_me", json!({})),
         ("list_vacancies", json!({})),

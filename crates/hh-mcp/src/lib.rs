@@ -5,8 +5,10 @@
 //! workflow function ([`vacancies`], [`negotiations`], [`invitations`], [`messages`]) over
 //! `hh-api`, and shapes a compact view ([`view`]). Acting tools first build a [`plan`],
 //! which [`confirm`] shows to the user before [`server`] executes it. [`export`] writes a
-//! whole vacancy as JSON lines for people.
+//! whole vacancy as JSON lines for people. [`serve`] is the HTTP door beside stdio; [`access`]
+//! is the request context both doors hand to the tools.
 
+pub mod access;
 pub mod args;
 pub mod catalog;
 pub mod chats;
@@ -17,6 +19,8 @@ pub mod failure;
 pub mod invitations;
 pub mod negotiations;
 pub mod plan;
+pub mod seal;
+pub mod serve;
 pub mod server;
 pub mod session;
 pub mod signin;

@@ -4,12 +4,16 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use std::collections::BTreeSet;
+
 use clap::{Parser, Subcommand};
+use hh_mcp::access::Access;
 use hh_mcp::args::Id;
 use hh_mcp::catalog::{self, Reply};
 use hh_mcp::config::{Overrides, Settings};
 use hh_mcp::confirm::{ConfirmPolicy, PREVIEW_NOTE};
 use hh_mcp::export;
+use hh_mcp::serve::settings::HttpSettings;
 use hh_mcp::server::HhServer;
 use hh_mcp::session::Session;
 use hh_mcp::signin;
@@ -30,6 +34,9 @@ struct Cli {
     /// Offer no tool that changes anything on hh.ru.
     #[arg(long, global = true)]
     read_only: bool,
+    /// Offer only these tools, comma-separated (HH_MCP_TOOLS).
+    #[arg(long, global = true, value_name = "A,B", env = "HH_MCP_TOOLS")]
+    tools: Option<String>,
     /// The hh.ru API base URL (HH_API_BASE_URL).
     #[arg(long, global = true, value_name = "URL")]
     base_url: Option<String>,
@@ -58,8 +65,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve MCP on stdin/stdout (the default).
-    Serve,
+    /// Serve MCP on stdin/stdout (the default), or over HTTP with `--http`.
+    Serve {
+        /// Serve MCP Streamable HTTP at http://ADDR/mcp instead, e.g. 127.0.0.1:8080
+        /// (HH_MCP_HTTP_ADDR).
+        #[arg(long, value_name = "ADDR", env = "HH_MCP_HTTP_ADDR")]
+        http: Option<String>,
+    },
+    /// Make an API key for the HTTP server.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
     /// List the tools with their descriptions.
     Tools {
         /// Print the full `tools/list` definitions as JSON.
@@ -91,6 +108,12 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum KeyAction {
+    /// Print a fresh random API key and its digest for HH_MCP_API_KEY_HASHES.
+    New,
+}
+
+#[derive(Subcommand)]
 enum AuthAction {
     /// Authorize this application on hh.ru (HH_CLIENT_ID, HH_CLIENT_SECRET, HH_REDIRECT_URI)
     /// and save the tokens.
@@ -103,7 +126,11 @@ enum AuthAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    // Over HTTP the logs are JSON lines (one request id each); on stdio, text.
+    init_logging(matches!(
+        cli.command,
+        Some(Command::Serve { http: Some(_) })
+    ));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -118,14 +145,20 @@ fn main() -> ExitCode {
 }
 
 /// Logs go to stderr: stdout carries JSON-RPC only.
-fn init_logging() {
+fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,hh_mcp=info"));
-    tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,hh_mcp=info,tower_http=info"));
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+        .with_writer(std::io::stderr);
+    if json {
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
+        logs.with_ansi(std::io::stderr().is_terminal()).init();
+    }
 }
 
 async fn run(cli: Cli) -> ExitCode {
@@ -142,7 +175,9 @@ async fn run(cli: Cli) -> ExitCode {
     if cli.sandbox
         && matches!(
             cli.command,
-            None | Some(Command::Serve) | Some(Command::Call { .. }) | Some(Command::Export { .. })
+            None | Some(Command::Serve { .. })
+                | Some(Command::Call { .. })
+                | Some(Command::Export { .. })
         )
     {
         let config = hh_sandbox::SandboxConfig {
@@ -161,24 +196,56 @@ async fn run(cli: Cli) -> ExitCode {
         Some(s) => Settings::sandbox(&env, overrides, s.base_url(), s.access_token()),
         None => Settings::load(&env, overrides),
     };
+    let tools = match cli
+        .tools
+        .as_deref()
+        .map(|t| Access::parse_tools(t, "--tools / HH_MCP_TOOLS"))
+    {
+        Some(Err(e)) => return report(&[e]),
+        Some(Ok(t)) => Some(t),
+        None => None,
+    };
     match cli.command {
+        Some(Command::Key {
+            action: KeyAction::New,
+        }) => {
+            let (key, digest) = hh_mcp::serve::keys::new_key();
+            println!("key:    {key}");
+            println!("digest: {digest}");
+            eprintln!(
+                "Give the key to the assistant (Authorization: Bearer <key>) and add the digest \
+                 to HH_MCP_API_KEY_HASHES; the server never needs the key itself."
+            );
+            ExitCode::SUCCESS
+        }
+        Some(Command::Serve { http: Some(addr) }) => {
+            let settings = match load(&overrides) {
+                Ok(s) => s,
+                Err(problems) => return report(&problems),
+            };
+            let http = match HttpSettings::load(&env, &addr, sandbox.is_some()) {
+                Ok(h) => h,
+                Err(problems) => return report(&problems),
+            };
+            serve_http(settings, tools, http).await
+        }
         Some(Command::Tools { json }) => {
             let (read_only, _) = match Settings::policy(&env, &overrides) {
                 Ok(p) => p,
                 Err(problems) => return report(&problems),
             };
-            print_tools(read_only, json)
+            print_tools(read_only, tools.as_ref(), json)
         }
         None if std::io::stdin().is_terminal() => {
             eprintln!("{}", connect_help());
             ExitCode::SUCCESS
         }
-        None | Some(Command::Serve) => {
+        None | Some(Command::Serve { http: None }) => {
             let settings = match load(&overrides) {
                 Ok(s) => s,
                 Err(problems) => return report(&problems),
             };
-            serve(settings).await
+            serve(settings, tools).await
         }
         Some(Command::Auth { action }) => auth(action, &overrides, &env).await,
         Some(Command::Export {
@@ -284,13 +351,34 @@ fn session(settings: &Settings) -> Result<Arc<Session>, ExitCode> {
         .map_err(|e| report(&[e.to_string()]))
 }
 
-async fn serve(settings: Settings) -> ExitCode {
+async fn serve_http(
+    settings: Settings,
+    tools: Option<BTreeSet<String>>,
+    http: HttpSettings,
+) -> ExitCode {
+    let session = match session(&settings) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let server =
+        HhServer::new(session.clone(), settings.read_only, settings.confirm).with_tools(tools);
+    match hh_mcp::serve::http::serve(server, session, http).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hh-mcp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings, tools: Option<BTreeSet<String>>) -> ExitCode {
     let session = match session(&settings) {
         Ok(s) => s,
         Err(code) => return code,
     };
     tracing::info!(base_url = %settings.base_url, read_only = settings.read_only, "serving MCP on stdio");
     match HhServer::new(session, settings.read_only, settings.confirm)
+        .with_tools(tools)
         .serve_stdio()
         .await
     {
@@ -382,8 +470,9 @@ async fn export(settings: Settings, raw_id: &str, concurrency: usize) -> ExitCod
     }
 }
 
-fn print_tools(read_only: bool, json: bool) -> ExitCode {
-    let tools = catalog::tools(read_only);
+fn print_tools(read_only: bool, only: Option<&BTreeSet<String>>, json: bool) -> ExitCode {
+    let mut tools = catalog::tools(read_only);
+    tools.retain(|t| only.is_none_or(|o| o.contains(t.name.as_ref())));
     if json {
         match serde_json::to_string_pretty(&tools) {
             Ok(s) => println!("{s}"),

@@ -1,0 +1,118 @@
+//! Who is calling and what they may use: the request context every door hands to the
+//! tool table.
+//!
+//! The operator's settings (`--read-only`, `--tools`) are the upper bound; a request over
+//! HTTP can narrow them (`/mcp/readonly`, `X-MCP-Readonly: 1`, `X-MCP-Tools: a,b`), never
+//! widen them. `tools/list` and `tools/call` both go through [`Access::allows`].
+
+use std::collections::BTreeSet;
+
+use crate::catalog::{self, Effect};
+
+/// Which tools a caller may see and call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Access {
+    /// Only the tools that read.
+    pub read_only: bool,
+    /// Only these tools (by name); `None` is every tool.
+    pub tools: Option<BTreeSet<String>>,
+}
+
+impl Access {
+    /// A tool subset from a comma-separated list of names, checked against the catalog;
+    /// `source` names the setting or header in the error.
+    pub fn parse_tools(raw: &str, source: &str) -> Result<BTreeSet<String>, String> {
+        let known: BTreeSet<&str> = catalog::specs().iter().map(|s| s.name).collect();
+        let mut tools = BTreeSet::new();
+        for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !known.contains(name) {
+                return Err(format!(
+                    "{source}: there is no tool `{}`; expected a comma-separated list of tool names \
+                     from `hh-mcp tools`",
+                    name.chars().take(64).collect::<String>()
+                ));
+            }
+            tools.insert(name.to_string());
+        }
+        if tools.is_empty() {
+            return Err(format!(
+                "{source} is set but names no tool; expected e.g. `list_vacancies,get_negotiation`"
+            ));
+        }
+        Ok(tools)
+    }
+
+    /// This bound narrowed by a request's: read-only if either is, only the tools both allow.
+    pub fn narrowed_by(&self, request: &Access) -> Access {
+        let tools = match (&self.tools, &request.tools) {
+            (Some(a), Some(b)) => Some(a.intersection(b).cloned().collect()),
+            (Some(a), None) => Some(a.clone()),
+            (None, b) => b.clone(),
+        };
+        Access {
+            read_only: self.read_only || request.read_only,
+            tools,
+        }
+    }
+
+    pub fn allows(&self, name: &str, effect: Effect) -> bool {
+        (!self.read_only || effect == Effect::Read)
+            && self.tools.as_ref().is_none_or(|t| t.contains(name))
+    }
+}
+
+/// The caller of one HTTP request, attached to the request by the HTTP door and read by
+/// the tools. Single-tenant for now: every caller acts for the server's one hh.ru account;
+/// a per-user account (per-user OAuth) is the field to add here.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The caller's API key, as the short id of its digest (never the key).
+    pub key_id: String,
+    /// What this request asked to be limited to (the server's bound is applied on top).
+    pub access: Access,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tools(names: &[&str]) -> Option<BTreeSet<String>> {
+        Some(names.iter().map(|n| n.to_string()).collect())
+    }
+
+    #[test]
+    fn a_request_narrows_and_never_widens() {
+        let operator = Access {
+            read_only: false,
+            tools: tools(&["get_me", "send_message"]),
+        };
+        let request = Access {
+            read_only: true,
+            tools: tools(&["send_message", "list_chats"]),
+        };
+        let both = operator.narrowed_by(&request);
+        assert_eq!(both.tools, tools(&["send_message"]));
+        assert!(both.read_only);
+        assert!(!both.allows("send_message", Effect::ReachesPerson));
+        assert!(!both.allows("list_chats", Effect::Read), "not widened");
+        let ro = Access {
+            read_only: true,
+            tools: None,
+        };
+        assert!(ro.narrowed_by(&Access::default()).read_only);
+    }
+
+    #[test]
+    fn tool_lists_are_checked() {
+        assert!(
+            Access::parse_tools("get_me, nope", "X-MCP-Tools")
+                .unwrap_err()
+                .contains("X-MCP-Tools: there is no tool `nope`")
+        );
+        assert!(Access::parse_tools(" , ", "--tools").is_err());
+        assert_eq!(
+            Access::parse_tools("get_me,list_chats", "x").unwrap().len(),
+            2
+        );
+    }
+}

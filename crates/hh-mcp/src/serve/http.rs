@@ -1,0 +1,328 @@
+//! `hh-mcp serve --http ADDR`: MCP Streamable HTTP at `/mcp` (and `/mcp/readonly`), for
+//! hosted assistants that connect only to remote servers.
+//!
+//! Stateless: rmcp's transport runs each request on its own (no session), every replica
+//! answers any request, and what must outlive a request — a confirmation waiting for the
+//! user — travels sealed in the client's `requestState` ([`crate::seal`]). TLS ends at a
+//! reverse proxy; this speaks plain HTTP, on loopback unless told otherwise.
+//!
+//! A request to `/mcp` passes, outermost first: a request id (`X-Request-Id`, kept or
+//! made) and its log line; refusal while draining; the API key (401); the caller's own
+//! narrowing (`/mcp/readonly`, `X-MCP-Readonly`, `X-MCP-Tools`); the key's rate limit and
+//! the bounds on calls in flight (429/503); a timeout (504); then rmcp, which checks
+//! `Host` and `Origin` against the allow-lists (403) and the body's size (413).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use tokio_util::sync::CancellationToken;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+use super::keys::ApiKeys;
+use super::limits::{Limits, Refusal};
+use super::settings::HttpSettings;
+use crate::access::{Access, Caller};
+use crate::seal::SealedPlans;
+use crate::server::HhServer;
+use crate::session::Session;
+
+/// The caller name of the sandbox demo, which asks no key.
+const OPEN_CALLER: &str = "open";
+
+/// What every request to `/mcp` is checked against.
+struct Door {
+    keys: Option<ApiKeys>,
+    limits: Limits,
+    draining: AtomicBool,
+}
+
+/// Serves until SIGTERM or Ctrl-C, then drains: no new requests, the calls in flight
+/// finish (within `HH_MCP_DRAIN_SECS`), and it returns.
+pub async fn serve(
+    server: HhServer,
+    session: Arc<Session>,
+    settings: HttpSettings,
+) -> Result<(), String> {
+    let state_key = match &settings.state_key {
+        Some(k) => k.clone(),
+        None => {
+            tracing::warn!(
+                "HH_MCP_STATE_KEY is not set: confirmations can be answered only on this \
+                 process; set the same key on every replica behind a load balancer"
+            );
+            rand::random::<[u8; 32]>().to_vec()
+        }
+    };
+    let server = server.over_http(SealedPlans::new(&state_key)?);
+    let stop = CancellationToken::new();
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_sse_keep_alive(None)
+        .with_allowed_hosts(settings.allowed_hosts.clone())
+        .with_allowed_origins(settings.allowed_origins.clone())
+        .enforce_origin_validation()
+        .with_max_request_body_bytes(settings.max_body_bytes)
+        .with_cancellation_token(stop.child_token());
+    let mcp = StreamableHttpService::new(
+        move || Ok(server.clone()),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    );
+    let door = Arc::new(Door {
+        keys: settings.keys.clone(),
+        limits: Limits::new(settings.limits),
+        draining: AtomicBool::new(false),
+    });
+    let app = Router::new()
+        .route_service("/mcp", mcp.clone())
+        .route_service("/mcp/readonly", mcp)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            settings.request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(door.clone(), admit))
+        .merge(
+            Router::new()
+                .route("/healthz", get(|| async { "ok\n" }))
+                .route("/readyz", get(ready))
+                .with_state(session),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    // The path only: never headers (they carry the key) nor bodies.
+                    tracing::info_span!("http", request_id = %id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {} (--http): {e}", settings.addr))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    // On stdout, for whoever started the server (tests read the port from it).
+    println!("hh-mcp: serving MCP on http://{bound}/mcp");
+    tracing::info!(addr = %bound, keys = settings.keys.as_ref().map_or(0, |k| k.digests().len()),
+        open = settings.keys.is_none(), "serving MCP over HTTP");
+
+    let (begin_drain, drain_begun) = tokio::sync::oneshot::channel::<()>();
+    let mut serving = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = drain_begun.await;
+            })
+            .await
+    });
+    tokio::select! {
+        _ = shutdown_signal() => {}
+        ended = &mut serving => {
+            return match ended {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(format!("the HTTP server stopped: {e}")),
+                Err(e) => Err(format!("the HTTP server failed: {e}")),
+            };
+        }
+    }
+    door.draining.store(true, Ordering::SeqCst);
+    let _ = begin_drain.send(());
+    tracing::info!(
+        within_secs = settings.drain.as_secs(),
+        "draining: no new requests; letting calls in flight finish"
+    );
+    match tokio::time::timeout(settings.drain, serving).await {
+        Ok(_) => tracing::info!("drained; stopping"),
+        Err(_) => tracing::warn!("calls still in flight after the drain time; stopping anyway"),
+    }
+    stop.cancel();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(
+            tokio::signal::unix::SignalKind::terminate(),
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl-C stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The door of `/mcp`: who is calling, what they narrowed, whether there is room.
+async fn admit(State(door): State<Arc<Door>>, mut req: Request, next: Next) -> Response {
+    if door.draining.load(Ordering::SeqCst) {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is shutting down; retry (another replica answers)",
+            Some(1),
+        );
+    }
+    let key_id = match &door.keys {
+        None => OPEN_CALLER.to_string(),
+        Some(keys) => match bearer(req.headers()) {
+            None => return unauthorized(false),
+            Some(presented) => match keys.check(presented) {
+                Some(digest) => digest.id(),
+                None => return unauthorized(true),
+            },
+        },
+    };
+    let access = match requested_access(&req) {
+        Ok(a) => a,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, &e, None),
+    };
+    let admitted = match door.limits.admit(&key_id) {
+        Ok(a) => a,
+        Err(Refusal::RateLimited(wait)) => {
+            let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many requests for this API key (HH_MCP_RATE_PER_SEC, HH_MCP_RATE_BURST)",
+                Some(secs),
+            );
+        }
+        Err(Refusal::KeyBusy) => {
+            return refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                "this API key has its most calls in flight (HH_MCP_MAX_IN_FLIGHT_PER_KEY)",
+                Some(1),
+            );
+        }
+        Err(Refusal::ServerBusy) => {
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the server has its most calls in flight (HH_MCP_MAX_IN_FLIGHT)",
+                Some(1),
+            );
+        }
+    };
+    req.extensions_mut().insert(Caller { key_id, access });
+    let response = next.run(req).await;
+    drop(admitted);
+    response
+}
+
+/// `Authorization: Bearer <key>`, if present and well-formed.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, key) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| key.trim())
+        .filter(|k| !k.is_empty())
+}
+
+/// What the request narrowed itself to.
+fn requested_access(req: &Request) -> Result<Access, String> {
+    let headers = req.headers();
+    let flag = match headers.get("x-mcp-readonly").map(|v| v.to_str()) {
+        None => false,
+        Some(Ok(v)) => match v.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" => true,
+            "0" | "false" | "no" => false,
+            _ => return Err("X-MCP-Readonly must be 1 or 0".to_string()),
+        },
+        Some(Err(_)) => return Err("X-MCP-Readonly must be 1 or 0".to_string()),
+    };
+    let tools = match headers.get("x-mcp-tools").map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(v)) => Some(Access::parse_tools(v, "X-MCP-Tools")?),
+        Some(Err(_)) => {
+            return Err("X-MCP-Tools must be a comma-separated list of tool names".to_string());
+        }
+    };
+    Ok(Access {
+        read_only: flag || req.uri().path() == "/mcp/readonly",
+        tools,
+    })
+}
+
+fn unauthorized(key_given: bool) -> Response {
+    let (challenge, text) = if key_given {
+        (
+            r#"Bearer realm="hh-mcp", error="invalid_token""#,
+            "this API key is not accepted",
+        )
+    } else {
+        (
+            r#"Bearer realm="hh-mcp""#,
+            "an API key is required: `Authorization: Bearer <key>`",
+        )
+    };
+    let mut r = refuse(StatusCode::UNAUTHORIZED, text, None);
+    r.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
+    r
+}
+
+/// A refusal as JSON: `{"error": "…"}`, with `Retry-After` when waiting helps.
+fn refuse(status: StatusCode, text: &str, retry_after_secs: Option<u64>) -> Response {
+    let body = serde_json::json!({ "error": text }).to_string();
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Some(secs) = retry_after_secs {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    r
+}
+
+/// `/readyz`: whether hh.ru (or the sandbox) answers a cheap GET with our token.
+async fn ready(State(session): State<Arc<Session>>) -> Response {
+    let (status, body) = match tokio::time::timeout(Duration::from_secs(5), session.hh.me()).await {
+        Ok(Ok(_)) => (StatusCode::OK, serde_json::json!({ "ready": true })),
+        Ok(Err(e)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({ "ready": false, "reason": format!("GET /me on hh.ru failed: {e}") }),
+        ),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({ "ready": false, "reason": "GET /me on hh.ru took longer than 5 s" }),
+        ),
+    };
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
