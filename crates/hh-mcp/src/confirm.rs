@@ -35,6 +35,28 @@ impl ConfirmPolicy {
     }
 }
 
+/// What to do with a plan: the one decision every door (stdio, HTTP, `hh-mcp call`) takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Send it now.
+    Execute,
+    /// Ask the user through the client's form.
+    Ask,
+    /// Send nothing; show the preview, to be repeated with `confirm: true`.
+    Preview,
+}
+
+/// `can_ask`: the client can show a form now. When it can, the user is asked whatever the
+/// call says; an agent's `confirm: true` counts only where nobody can be asked.
+pub fn decide(policy: ConfirmPolicy, can_ask: bool, confirmed_by_caller: bool) -> Decision {
+    match (policy, can_ask, confirmed_by_caller) {
+        (ConfirmPolicy::Never, _, _) => Decision::Execute,
+        (ConfirmPolicy::Ask, true, _) => Decision::Ask,
+        (ConfirmPolicy::Ask, false, true) => Decision::Execute,
+        (ConfirmPolicy::Ask, false, false) => Decision::Preview,
+    }
+}
+
 /// The note on a preview for a caller that cannot be asked directly.
 pub const PREVIEW_NOTE: &str = "Nothing was sent. Show this preview to the user; if they approve it \
     exactly as it is, call the same tool again with the same arguments and `confirm: true`.";
@@ -144,6 +166,23 @@ mod tests {
                 .unwrap_err()
                 .contains("HH_MCP_CONFIRM")
         );
+    }
+
+    #[test]
+    fn the_user_is_asked_whenever_the_client_can_ask() {
+        use ConfirmPolicy::{Ask, Never};
+        use Decision::{Execute, Preview};
+        assert_eq!(
+            decide(Ask, true, true),
+            Decision::Ask,
+            "an agent's confirm skips no question"
+        );
+        assert_eq!(decide(Ask, true, false), Decision::Ask);
+        assert_eq!(decide(Ask, false, true), Execute);
+        assert_eq!(decide(Ask, false, false), Preview);
+        for (can_ask, confirmed) in [(true, true), (true, false), (false, true), (false, false)] {
+            assert_eq!(decide(Never, can_ask, confirmed), Execute);
+        }
     }
 
     #[test]

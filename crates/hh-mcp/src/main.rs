@@ -11,7 +11,7 @@ use hh_mcp::access::Access;
 use hh_mcp::args::Id;
 use hh_mcp::catalog::{self, Reply};
 use hh_mcp::config::{Overrides, Settings};
-use hh_mcp::confirm::{ConfirmPolicy, PREVIEW_NOTE};
+use hh_mcp::confirm::{self, Decision, PREVIEW_NOTE};
 use hh_mcp::export;
 use hh_mcp::serve::settings::HttpSettings;
 use hh_mcp::server::HhServer;
@@ -410,13 +410,15 @@ async fn call(settings: Settings, tool: &str, raw: &str) -> ExitCode {
             plan,
             confirmed_by_caller,
         }) => {
-            if confirmed_by_caller || settings.confirm == ConfirmPolicy::Never {
-                plan.execute(&session).await.and_then(|o| {
+            // A terminal has no confirmation form: the person's own `confirm: true` decides.
+            match confirm::decide(settings.confirm, false, confirmed_by_caller) {
+                Decision::Execute => plan.execute(&session).await.and_then(|o| {
                     serde_json::to_value(o).map_err(|e| hh_mcp::failure::ToolFailure(e.to_string()))
-                })
-            } else {
-                serde_json::to_value(plan.into_preview(PREVIEW_NOTE.to_string()))
-                    .map_err(|e| hh_mcp::failure::ToolFailure(e.to_string()))
+                }),
+                Decision::Preview | Decision::Ask => {
+                    serde_json::to_value(plan.into_preview(PREVIEW_NOTE.to_string()))
+                        .map_err(|e| hh_mcp::failure::ToolFailure(e.to_string()))
+                }
             }
         }
         Err(f) => Err(f),

@@ -169,9 +169,6 @@ impl HhServer {
         confirmed_by_caller: bool,
         context: &RequestContext<RoleServer>,
     ) -> CallToolResponse {
-        if self.confirm == ConfirmPolicy::Never {
-            return self.execute(plan).await.into();
-        }
         let modern = context
             .protocol_version()
             .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
@@ -179,12 +176,12 @@ impl HhServer {
             .client_capabilities()
             .is_some_and(|c| c.elicitation.is_some())
             && (modern || self.server_requests);
-        if !can_ask {
-            return if confirmed_by_caller {
-                self.execute(plan).await.into()
-            } else {
-                outcome(plan.into_preview(confirm::PREVIEW_NOTE.to_string())).into()
-            };
+        match confirm::decide(self.confirm, can_ask, confirmed_by_caller) {
+            confirm::Decision::Execute => return self.execute(plan).await.into(),
+            confirm::Decision::Preview => {
+                return outcome(plan.into_preview(confirm::PREVIEW_NOTE.to_string())).into();
+            }
+            confirm::Decision::Ask => {}
         }
         let question = confirm::question(plan.preview());
         let params = ElicitRequestParams::FormElicitationParams {
