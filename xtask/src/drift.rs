@@ -160,13 +160,17 @@ fn change(at: &[String], what: String, breaking: bool) -> Change {
 /// `["GET /x", "response 200 application/json", "items", "[]", "id"]` →
 /// `GET /x response 200 application/json: items[].id`.
 fn show(at: &[String]) -> String {
+    let fields = |f: &[String]| f.join(".").replace(".[]", "[]");
+    if let [root, rest @ ..] = at
+        && root.starts_with("type ")
+    {
+        return format!("{root} {}", fields(rest)).trim_end().to_owned();
+    }
     match at {
         [] => String::new(),
         [op] => op.clone(),
         [op, place] => format!("{op} {place}"),
-        [op, place, fields @ ..] => {
-            format!("{op} {place} {}", fields.join(".").replace(".[]", "[]"))
-        }
+        [op, place, rest @ ..] => format!("{op} {place} {}", fields(rest)),
     }
 }
 
@@ -230,6 +234,7 @@ fn compare(at: &[String], old: &Fact, new: &Fact) -> Vec<Change> {
 /// Every fact of a derived description.
 fn model(doc: &Value) -> Model {
     let mut out = Model::new();
+    let mut seen = BTreeSet::new();
     for (path, method) in spec::operations(doc) {
         let op_key = format!("{} {}", method.to_uppercase(), blank_params(&path));
         let op = &doc["paths"][&path][&method];
@@ -247,6 +252,7 @@ fn model(doc: &Value) -> Model {
             doc,
             out: &mut out,
             stack: Vec::new(),
+            seen: &mut seen,
         };
         for p in spec::effective_parameters(doc, &path, &method) {
             let at = vec![
@@ -285,7 +291,50 @@ fn model(doc: &Value) -> Model {
             }
         }
     }
+    // Types no operation reaches, which the client reads by following URLs
+    // (`NegotiationsPage`): compared on their own, from the ones no other type refers to.
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    let mut referred = BTreeSet::new();
+    for (name, schema) in schemas.into_iter().flatten() {
+        let mut refs = Vec::new();
+        collect_ref_names(schema, &mut refs);
+        referred.extend(refs.into_iter().filter(|r| r != name));
+    }
+    let roots: Vec<&String> = schemas
+        .into_iter()
+        .flat_map(|s| s.keys())
+        .filter(|name| !seen.contains(*name) && !referred.contains(*name))
+        .collect();
+    for name in roots {
+        let schema = serde_json::json!({"$ref": format!("#/components/schemas/{name}")});
+        let mut walker = Walker {
+            doc,
+            out: &mut out,
+            stack: Vec::new(),
+            seen: &mut seen,
+        };
+        walker.walk(&schema, Side::Output, vec![format!("type {name}")], true, 0);
+    }
     out
+}
+
+fn collect_ref_names(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                out.push(name.to_owned());
+            }
+            map.values().for_each(|v| collect_ref_names(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_ref_names(v, out)),
+        _ => {}
+    }
 }
 
 /// Deep enough for every real field; a bound keeps a pathological file finite.
@@ -296,6 +345,8 @@ struct Walker<'a> {
     out: &'a mut Model,
     /// Schemas being walked, so recursive types stop.
     stack: Vec<String>,
+    /// Every schema reached so far.
+    seen: &'a mut BTreeSet<String>,
 }
 
 /// A schema with its `$ref`s followed and its `allOf` merged.
@@ -367,6 +418,7 @@ impl Walker<'_> {
                 shape.recursive = Some(name);
                 return pushed;
             }
+            self.seen.insert(name.clone());
             self.stack.push(name);
             pushed += 1;
             match r.strip_prefix('#').and_then(|p| self.doc.pointer(p)) {
@@ -612,7 +664,27 @@ mod tests {
                 "BREAKING GET /negotiations response 200 application/json anyOf[Collections].employer_states[].id: type string -> integer",
                 "BREAKING GET /negotiations/{} response 200 application/json anyOf[Negotiation].employer_state.id: type string -> integer",
                 "BREAKING GET /negotiations/{} response 200 application/json anyOf[Negotiation].funnel_stage.state.id: type string -> integer",
+                "BREAKING type NegotiationsPage items[].employer_state.id: type string -> integer",
+                "BREAKING type NegotiationsPage items[].funnel_stage.state.id: type string -> integer",
             ]
+        );
+    }
+
+    #[test]
+    fn types_reached_only_by_url_are_compared_too() {
+        let Some(fx) = Fixture::new("types_reached_only_by_url") else {
+            return;
+        };
+        let report = fx.diff_after(|raw| {
+            let page = &mut raw["components"]["schemas"]["NegotiationsCollectionNegotiations"];
+            page["properties"]
+                .as_object_mut()
+                .unwrap()
+                .remove("hidden_count");
+        });
+        assert_eq!(
+            lines(&report),
+            ["BREAKING type NegotiationsPage hidden_count: removed"]
         );
     }
 
