@@ -5,6 +5,10 @@
 //! - `cargo xtask codegen --spec FILE --out DIR` — a complete stand-alone crate in DIR
 //! - `cargo xtask official-check` — generate hh.ru's official description into
 //!   `target/official-client` and `cargo check` it
+//! - `cargo xtask spec import [FILE] [--out FILE] [--check]` — hh.ru's description →
+//!   `spec/hh-derived.yaml` (prose dropped, `spec/overlay.yaml` applied)
+//! - `cargo xtask spec diff FILE` — what hh.ru changed since our import; fails on a breaking
+//!   change
 //! - `cargo xtask spec-diff` — compare our description with the official one (the same check
 //!   as the `spec_matches_official` test)
 //! - `cargo xtask bench [--concurrency N]` — build `hh-mcp` in release and measure start-up,
@@ -14,14 +18,17 @@
 mod bench;
 mod codegen;
 mod compare;
+mod drift;
+mod import;
 mod normalize;
 mod official;
+mod overlay;
 mod spec;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 /// Our description, relative to the workspace root.
@@ -30,6 +37,9 @@ const GENERATED_RS: &str = "crates/hh-api/src/generated.rs";
 const DELIBERATE_DIFFERENCES: &str = "spec/deliberate-differences.yaml";
 /// hh.ru's official description, shared beside the repository (never copied into it).
 const OFFICIAL_SPEC: &str = "../shared/hh-openapi/hh-openapi.yml";
+/// Our corrections on top of hh.ru's description, and the description derived with them.
+const OVERLAY: &str = "spec/overlay.yaml";
+const DERIVED_SPEC: &str = "spec/hh-derived.yaml";
 
 #[derive(Parser)]
 #[command(
@@ -72,9 +82,37 @@ enum Task {
         #[arg(long)]
         official: Option<PathBuf>,
     },
+    /// Derive our description from hh.ru's, or see what hh.ru changed since.
+    #[command(subcommand)]
+    Spec(SpecTask),
     /// Build hh-mcp in release and measure it against the sandbox (BENCHMARKS.md): start-up,
     /// peak memory, tool-call overhead, whole-vacancy fetches, result sizes.
     Bench(bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum SpecTask {
+    /// hh.ru's description → spec/hh-derived.yaml: its structure without its prose, with
+    /// spec/overlay.yaml applied.
+    Import {
+        /// hh.ru's description (default: ../shared/hh-openapi/hh-openapi.yml).
+        file: Option<PathBuf>,
+        /// Where to write (default: spec/hh-derived.yaml).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Import in memory and fail if the output file differs.
+        #[arg(long)]
+        check: bool,
+    },
+    /// What a newer hh.ru description changes against the one spec/hh-derived.yaml was
+    /// imported from; exits non-zero on a breaking change.
+    Diff {
+        /// The newer hh.ru description.
+        file: PathBuf,
+        /// The derived description to compare with (default: spec/hh-derived.yaml).
+        #[arg(long)]
+        against: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -128,6 +166,34 @@ fn run(task: Task) -> Result<()> {
             official::cargo_check(&dir, &root.join("target/official-check"))
         }
         Task::Bench(args) => bench::run(&root, args),
+        Task::Spec(SpecTask::Import { file, out, check }) => {
+            let file = file.unwrap_or_else(|| root.join(OFFICIAL_SPEC));
+            let overlay = overlay::Overlay::load(&root.join(OVERLAY))?;
+            let imported = import::import_file(&file, &overlay, import::Mode::Strict)?;
+            let yaml = import::to_yaml(&imported)?;
+            let out = out.unwrap_or_else(|| root.join(DERIVED_SPEC));
+            let operations = spec::operations(&imported.doc).len();
+            if check {
+                return codegen::check_up_to_date(&yaml, &out, &out.display().to_string()).map_err(
+                    |e| anyhow::anyhow!("{e:#}").context("run `cargo xtask spec import`"),
+                );
+            }
+            std::fs::write(&out, yaml).with_context(|| format!("writing {}", out.display()))?;
+            println!(
+                "wrote {} ({operations} operations; {} left out)",
+                out.display(),
+                imported.left_out.len()
+            );
+            for o in &imported.left_out {
+                println!("  left out {}: {}", o.operation, o.why);
+            }
+            Ok(())
+        }
+        Task::Spec(SpecTask::Diff { file, against }) => {
+            let against = against.unwrap_or_else(|| root.join(DERIVED_SPEC));
+            let overlay = overlay::Overlay::load(&root.join(OVERLAY))?;
+            drift::run(&against, &file, &overlay)
+        }
         Task::SpecDiff { official } => {
             let official = official.unwrap_or_else(|| root.join(OFFICIAL_SPEC));
             compare::check(
