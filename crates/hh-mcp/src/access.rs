@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::catalog::{self, Effect};
+use crate::tools::{self, Effect};
 
 /// Which tools a caller may see and call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -19,10 +19,10 @@ pub struct Access {
 }
 
 impl Access {
-    /// A tool subset from a comma-separated list of names, checked against the catalog;
+    /// A tool subset from a comma-separated list of names, checked against the tool table;
     /// `source` names the setting or header in the error.
     pub fn parse_tools(raw: &str, source: &str) -> Result<BTreeSet<String>, String> {
-        let known: BTreeSet<&str> = catalog::specs().iter().map(|s| s.name).collect();
+        let known: BTreeSet<&str> = tools::specs().iter().map(|s| s.name).collect();
         let mut tools = BTreeSet::new();
         for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             if !known.contains(name) {

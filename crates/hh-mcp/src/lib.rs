@@ -1,7 +1,7 @@
 //! `hh-mcp`: an employer's hh.ru negotiation workflow as MCP tools for agents, and as
 //! commands for people.
 //!
-//! Data flows one way: a tool call ([`catalog`]) parses its arguments ([`args`]), runs a
+//! Data flows one way: a tool call ([`tools`]) parses its arguments ([`args`]), runs a
 //! workflow function ([`vacancies`], [`negotiations`], [`invitations`], [`messages`]) over
 //! `hh-api`, and shapes a compact view ([`view`]). Acting tools first build a [`plan`],
 //! which [`confirm`] shows to the user before [`server`] executes it. [`export`] writes a
@@ -10,7 +10,6 @@
 
 pub mod access;
 pub mod args;
-pub mod catalog;
 pub mod chats;
 pub mod config;
 pub mod confirm;
@@ -25,5 +24,6 @@ pub mod server;
 pub mod session;
 pub mod signin;
 pub mod stdio;
+pub mod tools;
 pub mod vacancies;
 pub mod view;

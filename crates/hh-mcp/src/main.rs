@@ -9,7 +9,6 @@ use std::collections::BTreeSet;
 use clap::{Parser, Subcommand};
 use hh_mcp::access::Access;
 use hh_mcp::args::Id;
-use hh_mcp::catalog::{self, Reply};
 use hh_mcp::config::{Overrides, Settings};
 use hh_mcp::confirm::{self, Decision, PREVIEW_NOTE};
 use hh_mcp::export;
@@ -17,6 +16,7 @@ use hh_mcp::serve::settings::HttpSettings;
 use hh_mcp::server::HhServer;
 use hh_mcp::session::Session;
 use hh_mcp::signin;
+use hh_mcp::tools::{self, Reply};
 
 #[derive(Parser)]
 #[command(
@@ -404,7 +404,7 @@ async fn call(settings: Settings, tool: &str, raw: &str) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let result = match catalog::call(&session, settings.read_only, tool, arguments).await {
+    let result = match tools::call(&session, settings.read_only, tool, arguments).await {
         Ok(Reply::Done(v)) => Ok(v),
         Ok(Reply::Plan {
             plan,
@@ -473,7 +473,7 @@ async fn export(settings: Settings, raw_id: &str, concurrency: usize) -> ExitCod
 }
 
 fn print_tools(read_only: bool, only: Option<&BTreeSet<String>>, json: bool) -> ExitCode {
-    let mut tools = catalog::tools(read_only);
+    let mut tools = tools::tools(read_only);
     tools.retain(|t| only.is_none_or(|o| o.contains(t.name.as_ref())));
     if json {
         match serde_json::to_string_pretty(&tools) {

@@ -1,4 +1,4 @@
-//! The MCP server: `tools/list` and `tools/call` over [`catalog`], with the
+//! The MCP server: `tools/list` and `tools/call` over [`tools`], with the
 //! confirmation policy applied to acting tools.
 
 use std::sync::Arc;
@@ -14,12 +14,12 @@ use rmcp::{ServerHandler, ServiceExt};
 use serde_json::Value;
 
 use crate::access::{Access, Caller};
-use crate::catalog::{self, Effect, Reply};
 use crate::confirm::{self, ConfirmPolicy, PendingPlans};
 use crate::failure::ToolFailure;
 use crate::plan::Plan;
 use crate::seal::{self, Pending, SealedPlans};
 use crate::session::Session;
+use crate::tools::{self, Effect, Reply};
 
 const INSTRUCTIONS: &str = "Works an employer's hiring pipeline on hh.ru. Start with list_vacancies, \
 then list_collections for a vacancy, list_negotiations for a collection, get_negotiation for one \
@@ -48,7 +48,7 @@ pub struct HhServer {
 
 impl HhServer {
     pub fn new(session: Arc<Session>, read_only: bool, confirm: ConfirmPolicy) -> Self {
-        let tools = catalog::specs()
+        let tools = tools::specs()
             .iter()
             .map(|s| {
                 let tool = s.tool().expect("tool schemas are built from our own types");
@@ -112,7 +112,7 @@ impl HhServer {
     ) -> CallToolResponse {
         let name = request.name.to_string();
         let (access, caller_id) = self.access(&context);
-        if let Some(spec) = catalog::specs().iter().find(|s| s.name == name)
+        if let Some(spec) = tools::specs().iter().find(|s| s.name == name)
             && !access.allows(spec.name, spec.effect)
         {
             return failure(ToolFailure(format!(
@@ -148,7 +148,7 @@ impl HhServer {
         }
 
         let arguments = request.arguments.map(Value::Object).unwrap_or(Value::Null);
-        match catalog::call(&self.session, access.read_only, &name, arguments).await {
+        match tools::call(&self.session, access.read_only, &name, arguments).await {
             Err(f) => failure(f).into(),
             Ok(Reply::Done(value)) => CallToolResult::structured(value).into(),
             Ok(Reply::Plan {

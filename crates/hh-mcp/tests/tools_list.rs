@@ -1,11 +1,9 @@
-//! The session as an MCP client sees it: the server's identity, and `tools/list` against a
-//! committed snapshot (names, descriptions, schemas, annotations).
+//! The session as an MCP client sees it: the server's identity, and `tools/list` against
+//! committed snapshots, one file per tool (name, description, schemas, annotations).
 //!
-//! `UPDATE_SNAPSHOTS=1 cargo test -p hh-mcp --test tools_list` rewrites the snapshot.
+//! `UPDATE_SNAPSHOTS=1 cargo test -p hh-mcp --test tools_list` rewrites the snapshots.
 
 mod common;
-
-use std::path::PathBuf;
 
 use common::*;
 use rmcp::model::Tool;
@@ -26,40 +24,6 @@ const PERSON_TOOLS: [&str; 3] = [
     "change_negotiation_state",
     "send_message",
 ];
-
-fn snapshot_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/tools_list.json")
-}
-
-/// Compares `actual` with the committed snapshot, or rewrites it with UPDATE_SNAPSHOTS=1.
-fn check_snapshot(actual: &Value) {
-    let path = snapshot_path();
-    let actual = format!("{}\n", serde_json::to_string_pretty(actual).unwrap());
-    if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &actual).unwrap();
-        eprintln!("wrote {}", path.display());
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "no snapshot at {} ({e}); run with UPDATE_SNAPSHOTS=1 to write it",
-            path.display()
-        )
-    });
-    if expected != actual {
-        let diff = similar::TextDiff::from_lines(&expected, &actual)
-            .unified_diff()
-            .context_radius(3)
-            .header("snapshot (committed)", "tools/list (now)")
-            .to_string();
-        panic!(
-            "tools/list differs from {}:\n{diff}\nIf the change is intended, rerun with UPDATE_SNAPSHOTS=1 \
-             and commit the snapshot.",
-            path.display()
-        );
-    }
-}
 
 fn names(tools: &[Tool]) -> Vec<String> {
     tools.iter().map(|t| t.name.to_string()).collect()
@@ -106,7 +70,7 @@ async fn initialize_names_the_server_and_tools_list_matches_the_snapshot() {
             "mark_read",
         ]
     );
-    check_snapshot(&serde_json::to_value(&tools).unwrap());
+    check_tool_snapshots(&serde_json::to_value(&tools).unwrap());
     // Listing asks nothing of hh.
     assert!(hh.requests().is_empty(), "{:?}", hh.lines());
     mcp.stop().await;

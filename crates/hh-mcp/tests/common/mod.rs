@@ -838,3 +838,58 @@ pub fn sandbox_client(sandbox: &hh_sandbox::Sandbox, user_agent: &str) -> hh_api
         .build()
         .expect("a client for the sandbox")
 }
+
+// ---- tool schema snapshots ---------------------------------------------------------------
+
+/// `tests/snapshots/tools/<name>.json`: each tool as `tools/list` serves it.
+pub fn tool_snapshot_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/tools")
+}
+
+/// Compares each tool of a `tools/list` answer with its committed snapshot, and the set of
+/// tools with the set of snapshots; `UPDATE_SNAPSHOTS=1` rewrites them instead.
+pub fn check_tool_snapshots(tools: &Value) {
+    let dir = tool_snapshot_dir();
+    let update = std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
+    let tools = tools.as_array().expect("a list of tools");
+    let mut names = std::collections::BTreeSet::new();
+    for tool in tools {
+        let name = tool["name"].as_str().expect("a tool name");
+        names.insert(format!("{name}.json"));
+        let path = dir.join(format!("{name}.json"));
+        let actual = format!("{}\n", serde_json::to_string_pretty(tool).unwrap());
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &actual).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "no snapshot at {} ({e}); run with UPDATE_SNAPSHOTS=1 to write it",
+                path.display()
+            )
+        });
+        if expected != actual {
+            let diff = similar::TextDiff::from_lines(&expected, &actual)
+                .unified_diff()
+                .context_radius(3)
+                .header("snapshot (committed)", "tools/list (now)")
+                .to_string();
+            panic!(
+                "tool `{name}` differs from {}:\n{diff}\nIf the change is intended, rerun with \
+                 UPDATE_SNAPSHOTS=1 and commit the snapshot.",
+                path.display()
+            );
+        }
+    }
+    for entry in std::fs::read_dir(&dir).expect("the snapshot directory") {
+        let file = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !names.contains(&file) {
+            if update {
+                std::fs::remove_file(dir.join(&file)).unwrap();
+            } else {
+                panic!("snapshot {file} names a tool tools/list does not have");
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The tools: one table of every tool, each defined beside its handler in its domain's
+//! file ([`vacancies`], [`negotiations`], [`chats`]): name (the interface; keep them),
+//! title, description, schemas, what it touches, and the function that runs it.
+//!
+//! stdio, HTTP and the `hh-mcp call` command all go through [`call`], so a tool behaves
+//! the same for an agent and for a person.
+
+pub mod chats;
+pub mod negotiations;
+pub mod vacancies;
+
+use std::sync::Arc;
+
+use rmcp::handler::server::common::{schema_for_input, schema_for_output};
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+use futures::future::BoxFuture;
+
+use crate::failure::ToolFailure;
+use crate::plan::Plan;
+use crate::session::Session;
+
+/// How a tool touches the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Only reads.
+    Read,
+    /// Changes something on hh.ru that no person is told about (marking read).
+    Quiet,
+    /// Reaches a real person: an invitation, a message, a state change.
+    ReachesPerson,
+}
+
+/// A running tool call.
+pub type Run<'a> = BoxFuture<'a, Result<Reply, ToolFailure>>;
+
+/// A call's JSON arguments, with the tool's name for the errors that parsing them gives.
+pub struct Arguments {
+    tool: &'static str,
+    value: Value,
+}
+
+impl Arguments {
+    /// The arguments as the tool's own type; an error names the tool and the argument.
+    pub fn parse<T: serde::de::DeserializeOwned>(self) -> Result<T, ToolFailure> {
+        crate::args::parse(self.tool, self.value).map_err(ToolFailure)
+    }
+}
+
+pub struct ToolSpec {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub effect: Effect,
+    input: fn() -> Result<Arc<JsonObject>, String>,
+    output: fn() -> Arc<JsonObject>,
+    /// Parses the arguments (naming the tool in any error) and runs the workflow.
+    run: fn(&Session, Arguments) -> Run<'_>,
+}
+
+fn spec<I: JsonSchema + 'static, O: JsonSchema + 'static>(
+    name: &'static str,
+    title: &'static str,
+    effect: Effect,
+    description: &'static str,
+    run: fn(&Session, Arguments) -> Run<'_>,
+) -> ToolSpec {
+    ToolSpec {
+        name,
+        title,
+        description,
+        effect,
+        input: input_schema::<I>,
+        output: output_schema::<O>,
+        run,
+    }
+}
+
+/// Every tool, in the order they are listed: the reading tools first, then the acting
+/// ones, each group in the order of a recruiter's day (vacancies, negotiations, chats).
+pub fn specs() -> Vec<ToolSpec> {
+    let mut all = vacancies::tools();
+    all.extend(negotiations::tools());
+    all.extend(chats::tools());
+    all.sort_by_key(|t| t.effect != Effect::Read);
+    all
+}
+
+fn input_schema<I: JsonSchema + 'static>() -> Result<Arc<JsonObject>, String> {
+    schema_for_input::<I>().map(|s| Arc::new(standard_formats(&s)))
+}
+
+fn output_schema<O: JsonSchema + 'static>() -> Arc<JsonObject> {
+    Arc::new(standard_formats(&schema_for_output::<O>()))
+}
+
+/// The `format` values JSON Schema (2020-12) defines. schemars adds its own for Rust's
+/// integer types (`uint32`, `int64`, …), which strict validators refuse; the range they
+/// mean is already in `minimum`/`maximum`.
+pub const STANDARD_FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
+/// The schema without any `format` JSON Schema does not define.
+fn standard_formats(schema: &JsonObject) -> JsonObject {
+    fn strip(map: &mut JsonObject) {
+        let odd = map
+            .get("format")
+            .and_then(Value::as_str)
+            .is_some_and(|f| !STANDARD_FORMATS.contains(&f));
+        if odd {
+            map.remove("format");
+        }
+        map.values_mut().for_each(walk);
+    }
+    fn walk(value: &mut Value) {
+        match value {
+            Value::Object(map) => strip(map),
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut schema = schema.clone();
+    strip(&mut schema);
+    schema
+}
+
+impl ToolSpec {
+    /// The MCP tool definition, with annotations that say what it touches.
+    pub fn tool(&self) -> Result<Tool, String> {
+        let input = (self.input)().map_err(|e| format!("{}: {e}", self.name))?;
+        let annotations = ToolAnnotations::with_title(self.title)
+            .read_only(self.effect == Effect::Read)
+            .destructive(self.effect == Effect::ReachesPerson)
+            .idempotent(self.effect != Effect::ReachesPerson)
+            .open_world(true);
+        Ok(Tool::new(self.name, self.description, input)
+            .with_title(self.title)
+            .with_raw_output_schema((self.output)())
+            .with_annotations(annotations))
+    }
+}
+
+/// The tools this server offers: with `read_only`, the acting ones are not there at all.
+pub fn tools(read_only: bool) -> Vec<Tool> {
+    specs()
+        .iter()
+        .filter(|s| !read_only || s.effect == Effect::Read)
+        .map(|s| s.tool().expect("tool schemas are built from our own types"))
+        .collect()
+}
+
+/// What a call produced.
+pub enum Reply {
+    /// The result, as structured content.
+    Done(Value),
+    /// An acting tool's plan, waiting for the confirmation policy. `confirmed_by_caller`
+    /// is the call's own `confirm: true`.
+    Plan {
+        plan: Box<Plan>,
+        confirmed_by_caller: bool,
+    },
+}
+
+fn done<T: Serialize>(v: T) -> Result<Reply, ToolFailure> {
+    serde_json::to_value(v)
+        .map(Reply::Done)
+        .map_err(|e| ToolFailure(format!("could not write the result: {e}")))
+}
+
+/// An acting tool's plan, for the one place that decides whether to ask ([`crate::confirm`]).
+fn planned(plan: Plan, confirmed_by_caller: bool) -> Result<Reply, ToolFailure> {
+    Ok(Reply::Plan {
+        plan: Box::new(plan),
+        confirmed_by_caller,
+    })
+}
+
+/// Runs a tool by name. Unknown names and tools switched off by read-only mode are
+/// refused here too, not only left out of the list.
+pub async fn call(
+    s: &Session,
+    read_only: bool,
+    name: &str,
+    arguments: Value,
+) -> Result<Reply, ToolFailure> {
+    let Some(spec) = specs().into_iter().find(|t| t.name == name) else {
+        return Err(ToolFailure(format!(
+            "there is no tool `{}`; `tools/list` names them",
+            name.chars().take(64).collect::<String>()
+        )));
+    };
+    if read_only && spec.effect != Effect::Read {
+        return Err(ToolFailure(format!(
+            "`{name}` changes things on hh.ru and this server runs read-only (--read-only / HH_MCP_READ_ONLY)"
+        )));
+    }
+    let arguments = Arguments {
+        tool: spec.name,
+        value: arguments,
+    };
+    (spec.run)(s, arguments).await
+}
