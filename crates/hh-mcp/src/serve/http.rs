@@ -128,13 +128,7 @@ pub async fn serve(
         open = settings.keys.is_none(), "serving MCP over HTTP");
 
     let (begin_drain, drain_begun) = tokio::sync::oneshot::channel::<()>();
-    let mut serving = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = drain_begun.await;
-            })
-            .await
-    });
+    let mut serving = tokio::spawn(serve_connections(listener, app, drain_begun));
     tokio::select! {
         _ = shutdown_signal() => {}
         ended = &mut serving => {
@@ -156,6 +150,49 @@ pub async fn serve(
         Err(_) => tracing::warn!("calls still in flight after the drain time; stopping anyway"),
     }
     stop.cancel();
+    Ok(())
+}
+
+/// Accepts connections and serves each over HTTP/1.1 until `drain` fires; then accepts
+/// no more, lets each connection finish the request it is on, and returns.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    drain: tokio::sync::oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    // hyper's floor: requests here are small JSON-RPC bodies, capped anyway by
+    // HH_MCP_MAX_BODY_BYTES further in.
+    http1.max_buf_size(8 * 1024).keep_alive(true);
+    tokio::pin!(drain);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    // A failed accept (out of file descriptors, say) ends no one else's call.
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not accept a connection");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let connection = graceful.watch(
+                    http1.serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+                );
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            _ = &mut drain => break,
+        }
+    }
+    drop(listener);
+    graceful.shutdown().await;
     Ok(())
 }
 
