@@ -6,8 +6,13 @@
 //! Only whole lines reach stdout, so the guard's answers never split one of rmcp's.
 //!
 //! When stdin ends, rmcp's input is closed only once the requests already handed to it are
-//! answered (rmcp drops what is in flight when its input closes): `echo '{…}' | hh-mcp`
-//! gets its answer.
+//! answered: `echo '{…}' | hh-mcp` gets its answer. rmcp 3.11 drains on EOF too, but for
+//! at most 5 s, and a call to hh.ru may take up to HH_API_TIMEOUT_SECS (30 s by default);
+//! the guard waits up to [`DRAIN`] so such a call is not cut off.
+//!
+//! Parse errors are answered although rmcp chose not to: JSON-RPC 2.0 says a server
+//! answers an unparseable message with -32700, and a client that sent one otherwise
+//! waits for an answer that never comes.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
