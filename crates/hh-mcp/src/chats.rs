@@ -98,12 +98,15 @@ pub async fn chat_state(s: &Session, chat_id: &str) -> Result<view::ChatState, T
 /// is fixed here, so the preview, the confirmed call and any repeat send one message.
 pub async fn plan_message(s: &Session, a: SendMessage) -> Result<Plan, ToolFailure> {
     let chat = ChatRef::from_args("send_message", a.negotiation_id, a.chat_id)?;
-    let key = match &a.idempotency_key {
-        Some(raw) => IdempotencyKey::parse(raw)
-            .map_err(|e| ToolFailure(format!("send_message: `idempotency_key`: {e}")))?,
-        None => derived_key(&chat, &a.message.0),
-    };
+    // A key given is checked before anything is asked of hh.
+    let given = a
+        .idempotency_key
+        .as_deref()
+        .map(IdempotencyKey::parse)
+        .transpose()
+        .map_err(|e| ToolFailure(format!("send_message: `idempotency_key`: {e}")))?;
     let chat = resolve(s, chat).await?;
+    let key = given.unwrap_or_else(|| derived_key(&chat.chat_id, &a.message.0));
     let window = s.hh.latest_messages(&chat.chat_id, 1).await?;
     let state = view::ChatState::from(&window.chat_states);
     if !state.can_write {
@@ -138,18 +141,14 @@ pub async fn plan_message(s: &Session, a: SendMessage) -> Result<Plan, ToolFailu
     })
 }
 
-/// The key of a message nobody named: the same chat, text and (UTC) day give the same key.
-/// The chat is named as the caller named it, so the key is known before asking hh.
-fn derived_key(chat: &ChatRef, text: &str) -> IdempotencyKey {
-    let (kind, id) = match chat {
-        ChatRef::Negotiation(id) => ("negotiation", id.as_str()),
-        ChatRef::Chat(id) => ("chat", id.as_str()),
-    };
+/// The key of a message nobody named: the same chat, text and (UTC) day give the same key,
+/// whether the call named the chat or its negotiation.
+fn derived_key(chat_id: &str, text: &str) -> IdempotencyKey {
     let day = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 86_400)
         .to_string();
-    IdempotencyKey::derived(&["hh-mcp message", kind, id, text, &day])
+    IdempotencyKey::derived(&["hh-mcp message", chat_id, text, &day])
 }
 
 /// hh's reasons for a closed chat, in words.

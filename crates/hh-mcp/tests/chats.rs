@@ -210,6 +210,19 @@ async fn a_preview_then_confirm_sends_one_message() {
         1,
         "once, however often confirmed"
     );
+    // Named by its chat instead of its negotiation, it is still the same message.
+    let by_chat = ok(&mcp
+        .call(
+            "send_message",
+            json!({"chat_id": chat, "message": text, "confirm": true}),
+        )
+        .await);
+    assert_eq!(
+        by_chat["arguments"]["idempotency_key"],
+        preview["arguments"]["idempotency_key"]
+    );
+    assert_eq!(by_chat["status"], "already_sent", "{by_chat}");
+    assert_eq!(copies(&sandbox, &chat, text), 1);
     mcp.stop().await;
 }
 
