@@ -21,8 +21,13 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
     /// The request never got an answer: connection refused or reset, DNS, TLS, timeout.
+    /// [`Error::may_have_reached_hh`] says whether hh may have acted on it anyway.
     #[error("could not reach hh.ru at {url}: {reason}")]
-    Transport { url: String, reason: String },
+    Transport {
+        url: String,
+        kind: TransportKind,
+        reason: String,
+    },
     /// hh answered with success but the body is not what the API describes.
     #[error("hh.ru sent a response that could not be read{}: {reason}; body starts: {snippet}",
         status.map(|s| format!(" ({s})")).unwrap_or_default())]
@@ -40,6 +45,19 @@ pub enum Error {
     /// The client could not be built.
     #[error("{0}")]
     Config(String),
+}
+
+/// How a request failed to get an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// No connection was made (refused, DNS, TLS): the request never left.
+    Connect,
+    /// No answer in time; the request may have been sent and acted on.
+    Timeout,
+    /// The answer broke off (a reset, a body cut short); hh may have acted on the request.
+    Body,
+    /// Anything else reqwest reports once the request may have left.
+    Other,
 }
 
 impl From<ApiError> for Error {
@@ -66,6 +84,24 @@ impl Error {
         }
     }
 
+    /// Whether the request may have reached hh.ru and been acted on although no (readable)
+    /// answer came: false only for a connection never made, or a refusal before sending.
+    pub fn may_have_reached_hh(&self) -> bool {
+        match self {
+            Error::Transport { kind, .. } => *kind != TransportKind::Connect,
+            Error::Api(_) | Error::Decode { .. } => true,
+            Error::Arguments(_) | Error::Invalid(_) | Error::Config(_) => false,
+        }
+    }
+
+    /// The transport failure's kind, when it is one.
+    pub fn transport_kind(&self) -> Option<TransportKind> {
+        match self {
+            Error::Transport { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
     pub(crate) fn transport(url: &str, error: &reqwest::Error) -> Self {
         // reqwest's message may include the URL with query; that's fine (no tokens there),
         // but keep the chain short and readable.
@@ -77,13 +113,22 @@ impl Error {
             source = s.source();
         }
         let kind = if error.is_timeout() {
-            "timed out: "
+            TransportKind::Timeout
+        } else if error.is_connect() {
+            TransportKind::Connect
+        } else if error.is_body() || error.is_decode() {
+            TransportKind::Body
         } else {
-            ""
+            TransportKind::Other
+        };
+        let reason = match kind {
+            TransportKind::Timeout => format!("timed out: {reason}"),
+            _ => reason,
         };
         Error::Transport {
             url: url.to_string(),
-            reason: format!("{kind}{reason}"),
+            kind,
+            reason,
         }
     }
 

@@ -61,7 +61,7 @@ pub use action::{ArgumentsError, check_arguments};
 pub use auth::{AuthError, OAuthApp, TokenSet, TokenStore};
 pub use chats::{ChatContent, ChatFile, ChatListQuery, IdempotencyKey, Sent};
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, USER_AGENT_FORM};
-pub use error::{AllowedAccount, ApiError, Error, ErrorKind};
+pub use error::{AllowedAccount, ApiError, Error, ErrorKind, TransportKind};
 pub use follow::{Accepted, Pairs};
 pub use negotiations::{CollectionQuery, MAX_PER_PAGE, MAX_TOPICS, only_new_parameter};
 pub use paging::{AllPages, Paged, fetch_all_pages, stream_items};

@@ -139,7 +139,15 @@ async fn a_timed_out_send_is_repeated_with_its_key() {
         .send_chat_message("7", &key, &text("Здравствуйте"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    assert_eq!(
+        err.transport_kind(),
+        Some(hh_api::TransportKind::Timeout),
+        "{err}"
+    );
+    assert!(
+        err.may_have_reached_hh(),
+        "a timed-out send may have arrived"
+    );
     assert_eq!(
         slow.calls_async().await,
         3,

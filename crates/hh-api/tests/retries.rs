@@ -268,7 +268,14 @@ async fn connection_refused_is_a_transport_error_after_retries() {
     let took = started.elapsed();
 
     match &err {
-        Error::Transport { url, .. } => assert!(url.starts_with(&base), "{url}"),
+        Error::Transport { url, kind, .. } => {
+            assert!(url.starts_with(&base), "{url}");
+            assert_eq!(*kind, hh_api::TransportKind::Connect);
+            assert!(
+                !err.may_have_reached_hh(),
+                "a refused connection sent nothing"
+            );
+        }
         other => panic!("expected Error::Transport, got {other:?}"),
     }
     // Two waits of at least half the backoff each (100 ms, then 200 ms): proof it retried.

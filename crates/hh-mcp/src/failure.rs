@@ -48,15 +48,15 @@ pub fn captcha_page(captcha_url: &str) -> String {
 const TIMEOUT_ADVICE: &str = "hh.ru did not answer within the time limit \
      (HH_API_TIMEOUT_SECS, default 30 s).";
 
-/// hh-api marks a timeout by starting the reason with `timed out`.
+/// A request that got no answer in time.
 fn timed_out(error: &Error) -> bool {
-    matches!(error, Error::Transport { reason, .. } if reason.starts_with("timed out"))
+    error.transport_kind() == Some(hh_api::TransportKind::Timeout)
 }
 
 /// No connection was made (refused, DNS, TLS): the request never left. Anything else
 /// (a reset, a timeout after connecting) may have reached hh.ru.
 fn never_sent(error: &Error) -> bool {
-    matches!(error, Error::Transport { reason, .. } if reason.contains("(Connect)"))
+    error.transport_kind() == Some(hh_api::TransportKind::Connect)
 }
 
 /// The failure of a request that changes something on hh.ru (an action, a message,
