@@ -51,6 +51,15 @@ impl std::fmt::Debug for AccessToken {
 }
 
 /// Shared state behind every request: the HTTP client, headers, token and retry policy.
+///
+/// Nothing outside this crate can send a request through it, so the token goes only where
+/// the library sends it:
+///
+/// ```compile_fail
+/// # async fn leak(hh: hh_api::Client, request: reqwest::Request) {
+/// let _ = hh.transport().execute(request).await;
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct Transport {
     pub(crate) http: reqwest::Client,
@@ -80,7 +89,10 @@ impl Transport {
     /// passed, and when hh answers `token_expired` refreshes (once for all concurrent
     /// callers) and repeats the request once with the new token — hh refused it before
     /// acting, so even a POST is safe to repeat.
-    pub async fn execute(&self, request: Request) -> reqwest::Result<Response> {
+    ///
+    /// Crate-private, like every path that adds the token: the library's own calls decide
+    /// where it goes (the API host; an upload link hh just returned), never its user.
+    pub(crate) async fn execute(&self, request: Request) -> reqwest::Result<Response> {
         let Some(refresher) = &self.refresher else {
             return self.execute_with_retries(request).await;
         };
@@ -122,7 +134,7 @@ impl Transport {
     }
 
     /// The body with the current access token replaced by `***`, for error messages.
-    pub fn mask_token(&self, body: &[u8]) -> Vec<u8> {
+    pub(crate) fn mask_token(&self, body: &[u8]) -> Vec<u8> {
         let Some(token) = self.token() else {
             return body.to_vec();
         };
@@ -143,7 +155,10 @@ impl Transport {
 
     /// Sends a request that must not carry the access token (getting a token: the
     /// application's credentials go in the form instead).
-    pub async fn execute_without_token(&self, mut request: Request) -> reqwest::Result<Response> {
+    pub(crate) async fn execute_without_token(
+        &self,
+        mut request: Request,
+    ) -> reqwest::Result<Response> {
         self.prepare(&mut request, None);
         self.send_prepared(request).await
     }
