@@ -23,9 +23,7 @@ pub const DEFAULT_AUTHORIZE_URL: &str = "https://hh.ru/oauth/authorize";
 /// Why signing in or the token file failed. Never carries a token.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error(
-        "the token file {path} cannot be read: {reason}. Fix or delete it, then run `hh-mcp auth login`"
-    )]
+    #[error("the token file {path} cannot be read: {reason}. Fix or delete it, then sign in again")]
     Unreadable { path: PathBuf, reason: String },
     #[error("cannot write the token file {path}: {reason}")]
     Write { path: PathBuf, reason: String },
@@ -33,7 +31,7 @@ pub enum AuthError {
     NoConfigDir,
     #[error(
         "hh.ru refused the refresh token ({reason}): it was already used, or is no longer valid. \
-         Sign in again with `hh-mcp auth login`"
+         The user must sign in again"
     )]
     MustSignInAgain { reason: String },
     #[error("{0}")]
@@ -104,10 +102,11 @@ pub struct TokenStore {
 }
 
 impl TokenStore {
-    /// `$XDG_CONFIG_HOME/hh-mcp/tokens.json` (or the platform's config directory).
-    pub fn default_location() -> Result<Self, AuthError> {
+    /// `tokens.json` in the application's own folder of the user's config directory
+    /// (`$XDG_CONFIG_HOME/{app}/tokens.json`, or the platform's equivalent).
+    pub fn in_config_dir(app: &str) -> Result<Self, AuthError> {
         let dir = dirs::config_dir().ok_or(AuthError::NoConfigDir)?;
-        Ok(TokenStore::at(dir.join("hh-mcp").join("tokens.json")))
+        Ok(TokenStore::at(dir.join(app).join("tokens.json")))
     }
 
     pub fn at(path: impl Into<PathBuf>) -> Self {

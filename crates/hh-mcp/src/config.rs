@@ -161,7 +161,7 @@ impl Settings {
                     None
                 }
                 Err(e) => {
-                    problems.push(e);
+                    problems.push(format!("{e} (`hh-mcp auth login`)"));
                     None
                 }
             },
@@ -251,7 +251,7 @@ impl Settings {
 pub fn token_store(env: &dyn Fn(&str) -> Option<String>) -> Result<hh_api::TokenStore, String> {
     match var(env, "HH_MCP_TOKEN_FILE") {
         Some(path) => Ok(hh_api::TokenStore::at(path)),
-        None => hh_api::TokenStore::default_location().map_err(|e| e.to_string()),
+        None => hh_api::TokenStore::in_config_dir("hh-mcp").map_err(|e| e.to_string()),
     }
 }
 

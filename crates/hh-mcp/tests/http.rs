@@ -46,6 +46,8 @@ struct Server {
     /// `http://127.0.0.1:PORT`
     base: String,
     output: Arc<Mutex<Vec<u8>>>,
+    /// Reads stderr into `output` until the process ends.
+    reader: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
@@ -80,7 +82,7 @@ impl Server {
         let output: Arc<Mutex<Vec<u8>>> = Arc::default();
         let sink = output.clone();
         let mut stderr = child.stderr.take().unwrap();
-        tokio::spawn(async move {
+        let reader = tokio::spawn(async move {
             let mut buf = [0u8; 4096];
             while let Ok(n) = stderr.read(&mut buf).await {
                 if n == 0 {
@@ -105,6 +107,7 @@ impl Server {
             child,
             base: format!("http://{addr}"),
             output,
+            reader: Some(reader),
         }
     }
 
@@ -114,6 +117,14 @@ impl Server {
 
     fn logs(&self) -> String {
         text(&self.output)
+    }
+
+    /// Every log line, once the process has exited and its stderr has been read to the end.
+    async fn logs_after_exit(&mut self) -> String {
+        if let Some(reader) = self.reader.take() {
+            let _ = tokio::time::timeout(STEP, reader).await;
+        }
+        self.logs()
     }
 
     fn terminate(&self) {
@@ -425,7 +436,7 @@ async fn every_tool_answers_over_http_for_a_key_configured_by_its_digest() {
     let mut server = server;
     let _ = tokio::time::timeout(STEP, server.child.wait()).await;
     // No log line, error or result carries the API key or the hh token.
-    let logs = server.logs();
+    let logs = server.logs_after_exit().await;
     assert!(
         logs.lines().filter(|l| l.contains("tool call")).count() >= 12,
         "{logs}"
@@ -689,8 +700,9 @@ async fn sigterm_drains_a_call_in_flight_and_refuses_new_ones() {
         .await
         .expect("exits after draining")
         .unwrap();
-    assert!(status.success(), "{status}; {}", server.logs());
-    assert!(server.logs().contains("drained"), "{}", server.logs());
+    let logs = server.logs_after_exit().await;
+    assert!(status.success(), "{status}; {logs}");
+    assert!(logs.contains("drained"), "{logs}");
 }
 
 /// A load balancer without affinity: requests alternate between the upstreams. Records
