@@ -5,25 +5,16 @@
 
 mod common;
 
-use common::{Mcp, Opts, ok, tool_error};
+use common::{Mcp, Opts, ok, sandbox_and_mcp, tool_error};
 use hh_sandbox::{Faults, LostAnswer, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 async fn start_with(env: &[(&str, &str)]) -> (Sandbox, Mcp) {
-    let sandbox = Sandbox::start(SandboxConfig {
+    let config = SandboxConfig {
         record: true,
         ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let mut opts = Opts::default()
-        .env("HH_ACCESS_TOKEN", &sandbox.access_token())
-        .env("HH_MCP_CONFIRM", "never");
-    for (k, v) in env {
-        opts = opts.env(k, v);
-    }
-    let mcp = Mcp::start_at(&sandbox.base_url(), opts).await;
-    (sandbox, mcp)
+    };
+    sandbox_and_mcp(config, env).await
 }
 
 async fn start() -> (Sandbox, Mcp) {

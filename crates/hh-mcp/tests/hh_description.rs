@@ -12,15 +12,7 @@ use hh_sandbox::{Faults, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 async fn sandbox_mcp(config: SandboxConfig) -> (Sandbox, Mcp) {
-    let sandbox = Sandbox::start(config).await.unwrap();
-    let mcp = Mcp::start_at(
-        &sandbox.base_url(),
-        Opts::default()
-            .env("HH_ACCESS_TOKEN", &sandbox.access_token())
-            .env("HH_MCP_CONFIRM", "never"),
-    )
-    .await;
-    (sandbox, mcp)
+    sandbox_and_mcp(config, &[]).await
 }
 
 fn items(list: &Value) -> &Vec<Value> {

@@ -5,20 +5,12 @@
 
 mod common;
 
-use common::{Mcp, Opts, ok, tool_error};
+use common::{Mcp, ok, sandbox_and_mcp, tool_error};
 use hh_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 async fn start() -> (Sandbox, Mcp) {
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let mcp = Mcp::start_at(
-        &sandbox.base_url(),
-        Opts::default()
-            .env("HH_ACCESS_TOKEN", &sandbox.access_token())
-            .env("HH_MCP_CONFIRM", "never"),
-    )
-    .await;
-    (sandbox, mcp)
+    sandbox_and_mcp(SandboxConfig::default(), &[]).await
 }
 
 fn count(collections: &Value, id: &str) -> u64 {

@@ -893,3 +893,22 @@ pub fn check_tool_snapshots(tools: &Value) {
         }
     }
 }
+
+/// A sandbox and the built server pointed at it, with its token, acting without asking
+/// (`HH_MCP_CONFIRM=never`) unless `env` says otherwise.
+pub async fn sandbox_and_mcp(
+    config: hh_sandbox::SandboxConfig,
+    env: &[(&str, &str)],
+) -> (hh_sandbox::Sandbox, Mcp) {
+    let sandbox = hh_sandbox::Sandbox::start(config)
+        .await
+        .expect("the sandbox starts");
+    let mut opts = Opts::default()
+        .env("HH_ACCESS_TOKEN", &sandbox.access_token())
+        .env("HH_MCP_CONFIRM", "never");
+    for (k, v) in env {
+        opts = opts.env(k, v);
+    }
+    let mcp = Mcp::start_at(&sandbox.base_url(), opts).await;
+    (sandbox, mcp)
+}
