@@ -354,8 +354,17 @@ pub fn action(id: &str) -> Option<&'static Action> {
     ACTIONS.iter().find(|a| a.id == id)
 }
 
-pub fn invite_action(id: &str) -> Option<&'static Action> {
-    INVITE_ACTIONS.iter().find(|a| a.id == id)
+/// The path segment an invite action is performed at. hh's own example posts the
+/// `invitation` action to `/negotiations/invited`: the segment is not the action's id, and a
+/// client must follow the action's `url`. The sandbox keeps them apart the same way, so a
+/// client that builds the path from the id is caught here too.
+pub fn invite_segment(action: &Action) -> String {
+    format!("invite-{}", action.id)
+}
+
+/// The invite action performed at this path segment.
+pub fn invite_action_at(segment: &str) -> Option<&'static Action> {
+    INVITE_ACTIONS.iter().find(|a| invite_segment(a) == segment)
 }
 
 /// The message templates hh attaches to an action, by where the negotiation stands.

@@ -390,7 +390,7 @@ impl<'a> Render<'a> {
             "enabled": true,
             "hidden": false,
             "method": "POST",
-            "url": self.url(&format!("/negotiations/{}", a.id)),
+            "url": self.url(&format!("/negotiations/{}", crate::pipeline::invite_segment(a))),
             "arguments": a.arguments.iter().map(Self::argument).collect::<Vec<_>>(),
             "resulting_employer_state": id_name((a.result.id(), a.result.name())),
             "templates": templates,

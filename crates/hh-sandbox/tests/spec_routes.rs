@@ -163,7 +163,7 @@ fn request_for(op: &str, ids: &Ids) -> (&'static str, String, Vec<(&'static str,
         ),
         "invite_applicant" => (
             "POST",
-            "/negotiations/phone_interview".into(),
+            "/negotiations/invite-phone_interview".into(),
             vec![
                 ("resume_id", free_resume.clone()),
                 ("vacancy_id", vacancy.clone()),

@@ -331,12 +331,12 @@ pub async fn mark_read(
 /// negotiation per vacancy + resume pair.
 pub async fn invite(
     State(st): State<AppState>,
-    Path(action_id): Path<String>,
+    Path(segment): Path<String>,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let form = Params::form_and_query(&body, &query);
-    let action = pipeline::invite_action(&action_id).ok_or_else(ApiError::not_found)?;
+    let action = pipeline::invite_action_at(&segment).ok_or_else(ApiError::not_found)?;
     let mut world = st.world_mut();
     let message = check_arguments(&world, action, &form)?.unwrap_or_default();
     let vacancy_id = form.get("vacancy_id").unwrap_or_default().to_string();
