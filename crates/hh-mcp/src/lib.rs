@@ -18,6 +18,7 @@ pub mod failure;
 pub mod invitations;
 pub mod negotiations;
 pub mod plan;
+pub mod resumes;
 pub mod seal;
 pub mod serve;
 pub mod server;
