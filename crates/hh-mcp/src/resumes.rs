@@ -62,7 +62,7 @@ pub async fn search_resumes(
     let found: types::ResumesPage =
         s.hh.read(call.send())
             .await
-            .map_err(|e| paid(&e, "search hh.ru's resume database"))?;
+            .map_err(|e| paid(&e, "search hh.ru's resume database", RESUME_DATABASE))?;
     Ok(view::ResumeSearch {
         found: found.found,
         page: found.page,
@@ -102,7 +102,7 @@ pub async fn list_comments(s: &Session, a: ListComments) -> Result<view::Comment
                 .send(),
         )
         .await
-        .map_err(|e| paid(&e, "read the applicant's comments"))?;
+        .map_err(|e| paid(&e, "read the applicant's comments", PAID_API))?;
     Ok(view::CommentList {
         applicant_id: a.applicant_id.0,
         found: page.found,
@@ -127,24 +127,30 @@ pub async fn add_comment(s: &Session, a: AddComment) -> Result<view::Comment, To
                 .send(),
         )
         .await
-        .map_err(
-            |e| match paid_refusal(&e, "add a comment on an applicant") {
+        .map_err(|e| {
+            match paid_refusal(&e, "add a comment on an applicant", PAID_API) {
                 Some(said) => said,
                 None => failure::write_failure(e),
-            },
-        )?;
+            }
+        })?;
     Ok(view::Comment::from(&comment))
 }
 
-/// hh's 403 for a paid method, said as what is missing; any other failure as usual.
-fn paid(error: &hh_api::Error, what: &str) -> ToolFailure {
-    paid_refusal(error, what).unwrap_or_else(|| ToolFailure(failure::explain(error)))
+/// What resume search needs on hh.ru.
+const RESUME_DATABASE: &str =
+    "paid access to hh.ru's resume database (resume search through the API)";
+/// What the comment methods need: hh lists them among its paid methods for employers.
+const PAID_API: &str = "hh.ru's paid API access for employers (comments are a paid method)";
+
+/// hh's 403 for a paid method, said as the service that is missing; any other failure as usual.
+fn paid(error: &hh_api::Error, what: &str, service: &str) -> ToolFailure {
+    paid_refusal(error, what, service).unwrap_or_else(|| ToolFailure(failure::explain(error)))
 }
 
-fn paid_refusal(error: &hh_api::Error, what: &str) -> Option<ToolFailure> {
+fn paid_refusal(error: &hh_api::Error, what: &str, service: &str) -> Option<ToolFailure> {
     let api = error.api()?;
     let missing = match api.kind() {
-        ErrorKind::PaymentRequired => "paid API access to hh.ru's resume database",
+        ErrorKind::PaymentRequired => service,
         ErrorKind::NoResumeService => "a resume-database service with views left",
         _ => return None,
     };
