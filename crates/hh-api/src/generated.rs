@@ -12279,7 +12279,7 @@ let response = client.get_resume()
     pub fn get_resume(&self) -> builder::GetResume<'_> {
         builder::GetResume::new(self)
     }
-    /**This employer's past responses and invitations with the resume: per vacancy, its state changes (hh keeps the last 30 vacancies, 10 changes each).
+    /**This employer's past responses and invitations with the resume: per vacancy, its state changes (hh keeps the last 30 vacancies, 10 changes each). Paid.
 
 
 Sends a `GET` request to `/resumes/{resume_id}/negotiations_history`

@@ -2,7 +2,7 @@
 //! employer already met a resume (to avoid contacting a person twice), and the managers'
 //! comments on an applicant.
 //!
-//! Search and comments are paid methods on hh.ru; without the service hh answers 403,
+//! All three are paid methods on hh.ru; without the service hh answers 403,
 //! which these functions name plainly instead of hh's generic payment error.
 
 use hh_api::{ErrorKind, types};
@@ -80,7 +80,8 @@ pub async fn resume_history(s: &Session, a: ResumeRef) -> Result<view::ResumeHis
                 .resume_id(a.resume_id.as_str())
                 .send(),
         )
-        .await?;
+        .await
+        .map_err(|e| paid(&e, "read a resume's negotiation history", PAID_API))?;
     Ok(view::ResumeHistory::new(a.resume_id.as_str(), &history))
 }
 
@@ -139,8 +140,8 @@ pub async fn add_comment(s: &Session, a: AddComment) -> Result<view::Comment, To
 /// What resume search needs on hh.ru.
 const RESUME_DATABASE: &str =
     "paid access to hh.ru's resume database (resume search through the API)";
-/// What the comment methods need: hh lists them among its paid methods for employers.
-const PAID_API: &str = "hh.ru's paid API access for employers (comments are a paid method)";
+/// What the history and comment methods need: hh lists them among its paid methods.
+const PAID_API: &str = "hh.ru's paid API access for employers (this is one of its paid methods)";
 
 /// hh's 403 for a paid method, said as the service that is missing; any other failure as usual.
 fn paid(error: &hh_api::Error, what: &str, service: &str) -> ToolFailure {

@@ -250,14 +250,14 @@ async fn without_the_paid_service_the_search_and_comments_say_what_is_missing() 
         .await,
     );
     assert_contains(&err, &["403", "comment", "paid"]);
-    // The history is not a paid method: it still answers.
-    let history = ok(&mcp
-        .call(
+    let err = tool_error(
+        &mcp.call(
             "resume_history",
             json!({"resume_id": sandbox.resume_ids()[0]}),
         )
-        .await);
-    assert!(history["contacted_before"].is_boolean());
+        .await,
+    );
+    assert_contains(&err, &["403", "negotiation history", "paid API access"]);
     mcp.stop().await;
 }
 

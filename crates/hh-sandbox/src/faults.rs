@@ -30,7 +30,7 @@ pub struct Faults {
     pub lose_send_answers: u32,
     pub lost_answer: LostAnswer,
     /// The employer has bought none of hh's paid API access: the paid methods (resume
-    /// search, applicant comments) answer 403 `api_access_payment` / `action_must_be_payed`.
+    /// search, a resume's negotiation history, applicant comments) answer 403 `api_access_payment` / `action_must_be_payed`.
     pub no_paid_access: bool,
 }
 

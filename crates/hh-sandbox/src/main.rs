@@ -62,7 +62,7 @@ struct Serve {
     /// 504 Gateway Time-out.
     #[arg(long, value_name = "HOW", default_value = "drop", value_parser = lost_answer)]
     lost_answer: LostAnswer,
-    /// Answer the paid methods (resume search, applicant comments) with hh's 403
+    /// Answer the paid methods (resume search, negotiation history, applicant comments) with hh's 403
     /// `api_access_payment`, as for an employer without paid API access.
     #[arg(long)]
     no_paid_access: bool,

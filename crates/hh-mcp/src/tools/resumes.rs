@@ -27,7 +27,7 @@ pub fn tools() -> Vec<ToolSpec> {
             "Resume history",
             Read,
             "Where this employer already met a resume (`resume_id`): per vacancy, the responses \
-             and invitations and their states with dates (hh keeps the last 30 vacancies). \
+             and invitations and their states with dates (hh keeps the last 30 vacancies). A paid hh.ru method: without it the tool says so. \
              `contacted_before` says whether there is any: check it before inviting someone found \
              by search, so nobody is contacted twice.",
             resume_history,

@@ -239,6 +239,9 @@ impl SearchFilter {
 /// `GET /resumes/{id}/negotiations_history`: per vacancy of this employer, the
 /// negotiation with the resume and its current state.
 pub async fn negotiations_history(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
+    if st.faults().no_paid_access {
+        return Err(ApiError::payment_required());
+    }
     let world = st.world();
     if world.resume(&id).is_none() {
         return Err(ApiError::not_found());
