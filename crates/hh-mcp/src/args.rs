@@ -518,11 +518,27 @@ pub struct ListComments {
 pub const MAX_COMMENT_CHARS: usize = 10_000;
 
 /// Who sees a comment (hh's `applicant_comment_access_type`). Never the applicant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CommentAccess {
     Coworkers,
     Owner,
+}
+
+// By hand, so a wrong value names the argument (serde's enum error does not).
+impl<'de> Deserialize<'de> for CommentAccess {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        match v.as_str() {
+            Some("coworkers") => Ok(CommentAccess::Coworkers),
+            Some("owner") => Ok(CommentAccess::Owner),
+            _ => Err(de::Error::custom(format!(
+                "`access_type` is `coworkers` (your colleagues see the note) or `owner` (only \
+                 you), got {}",
+                v.to_string().chars().take(40).collect::<String>()
+            ))),
+        }
+    }
 }
 
 impl CommentAccess {

@@ -449,7 +449,7 @@ async fn comments_are_written_for_the_team_and_read_back_newest_first() {
         ),
         (
             json!({"applicant_id": applicant, "text": "x", "access_type": "everyone"}),
-            &["unknown variant `everyone`", "coworkers"][..],
+            &["`access_type`", "coworkers", "\"everyone\""][..],
         ),
         (
             json!({"applicant_id": applicant, "text": "x"}),
