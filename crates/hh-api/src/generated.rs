@@ -130,6 +130,81 @@ pub mod types {
             Default::default()
         }
     }
+    ///`ApplicantComment`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ApplicantComment {
+        pub access_type: IdName,
+        pub author: ApplicantCommentAuthor,
+        pub created_at: ::std::string::String,
+        pub id: ::std::string::String,
+        pub is_mine: bool,
+        pub text: ::std::string::String,
+    }
+    impl ApplicantComment {
+        pub fn builder() -> builder::ApplicantComment {
+            Default::default()
+        }
+    }
+    ///`ApplicantCommentAuthor`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ApplicantCommentAuthor {
+        pub full_name: ::std::string::String,
+    }
+    impl ApplicantCommentAuthor {
+        pub fn builder() -> builder::ApplicantCommentAuthor {
+            Default::default()
+        }
+    }
+    ///`ApplicantCommentForm`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ApplicantCommentForm {
+        ///coworkers (the colleagues see it) or owner (only its author).
+        pub access_type: ::std::string::String,
+        pub text: ::std::string::String,
+    }
+    impl ApplicantCommentForm {
+        pub fn builder() -> builder::ApplicantCommentForm {
+            Default::default()
+        }
+    }
+    ///`ApplicantCommentsPage`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ApplicantCommentsPage {
+        pub found: u32,
+        pub items: ::std::vec::Vec<ApplicantComment>,
+        pub page: u32,
+        pub pages: u32,
+        pub per_page: u32,
+    }
+    impl ApplicantCommentsPage {
+        pub fn builder() -> builder::ApplicantCommentsPage {
+            Default::default()
+        }
+    }
     ///`Area`
     #[derive(
         ::serde::Deserialize,
@@ -1733,6 +1808,9 @@ pub mod types {
         pub last_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub middle_name: ::std::option::Option<::std::string::String>,
+        ///The applicant the resume belongs to.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owner: ::std::option::Option<ResumeOwner>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub salary: ::std::option::Option<ResumeSalary>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -1822,6 +1900,45 @@ pub mod types {
             Default::default()
         }
     }
+    ///`ResumeHistoryItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ResumeHistoryItem {
+        pub created_at: ::std::string::String,
+        pub employer_state: IdName,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub with_message: ::std::option::Option<bool>,
+    }
+    impl ResumeHistoryItem {
+        pub fn builder() -> builder::ResumeHistoryItem {
+            Default::default()
+        }
+    }
+    ///`ResumeHistoryVacancy`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ResumeHistoryVacancy {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub archived: ::std::option::Option<bool>,
+        pub id: ::std::string::String,
+        pub items: ::std::vec::Vec<ResumeHistoryItem>,
+        pub name: ::std::string::String,
+    }
+    impl ResumeHistoryVacancy {
+        pub fn builder() -> builder::ResumeHistoryVacancy {
+            Default::default()
+        }
+    }
     ///`ResumeLanguage`
     #[derive(
         ::serde::Deserialize,
@@ -1838,6 +1955,39 @@ pub mod types {
     }
     impl ResumeLanguage {
         pub fn builder() -> builder::ResumeLanguage {
+            Default::default()
+        }
+    }
+    ///`ResumeNegotiationsHistory`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ResumeNegotiationsHistory {
+        pub vacancies: ::std::vec::Vec<ResumeHistoryVacancy>,
+    }
+    impl ResumeNegotiationsHistory {
+        pub fn builder() -> builder::ResumeNegotiationsHistory {
+            Default::default()
+        }
+    }
+    ///`ResumeOwner`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ResumeOwner {
+        ///The applicant; the key of /applicant_comments.
+        pub id: ::std::string::String,
+    }
+    impl ResumeOwner {
+        pub fn builder() -> builder::ResumeOwner {
             Default::default()
         }
     }
@@ -1894,6 +2044,26 @@ pub mod types {
     }
     impl ResumeSummary {
         pub fn builder() -> builder::ResumeSummary {
+            Default::default()
+        }
+    }
+    ///`ResumesPage`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ResumesPage {
+        pub found: u32,
+        pub items: ::std::vec::Vec<Resume>,
+        pub page: u32,
+        pub pages: u32,
+        pub per_page: u32,
+    }
+    impl ResumesPage {
+        pub fn builder() -> builder::ResumesPage {
             Default::default()
         }
     }
@@ -3020,6 +3190,352 @@ pub mod types {
                     salary: Ok(value.salary),
                     type_: Ok(value.type_),
                     url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ApplicantComment {
+            access_type: ::std::result::Result<super::IdName, ::std::string::String>,
+            author: ::std::result::Result<
+                super::ApplicantCommentAuthor,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            is_mine: ::std::result::Result<bool, ::std::string::String>,
+            text: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ApplicantComment {
+            fn default() -> Self {
+                Self {
+                    access_type: Err("no value supplied for access_type".to_string()),
+                    author: Err("no value supplied for author".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    is_mine: Err("no value supplied for is_mine".to_string()),
+                    text: Err("no value supplied for text".to_string()),
+                }
+            }
+        }
+        impl ApplicantComment {
+            pub fn access_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::IdName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_type: {e}")
+                    });
+                self
+            }
+            pub fn author<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ApplicantCommentAuthor>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn is_mine<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_mine = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_mine: {e}")
+                    });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApplicantComment> for super::ApplicantComment {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApplicantComment,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_type: value.access_type?,
+                    author: value.author?,
+                    created_at: value.created_at?,
+                    id: value.id?,
+                    is_mine: value.is_mine?,
+                    text: value.text?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApplicantComment> for ApplicantComment {
+            fn from(value: super::ApplicantComment) -> Self {
+                Self {
+                    access_type: Ok(value.access_type),
+                    author: Ok(value.author),
+                    created_at: Ok(value.created_at),
+                    id: Ok(value.id),
+                    is_mine: Ok(value.is_mine),
+                    text: Ok(value.text),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ApplicantCommentAuthor {
+            full_name: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ApplicantCommentAuthor {
+            fn default() -> Self {
+                Self {
+                    full_name: Err("no value supplied for full_name".to_string()),
+                }
+            }
+        }
+        impl ApplicantCommentAuthor {
+            pub fn full_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.full_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for full_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApplicantCommentAuthor>
+        for super::ApplicantCommentAuthor {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApplicantCommentAuthor,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    full_name: value.full_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApplicantCommentAuthor>
+        for ApplicantCommentAuthor {
+            fn from(value: super::ApplicantCommentAuthor) -> Self {
+                Self {
+                    full_name: Ok(value.full_name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ApplicantCommentForm {
+            access_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            text: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ApplicantCommentForm {
+            fn default() -> Self {
+                Self {
+                    access_type: Err("no value supplied for access_type".to_string()),
+                    text: Err("no value supplied for text".to_string()),
+                }
+            }
+        }
+        impl ApplicantCommentForm {
+            pub fn access_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_type: {e}")
+                    });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApplicantCommentForm>
+        for super::ApplicantCommentForm {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApplicantCommentForm,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_type: value.access_type?,
+                    text: value.text?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApplicantCommentForm> for ApplicantCommentForm {
+            fn from(value: super::ApplicantCommentForm) -> Self {
+                Self {
+                    access_type: Ok(value.access_type),
+                    text: Ok(value.text),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ApplicantCommentsPage {
+            found: ::std::result::Result<u32, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::ApplicantComment>,
+                ::std::string::String,
+            >,
+            page: ::std::result::Result<u32, ::std::string::String>,
+            pages: ::std::result::Result<u32, ::std::string::String>,
+            per_page: ::std::result::Result<u32, ::std::string::String>,
+        }
+        impl ::std::default::Default for ApplicantCommentsPage {
+            fn default() -> Self {
+                Self {
+                    found: Err("no value supplied for found".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    page: Err("no value supplied for page".to_string()),
+                    pages: Err("no value supplied for pages".to_string()),
+                    per_page: Err("no value supplied for per_page".to_string()),
+                }
+            }
+        }
+        impl ApplicantCommentsPage {
+            pub fn found<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.found = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for found: {e}")
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ApplicantComment>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page: {e}")
+                    });
+                self
+            }
+            pub fn pages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pages: {e}")
+                    });
+                self
+            }
+            pub fn per_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.per_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for per_page: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApplicantCommentsPage>
+        for super::ApplicantCommentsPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApplicantCommentsPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    found: value.found?,
+                    items: value.items?,
+                    page: value.page?,
+                    pages: value.pages?,
+                    per_page: value.per_page?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApplicantCommentsPage>
+        for ApplicantCommentsPage {
+            fn from(value: super::ApplicantCommentsPage) -> Self {
+                Self {
+                    found: Ok(value.found),
+                    items: Ok(value.items),
+                    page: Ok(value.page),
+                    pages: Ok(value.pages),
+                    per_page: Ok(value.per_page),
                 }
             }
         }
@@ -7991,6 +8507,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            owner: ::std::result::Result<
+                ::std::option::Option<super::ResumeOwner>,
+                ::std::string::String,
+            >,
             salary: ::std::result::Result<
                 ::std::option::Option<super::ResumeSalary>,
                 ::std::string::String,
@@ -8035,6 +8555,7 @@ pub mod types {
                     language: Ok(Default::default()),
                     last_name: Ok(Default::default()),
                     middle_name: Ok(Default::default()),
+                    owner: Ok(Default::default()),
                     salary: Ok(Default::default()),
                     skill_set: Ok(Default::default()),
                     skills: Ok(Default::default()),
@@ -8190,6 +8711,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn owner<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ResumeOwner>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner: {e}")
+                    });
+                self
+            }
             pub fn salary<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<super::ResumeSalary>>,
@@ -8297,6 +8830,7 @@ pub mod types {
                     language: value.language?,
                     last_name: value.last_name?,
                     middle_name: value.middle_name?,
+                    owner: value.owner?,
                     salary: value.salary?,
                     skill_set: value.skill_set?,
                     skills: value.skills?,
@@ -8322,6 +8856,7 @@ pub mod types {
                     language: Ok(value.language),
                     last_name: Ok(value.last_name),
                     middle_name: Ok(value.middle_name),
+                    owner: Ok(value.owner),
                     salary: Ok(value.salary),
                     skill_set: Ok(value.skill_set),
                     skills: Ok(value.skills),
@@ -8618,6 +9153,185 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ResumeHistoryItem {
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            employer_state: ::std::result::Result<super::IdName, ::std::string::String>,
+            with_message: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ResumeHistoryItem {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    employer_state: Err(
+                        "no value supplied for employer_state".to_string(),
+                    ),
+                    with_message: Ok(Default::default()),
+                }
+            }
+        }
+        impl ResumeHistoryItem {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn employer_state<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::IdName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.employer_state = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for employer_state: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn with_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.with_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for with_message: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResumeHistoryItem> for super::ResumeHistoryItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResumeHistoryItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    employer_state: value.employer_state?,
+                    with_message: value.with_message?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ResumeHistoryItem> for ResumeHistoryItem {
+            fn from(value: super::ResumeHistoryItem) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    employer_state: Ok(value.employer_state),
+                    with_message: Ok(value.with_message),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ResumeHistoryVacancy {
+            archived: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::ResumeHistoryItem>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ResumeHistoryVacancy {
+            fn default() -> Self {
+                Self {
+                    archived: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl ResumeHistoryVacancy {
+            pub fn archived<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.archived = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for archived: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ResumeHistoryItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResumeHistoryVacancy>
+        for super::ResumeHistoryVacancy {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResumeHistoryVacancy,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    archived: value.archived?,
+                    id: value.id?,
+                    items: value.items?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ResumeHistoryVacancy> for ResumeHistoryVacancy {
+            fn from(value: super::ResumeHistoryVacancy) -> Self {
+                Self {
+                    archived: Ok(value.archived),
+                    id: Ok(value.id),
+                    items: Ok(value.items),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ResumeLanguage {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             level: ::std::result::Result<
@@ -8690,6 +9404,89 @@ pub mod types {
                     level: Ok(value.level),
                     name: Ok(value.name),
                 }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ResumeNegotiationsHistory {
+            vacancies: ::std::result::Result<
+                ::std::vec::Vec<super::ResumeHistoryVacancy>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ResumeNegotiationsHistory {
+            fn default() -> Self {
+                Self {
+                    vacancies: Err("no value supplied for vacancies".to_string()),
+                }
+            }
+        }
+        impl ResumeNegotiationsHistory {
+            pub fn vacancies<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ResumeHistoryVacancy>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.vacancies = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for vacancies: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResumeNegotiationsHistory>
+        for super::ResumeNegotiationsHistory {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResumeNegotiationsHistory,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    vacancies: value.vacancies?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ResumeNegotiationsHistory>
+        for ResumeNegotiationsHistory {
+            fn from(value: super::ResumeNegotiationsHistory) -> Self {
+                Self {
+                    vacancies: Ok(value.vacancies),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ResumeOwner {
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ResumeOwner {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                }
+            }
+        }
+        impl ResumeOwner {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResumeOwner> for super::ResumeOwner {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResumeOwner,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { id: value.id? })
+            }
+        }
+        impl ::std::convert::From<super::ResumeOwner> for ResumeOwner {
+            fn from(value: super::ResumeOwner) -> Self {
+                Self { id: Ok(value.id) }
             }
         }
         #[derive(Clone, Debug)]
@@ -8987,6 +9784,115 @@ pub mod types {
                     title: Ok(value.title),
                     total_experience: Ok(value.total_experience),
                     url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ResumesPage {
+            found: ::std::result::Result<u32, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::Resume>,
+                ::std::string::String,
+            >,
+            page: ::std::result::Result<u32, ::std::string::String>,
+            pages: ::std::result::Result<u32, ::std::string::String>,
+            per_page: ::std::result::Result<u32, ::std::string::String>,
+        }
+        impl ::std::default::Default for ResumesPage {
+            fn default() -> Self {
+                Self {
+                    found: Err("no value supplied for found".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    page: Err("no value supplied for page".to_string()),
+                    pages: Err("no value supplied for pages".to_string()),
+                    per_page: Err("no value supplied for per_page".to_string()),
+                }
+            }
+        }
+        impl ResumesPage {
+            pub fn found<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.found = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for found: {e}")
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Resume>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page: {e}")
+                    });
+                self
+            }
+            pub fn pages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pages: {e}")
+                    });
+                self
+            }
+            pub fn per_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.per_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for per_page: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResumesPage> for super::ResumesPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResumesPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    found: value.found?,
+                    items: value.items?,
+                    page: value.page?,
+                    pages: value.pages?,
+                    per_page: value.per_page?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ResumesPage> for ResumesPage {
+            fn from(value: super::ResumesPage) -> Self {
+                Self {
+                    found: Ok(value.found),
+                    items: Ok(value.items),
+                    page: Ok(value.page),
+                    pages: Ok(value.pages),
+                    per_page: Ok(value.per_page),
                 }
             }
         }
@@ -10867,6 +11773,43 @@ const _: () = {
     {}
 };
 impl Client {
+    /**The team's comments on an applicant (the resume's owner.id). Paid
+
+Sends a `GET` request to `/applicant_comments/{applicant_id}`
+
+Arguments:
+- `applicant_id`: The applicant (a resume's owner.id), not the resume.
+- `page`: Page number, from 0.
+- `per_page`: Items per page (hh's default 20, at most 50 for negotiations).
+```ignore
+let response = client.list_applicant_comments()
+    .applicant_id(applicant_id)
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    pub fn list_applicant_comments(&self) -> builder::ListApplicantComments<'_> {
+        builder::ListApplicantComments::new(self)
+    }
+    /**Comment on an applicant, seen by colleagues (access_type coworkers) or only by its author (owner). The applicant never sees it. Paid.
+
+
+Sends a `POST` request to `/applicant_comments/{applicant_id}`
+
+Arguments:
+- `applicant_id`: The applicant (a resume's owner.id), not the resume.
+- `body`
+```ignore
+let response = client.add_applicant_comment()
+    .applicant_id(applicant_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn add_applicant_comment(&self) -> builder::AddApplicantComment<'_> {
+        builder::AddApplicantComment::new(self)
+    }
     /**The user's chats, newest activity first, one page at a time
 
 Sends a `GET` request to `/common/chats`
@@ -11269,6 +12212,50 @@ let response = client.invite_applicant()
     pub fn invite_applicant(&self) -> builder::InviteApplicant<'_> {
         builder::InviteApplicant::new(self)
     }
+    /**Search hh's resume database. Paid: without the employer's resume-database access hh answers 403 (api_access_payment). Results go no deeper than 2000: (page + 1) * per_page must not exceed it. One resume per applicant.
+
+
+Sends a `GET` request to `/resumes`
+
+Arguments:
+- `age_from`
+- `age_to`
+- `area`: An area id (hh's areas dictionary).
+- `currency`: The salary's currency code (dictionary currency), e.g. RUR.
+- `education_levels`: Education level (dictionary education_level), e.g. higher.
+- `experience`: Experience bracket (dictionary experience, e.g. between1And3).
+- `page`: Page number, from 0.
+- `per_page`: Items per page (hh's default 20, at most 100).
+- `salary_from`
+- `salary_to`
+- `text`: Words the resume must contain.
+- `text_field`: Where the words are looked for (resume_search_fields, e.g. title, skills, everywhere).
+- `text_logic`: How the words match (resume_search_logic, e.g. all); with text.field and text.period.
+- `text_period`: Experience period for the experience fields; hh wants it (empty) with the other text.* fields.
+- `vacancy_id`: Resumes similar to this vacancy of the employer (active or archived).
+```ignore
+let response = client.search_resumes()
+    .age_from(age_from)
+    .age_to(age_to)
+    .area(area)
+    .currency(currency)
+    .education_levels(education_levels)
+    .experience(experience)
+    .page(page)
+    .per_page(per_page)
+    .salary_from(salary_from)
+    .salary_to(salary_to)
+    .text(text)
+    .text_field(text_field)
+    .text_logic(text_logic)
+    .text_period(text_period)
+    .vacancy_id(vacancy_id)
+    .send()
+    .await;
+```*/
+    pub fn search_resumes(&self) -> builder::SearchResumes<'_> {
+        builder::SearchResumes::new(self)
+    }
     /**A resume. When opening the resume of a negotiation, request the negotiation's resume url instead: it carries the context hh needs to count the view.
 
 
@@ -11291,6 +12278,22 @@ let response = client.get_resume()
 ```*/
     pub fn get_resume(&self) -> builder::GetResume<'_> {
         builder::GetResume::new(self)
+    }
+    /**This employer's past responses and invitations with the resume: per vacancy, its state changes (hh keeps the last 30 vacancies, 10 changes each). Paid.
+
+
+Sends a `GET` request to `/resumes/{resume_id}/negotiations_history`
+
+```ignore
+let response = client.get_resume_negotiations_history()
+    .resume_id(resume_id)
+    .send()
+    .await;
+```*/
+    pub fn get_resume_negotiations_history(
+        &self,
+    ) -> builder::GetResumeNegotiationsHistory<'_> {
+        builder::GetResumeNegotiationsHistory::new(self)
     }
     /**Exchange an authorization code for tokens (grant_type=authorization_code) or refresh them (grant_type=refresh_token; a refresh token works once, and only after the access token has expired).
 
@@ -11377,6 +12380,204 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::list_applicant_comments`]
+
+[`Client::list_applicant_comments`]: super::Client::list_applicant_comments*/
+    #[derive(Debug, Clone)]
+    pub struct ListApplicantComments<'a> {
+        client: &'a super::Client,
+        applicant_id: Result<::std::string::String, String>,
+        page: Result<Option<u32>, String>,
+        per_page: Result<Option<u32>, String>,
+    }
+    impl<'a> ListApplicantComments<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                applicant_id: Err("applicant_id was not initialized".to_string()),
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+        pub fn applicant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.applicant_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for applicant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u32` for page failed".to_string());
+            self
+        }
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u32` for per_page failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/applicant_comments/{applicant_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ApplicantCommentsPage>, Error<()>> {
+            let Self { client, applicant_id, page, per_page } = self;
+            let applicant_id = applicant_id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/applicant_comments/{}", client.baseurl, encode_path(& applicant_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_applicant_comments",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::add_applicant_comment`]
+
+[`Client::add_applicant_comment`]: super::Client::add_applicant_comment*/
+    #[derive(Debug, Clone)]
+    pub struct AddApplicantComment<'a> {
+        client: &'a super::Client,
+        applicant_id: Result<::std::string::String, String>,
+        body: Result<types::builder::ApplicantCommentForm, String>,
+    }
+    impl<'a> AddApplicantComment<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                applicant_id: Err("applicant_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn applicant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.applicant_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for applicant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ApplicantCommentForm>,
+            <V as std::convert::TryInto<
+                types::ApplicantCommentForm,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ApplicantCommentForm` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ApplicantCommentForm,
+            ) -> types::builder::ApplicantCommentForm,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/applicant_comments/{applicant_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ApplicantComment>, Error<()>> {
+            let Self { client, applicant_id, body } = self;
+            let applicant_id = applicant_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ApplicantCommentForm::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/applicant_comments/{}", client.baseurl, encode_path(& applicant_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .form_urlencoded(&body)?
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "add_applicant_comment",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::list_chats`]
 
 [`Client::list_chats`]: super::Client::list_chats*/
@@ -13425,6 +14626,313 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::search_resumes`]
+
+[`Client::search_resumes`]: super::Client::search_resumes*/
+    #[derive(Debug, Clone)]
+    pub struct SearchResumes<'a> {
+        client: &'a super::Client,
+        age_from: Result<Option<u32>, String>,
+        age_to: Result<Option<u32>, String>,
+        area: Result<Option<::std::string::String>, String>,
+        currency: Result<Option<::std::string::String>, String>,
+        education_levels: Result<Option<::std::string::String>, String>,
+        experience: Result<Option<::std::string::String>, String>,
+        page: Result<Option<u32>, String>,
+        per_page: Result<Option<u32>, String>,
+        salary_from: Result<Option<i64>, String>,
+        salary_to: Result<Option<i64>, String>,
+        text: Result<Option<::std::string::String>, String>,
+        text_field: Result<Option<::std::string::String>, String>,
+        text_logic: Result<Option<::std::string::String>, String>,
+        text_period: Result<Option<::std::string::String>, String>,
+        vacancy_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> SearchResumes<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                age_from: Ok(None),
+                age_to: Ok(None),
+                area: Ok(None),
+                currency: Ok(None),
+                education_levels: Ok(None),
+                experience: Ok(None),
+                page: Ok(None),
+                per_page: Ok(None),
+                salary_from: Ok(None),
+                salary_to: Ok(None),
+                text: Ok(None),
+                text_field: Ok(None),
+                text_logic: Ok(None),
+                text_period: Ok(None),
+                vacancy_id: Ok(None),
+            }
+        }
+        pub fn age_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u32>,
+        {
+            self.age_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u32` for age_from failed".to_string());
+            self
+        }
+        pub fn age_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u32>,
+        {
+            self.age_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u32` for age_to failed".to_string());
+            self
+        }
+        pub fn area<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.area = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for area failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn currency<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.currency = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for currency failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn education_levels<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.education_levels = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for education_levels failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn experience<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.experience = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for experience failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u32` for page failed".to_string());
+            self
+        }
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u32` for per_page failed".to_string());
+            self
+        }
+        pub fn salary_from<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.salary_from = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for salary_from failed".to_string());
+            self
+        }
+        pub fn salary_to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.salary_to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for salary_to failed".to_string());
+            self
+        }
+        pub fn text<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.text = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for text failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn text_field<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.text_field = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for text_field failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn text_logic<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.text_logic = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for text_logic failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn text_period<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.text_period = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for text_period failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn vacancy_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.vacancy_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for vacancy_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/resumes`
+        pub async fn send(self) -> Result<ResponseValue<types::ResumesPage>, Error<()>> {
+            let Self {
+                client,
+                age_from,
+                age_to,
+                area,
+                currency,
+                education_levels,
+                experience,
+                page,
+                per_page,
+                salary_from,
+                salary_to,
+                text,
+                text_field,
+                text_logic,
+                text_period,
+                vacancy_id,
+            } = self;
+            let age_from = age_from.map_err(Error::InvalidRequest)?;
+            let age_to = age_to.map_err(Error::InvalidRequest)?;
+            let area = area.map_err(Error::InvalidRequest)?;
+            let currency = currency.map_err(Error::InvalidRequest)?;
+            let education_levels = education_levels.map_err(Error::InvalidRequest)?;
+            let experience = experience.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let salary_from = salary_from.map_err(Error::InvalidRequest)?;
+            let salary_to = salary_to.map_err(Error::InvalidRequest)?;
+            let text = text.map_err(Error::InvalidRequest)?;
+            let text_field = text_field.map_err(Error::InvalidRequest)?;
+            let text_logic = text_logic.map_err(Error::InvalidRequest)?;
+            let text_period = text_period.map_err(Error::InvalidRequest)?;
+            let vacancy_id = vacancy_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/resumes", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("age_from", &age_from))
+                .query(&progenitor_client::QueryParam::new("age_to", &age_to))
+                .query(&progenitor_client::QueryParam::new("area", &area))
+                .query(&progenitor_client::QueryParam::new("currency", &currency))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "education_levels",
+                        &education_levels,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("experience", &experience))
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .query(&progenitor_client::QueryParam::new("salary_from", &salary_from))
+                .query(&progenitor_client::QueryParam::new("salary_to", &salary_to))
+                .query(&progenitor_client::QueryParam::new("text", &text))
+                .query(&progenitor_client::QueryParam::new("text.field", &text_field))
+                .query(&progenitor_client::QueryParam::new("text.logic", &text_logic))
+                .query(&progenitor_client::QueryParam::new("text.period", &text_period))
+                .query(&progenitor_client::QueryParam::new("vacancy_id", &vacancy_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "search_resumes",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::get_resume`]
 
 [`Client::get_resume`]: super::Client::get_resume*/
@@ -13547,6 +15055,74 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_resume",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_resume_negotiations_history`]
+
+[`Client::get_resume_negotiations_history`]: super::Client::get_resume_negotiations_history*/
+    #[derive(Debug, Clone)]
+    pub struct GetResumeNegotiationsHistory<'a> {
+        client: &'a super::Client,
+        resume_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetResumeNegotiationsHistory<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                resume_id: Err("resume_id was not initialized".to_string()),
+            }
+        }
+        pub fn resume_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.resume_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for resume_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/resumes/{resume_id}/negotiations_history`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ResumeNegotiationsHistory>, Error<()>> {
+            let Self { client, resume_id } = self;
+            let resume_id = resume_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/resumes/{}/negotiations_history", client.baseurl, encode_path(&
+                resume_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_resume_negotiations_history",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -346,6 +346,236 @@ pub struct MarkRead {
     pub message_id: Option<Id>,
 }
 
+/// hh's resume search goes no deeper than this many results.
+pub const SEARCH_DEPTH: u32 = 2000;
+/// hh's largest resume search page.
+pub const SEARCH_MAX_PER_PAGE: u32 = 100;
+/// hh's resume search page when not told.
+pub const SEARCH_DEFAULT_PER_PAGE: u32 = 20;
+
+/// hh's `resume_search_fields`: where `text` is looked for.
+pub const TEXT_FIELDS: &[&str] = &[
+    "everywhere",
+    "title",
+    "education",
+    "skills",
+    "experience",
+    "experience_company",
+    "experience_position",
+    "experience_description",
+];
+/// hh's `experience` dictionary.
+pub const EXPERIENCE: &[&str] = &["noExperience", "between1And3", "between3And6", "moreThan6"];
+/// hh's `education_level` dictionary.
+pub const EDUCATION_LEVELS: &[&str] = &[
+    "secondary",
+    "special_secondary",
+    "unfinished_higher",
+    "higher",
+    "bachelor",
+    "master",
+    "candidate",
+    "doctor",
+];
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchResumes {
+    /// Words every resume found must contain (hh's search language works too).
+    pub text: Option<String>,
+    /// Where `text` is looked for (hh's `text.field`): everywhere (default), title,
+    /// skills, experience, experience_company, experience_position,
+    /// experience_description, education.
+    pub text_field: Option<String>,
+    /// An hh area id (region or city), e.g. 1 for Moscow; hh counts applicants ready to move there.
+    pub area: Option<Id>,
+    /// Total experience: noExperience, between1And3, between3And6, moreThan6.
+    pub experience: Option<String>,
+    /// Desired salary at least this (resumes without a salary stay in, as on hh).
+    pub salary_from: Option<Count>,
+    /// Desired salary at most this.
+    pub salary_to: Option<Count>,
+    /// The salary's currency code, e.g. RUR (only with a salary bound).
+    pub currency: Option<String>,
+    /// Applicant at least this old, in years.
+    pub age_from: Option<Count>,
+    /// Applicant at most this old, in years.
+    pub age_to: Option<Count>,
+    /// Education level: secondary, special_secondary, unfinished_higher, higher, bachelor,
+    /// master, candidate, doctor.
+    pub education_level: Option<String>,
+    /// Resumes similar to this vacancy of the employer (active or archived).
+    pub vacancy_id: Option<Id>,
+    /// Page number, from 0.
+    pub page: Option<Count>,
+    /// Resumes per page, 1 to 100 (default 20). hh serves no result past the 2000th:
+    /// (page + 1) × per_page must not exceed 2000.
+    pub per_page: Option<Count>,
+}
+
+fn one_of(tool: &str, arg: &str, value: &str, allowed: &[&str]) -> Result<(), String> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{tool}: `{arg}` is one of {} (got {:?})",
+            allowed.join(", "),
+            value.chars().take(40).collect::<String>()
+        ))
+    }
+}
+
+impl SearchResumes {
+    /// The page and page size to ask for, after every check hh's rules allow before sending.
+    pub fn check(&self) -> Result<(u32, u32), String> {
+        const TOOL: &str = "search_resumes";
+        if self.text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(format!(
+                "{TOOL}: `text` is blank; leave it out to search without words"
+            ));
+        }
+        if let Some(f) = &self.text_field {
+            if self.text.is_none() {
+                return Err(format!(
+                    "{TOOL}: `text_field` says where to look for `text`; give `text` too"
+                ));
+            }
+            one_of(TOOL, "text_field", f, TEXT_FIELDS)?;
+        }
+        if let Some(e) = &self.experience {
+            one_of(TOOL, "experience", e, EXPERIENCE)?;
+        }
+        if let Some(e) = &self.education_level {
+            one_of(TOOL, "education_level", e, EDUCATION_LEVELS)?;
+        }
+        if let (Some(lo), Some(hi)) = (self.salary_from, self.salary_to)
+            && lo.0 > hi.0
+        {
+            return Err(format!(
+                "{TOOL}: `salary_from` ({}) is above `salary_to` ({})",
+                lo.0, hi.0
+            ));
+        }
+        if let Some(c) = &self.currency {
+            if self.salary_from.is_none() && self.salary_to.is_none() {
+                return Err(format!(
+                    "{TOOL}: `currency` is the salary's; give `salary_from` or `salary_to` too"
+                ));
+            }
+            let code = !c.is_empty() && c.len() <= 3 && c.chars().all(|ch| ch.is_ascii_uppercase());
+            if !code {
+                return Err(format!(
+                    "{TOOL}: `currency` is an hh currency code such as RUR, USD, EUR (got {:?})",
+                    c.chars().take(20).collect::<String>()
+                ));
+            }
+        }
+        if let (Some(lo), Some(hi)) = (self.age_from, self.age_to)
+            && lo.0 > hi.0
+        {
+            return Err(format!(
+                "{TOOL}: `age_from` ({}) is above `age_to` ({})",
+                lo.0, hi.0
+            ));
+        }
+        let page = self.page.map_or(0, |p| p.0);
+        let per_page = self.per_page.map_or(SEARCH_DEFAULT_PER_PAGE, |n| n.0);
+        if per_page == 0 || per_page > SEARCH_MAX_PER_PAGE {
+            return Err(format!(
+                "{TOOL}: `per_page` is 1 to {SEARCH_MAX_PER_PAGE} (got {per_page})"
+            ));
+        }
+        let depth = (u64::from(page) + 1) * u64::from(per_page);
+        if depth > u64::from(SEARCH_DEPTH) {
+            return Err(format!(
+                "{TOOL}: page {page} of {per_page} reaches result {depth}, and hh.ru serves no resume \
+                 search result past the {SEARCH_DEPTH}th ((page + 1) × per_page ≤ {SEARCH_DEPTH}); \
+                 narrow the search instead. Nothing was sent."
+            ));
+        }
+        Ok((page, per_page))
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResumeRef {
+    pub resume_id: Id,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListComments {
+    /// The applicant: a resume's `applicant_id` (hh's `owner.id`), not the resume id.
+    pub applicant_id: Id,
+    /// Page number, from 0.
+    pub page: Option<Count>,
+    /// Comments per page, 1 to 100 (default 20).
+    pub per_page: Option<Count>,
+}
+
+/// Our bound on a note (hh documents none): a note, not a pasted resume.
+pub const MAX_COMMENT_CHARS: usize = 10_000;
+
+/// Who sees a comment (hh's `applicant_comment_access_type`). Never the applicant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentAccess {
+    Coworkers,
+    Owner,
+}
+
+// By hand, so a wrong value names the argument (serde's enum error does not).
+impl<'de> Deserialize<'de> for CommentAccess {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        match v.as_str() {
+            Some("coworkers") => Ok(CommentAccess::Coworkers),
+            Some("owner") => Ok(CommentAccess::Owner),
+            _ => Err(de::Error::custom(format!(
+                "`access_type` is `coworkers` (your colleagues see the note) or `owner` (only \
+                 you), got {}",
+                v.to_string().chars().take(40).collect::<String>()
+            ))),
+        }
+    }
+}
+
+impl CommentAccess {
+    pub fn as_hh(self) -> &'static str {
+        match self {
+            CommentAccess::Coworkers => "coworkers",
+            CommentAccess::Owner => "owner",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddComment {
+    /// The applicant: a resume's `applicant_id` (hh's `owner.id`), not the resume id.
+    pub applicant_id: Id,
+    /// The note, 1 to 10,000 characters.
+    pub text: String,
+    /// `coworkers`: the employer's other managers see it too; `owner`: only you.
+    pub access_type: CommentAccess,
+}
+
+impl AddComment {
+    pub fn check(&self) -> Result<(), String> {
+        if self.text.trim().is_empty() {
+            return Err("add_comment: `text` is blank; write the note".to_string());
+        }
+        let n = self.text.chars().count();
+        if n > MAX_COMMENT_CHARS {
+            return Err(format!(
+                "add_comment: `text` is {n} characters; a note is at most {MAX_COMMENT_CHARS}"
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

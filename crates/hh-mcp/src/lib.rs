@@ -2,8 +2,8 @@
 //! commands for people.
 //!
 //! Data flows one way: a tool call ([`tools`]) parses its arguments ([`args`]), runs a
-//! workflow function ([`vacancies`], [`negotiations`], [`invitations`], [`messages`]) over
-//! `hh-api`, and shapes a compact view ([`view`]). Acting tools first build a [`plan`],
+//! workflow function ([`vacancies`], [`negotiations`], [`invitations`], [`chats`],
+//! [`resumes`]) over `hh-api`, and shapes a compact view ([`view`]). Acting tools first build a [`plan`],
 //! which [`confirm`] shows to the user before [`server`] executes it. [`export`] writes a
 //! whole vacancy as JSON lines for people. [`serve`] is the HTTP door beside stdio; [`access`]
 //! is the request context both doors hand to the tools.
@@ -18,6 +18,7 @@ pub mod failure;
 pub mod invitations;
 pub mod negotiations;
 pub mod plan;
+pub mod resumes;
 pub mod seal;
 pub mod serve;
 pub mod server;

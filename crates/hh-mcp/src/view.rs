@@ -390,6 +390,9 @@ pub struct Resume {
     /// What the negotiation list shows too: id, name, title, age, area, salary, experience.
     #[serde(flatten)]
     pub summary: Applicant,
+    /// The applicant (hh's `owner.id`): what list_comments and add_comment take.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicant_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gender: Option<String>,
     pub experience: Vec<Experience>,
@@ -425,16 +428,8 @@ pub struct Experience {
 impl From<&types::Resume> for Resume {
     fn from(r: &types::Resume) -> Self {
         Resume {
-            summary: Applicant {
-                resume_id: r.id.clone(),
-                name: full_name(&r.first_name, &r.last_name, &r.middle_name)
-                    .map(ApplicantText::new),
-                title: ApplicantText::opt(r.title.as_ref()),
-                age: r.age,
-                area: r.area.as_ref().map(|a| a.name.clone()),
-                salary: r.salary.as_ref().and_then(resume_salary_text),
-                experience_months: r.total_experience.as_ref().and_then(|t| t.months),
-            },
+            summary: Applicant::from(r),
+            applicant_id: r.owner.as_ref().map(|o| o.id.clone()),
             gender: r.gender.as_ref().map(|g| g.name.clone()),
             experience: r
                 .experience
@@ -478,6 +473,144 @@ impl From<&types::Resume> for Resume {
                 })
                 .collect(),
             updated_at: r.updated_at.clone(),
+        }
+    }
+}
+
+// ---- resume search, history, comments ----------------------------------------------------
+
+/// One page of a resume search.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ResumeSearch {
+    pub found: u32,
+    pub page: u32,
+    pub pages: u32,
+    pub per_page: u32,
+    pub items: Vec<FoundResume>,
+}
+
+/// A resume as the search lists it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct FoundResume {
+    /// id, name, title, age, area, salary, experience months.
+    #[serde(flatten)]
+    pub summary: Applicant,
+    /// The applicant (hh's `owner.id`): what list_comments and add_comment take.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicant_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+impl From<&types::Resume> for FoundResume {
+    fn from(r: &types::Resume) -> Self {
+        FoundResume {
+            summary: Applicant::from(r),
+            applicant_id: r.owner.as_ref().map(|o| o.id.clone()),
+            updated_at: r.updated_at.clone(),
+        }
+    }
+}
+
+impl From<&types::Resume> for Applicant {
+    fn from(r: &types::Resume) -> Self {
+        Applicant {
+            resume_id: r.id.clone(),
+            name: full_name(&r.first_name, &r.last_name, &r.middle_name).map(ApplicantText::new),
+            title: ApplicantText::opt(r.title.as_ref()),
+            age: r.age,
+            area: r.area.as_ref().map(|a| a.name.clone()),
+            salary: r.salary.as_ref().and_then(resume_salary_text),
+            experience_months: r.total_experience.as_ref().and_then(|t| t.months),
+        }
+    }
+}
+
+/// Where this employer already met a resume: to avoid contacting a person twice.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ResumeHistory {
+    pub resume_id: String,
+    /// Whether the employer has any response or invitation with this resume.
+    pub contacted_before: bool,
+    pub vacancies: Vec<HistoryVacancy>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct HistoryVacancy {
+    pub vacancy_id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
+    /// The negotiation's state changes hh keeps, as hh lists them.
+    pub changes: Vec<HistoryChange>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct HistoryChange {
+    pub state: IdName,
+    pub at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with_message: Option<bool>,
+}
+
+impl ResumeHistory {
+    pub fn new(resume_id: &str, h: &types::ResumeNegotiationsHistory) -> Self {
+        ResumeHistory {
+            resume_id: resume_id.to_string(),
+            contacted_before: h.vacancies.iter().any(|v| !v.items.is_empty()),
+            vacancies: h
+                .vacancies
+                .iter()
+                .map(|v| HistoryVacancy {
+                    vacancy_id: v.id.clone(),
+                    name: v.name.clone(),
+                    archived: v.archived,
+                    changes: v
+                        .items
+                        .iter()
+                        .map(|i| HistoryChange {
+                            state: IdName::from(&i.employer_state),
+                            at: i.created_at.clone(),
+                            with_message: i.with_message,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One page of the team's notes on an applicant.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CommentList {
+    pub applicant_id: String,
+    pub found: u32,
+    pub page: u32,
+    pub pages: u32,
+    pub comments: Vec<Comment>,
+}
+
+/// A manager's note on an applicant; the applicant never sees it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Comment {
+    pub id: String,
+    pub text: String,
+    pub author: String,
+    pub created_at: String,
+    pub is_mine: bool,
+    /// `coworkers` (the employer's managers see it) or `owner` (only its author).
+    pub access_type: String,
+}
+
+impl From<&types::ApplicantComment> for Comment {
+    fn from(c: &types::ApplicantComment) -> Self {
+        Comment {
+            id: c.id.clone(),
+            text: c.text.clone(),
+            author: c.author.full_name.clone(),
+            created_at: c.created_at.clone(),
+            is_mine: c.is_mine,
+            access_type: c.access_type.id.clone(),
         }
     }
 }

@@ -59,10 +59,14 @@ async fn tools_lists_every_tool_and_marks_the_acting_ones() {
             "get_resume",
             "list_messages",
             "list_chats",
+            "search_resumes",
+            "resume_history",
+            "list_comments",
             "invite_applicant",
             "change_negotiation_state",
             "send_message",
             "mark_read",
+            "add_comment",
         ],
         "{out}"
     );

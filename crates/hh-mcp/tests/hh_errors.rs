@@ -188,7 +188,7 @@ async fn an_unreachable_hh_is_a_tool_error_not_a_crash() {
     );
     // Still serving.
     let tools = mcp.client.list_all_tools().await.expect("still serving");
-    assert_eq!(tools.len(), 12);
+    assert_eq!(tools.len(), 16);
     let stderr = mcp.stop().await;
     assert!(!stderr.contains(TOKEN), "token in stderr:\n{stderr}");
 }
@@ -250,6 +250,13 @@ async fn the_token_never_leaks() {
             json!({"vacancy_id": "1", "resume_id": "r1", "message": "hi"}),
         ),
         ("mark_read", json!({"negotiation_ids": ["5"]})),
+        ("search_resumes", json!({"text": "rust"})),
+        ("resume_history", json!({"resume_id": "r1"})),
+        ("list_comments", json!({"applicant_id": "a1"})),
+        (
+            "add_comment",
+            json!({"applicant_id": "a1", "text": "note", "access_type": "owner"}),
+        ),
         ("get_negotiation", json!({"negotiation_id": "777"})),
         ("get_negotiation", json!({"negotiation_id": "404"})),
         ("nope", json!({})),

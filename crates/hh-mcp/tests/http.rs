@@ -346,13 +346,22 @@ async fn every_tool_answers_over_http_for_a_key_configured_by_its_digest() {
     let server = Server::against(&sandbox, &[("HH_MCP_CONFIRM", "never")]).await;
     let (c, _) = connect(&server.mcp(), KEY, &[], None).await;
     let mut results = Vec::new();
-    assert_eq!(tool_names(&c).await.len(), 12);
+    assert_eq!(tool_names(&c).await.len(), 16);
 
     let me = ok(&call(&c, "get_me", json!({})).await);
     assert_eq!(me["employer"]["id"], sandbox.employer_id());
     let negotiation = a_negotiation_with_a_chat(&c, &sandbox, 1).await;
     let vacancy = sandbox.vacancy_ids()[0].clone();
+    let found = ok(&call(&c, "search_resumes", json!({"per_page": 1})).await);
+    let found = &found["items"][0];
+    let (found_resume, applicant) = (found["resume_id"].clone(), found["applicant_id"].clone());
     for (tool, args) in [
+        ("resume_history", json!({"resume_id": found_resume})),
+        ("list_comments", json!({"applicant_id": applicant})),
+        (
+            "add_comment",
+            json!({"applicant_id": applicant, "text": "Over HTTP", "access_type": "owner"}),
+        ),
         ("list_collections", json!({"vacancy_id": vacancy})),
         ("get_negotiation", json!({"negotiation_id": negotiation})),
         ("get_resume", json!({"negotiation_id": negotiation})),
@@ -667,7 +676,7 @@ async fn serving_refuses_to_start_without_keys_except_the_loopback_sandbox() {
     // The zero-account demo: open, on loopback.
     let demo = Server::start(&["--sandbox", "serve", "--http", "127.0.0.1:0"], &[]).await;
     let (c, _) = connect(&demo.mcp(), "", &[], None).await;
-    assert_eq!(tool_names(&c).await.len(), 12);
+    assert_eq!(tool_names(&c).await.len(), 16);
     assert!(ok(&call(&c, "get_me", json!({})).await)["employer"]["id"].is_string());
 }
 

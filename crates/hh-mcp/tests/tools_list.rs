@@ -9,7 +9,7 @@ use common::*;
 use rmcp::model::Tool;
 use serde_json::{Value, json};
 
-const READ_TOOLS: [&str; 8] = [
+const READ_TOOLS: [&str; 11] = [
     "get_me",
     "list_vacancies",
     "list_collections",
@@ -18,6 +18,9 @@ const READ_TOOLS: [&str; 8] = [
     "get_resume",
     "list_messages",
     "list_chats",
+    "search_resumes",
+    "resume_history",
+    "list_comments",
 ];
 const PERSON_TOOLS: [&str; 3] = [
     "invite_applicant",
@@ -64,10 +67,14 @@ async fn initialize_names_the_server_and_tools_list_matches_the_snapshot() {
             "get_resume",
             "list_messages",
             "list_chats",
+            "search_resumes",
+            "resume_history",
+            "list_comments",
             "invite_applicant",
             "change_negotiation_state",
             "send_message",
             "mark_read",
+            "add_comment",
         ]
     );
     check_tool_snapshots(&serde_json::to_value(&tools).unwrap());
@@ -93,11 +100,15 @@ async fn annotations_say_what_each_tool_touches() {
         assert_eq!(a.destructive_hint, Some(true), "{name} destructiveHint");
         assert_eq!(a.idempotent_hint, Some(false), "{name} idempotentHint");
     }
-    let mark = find(&tools, "mark_read").annotations.clone().unwrap();
-    assert_eq!(
-        (mark.read_only_hint, mark.destructive_hint),
-        (Some(false), Some(false))
-    );
+    // Acting, but reaching no person: marking read, and a note the colleagues see.
+    for name in ["mark_read", "add_comment"] {
+        let a = find(&tools, name).annotations.clone().unwrap();
+        assert_eq!(
+            (a.read_only_hint, a.destructive_hint),
+            (Some(false), Some(false)),
+            "{name}"
+        );
+    }
     for t in &tools {
         let a = t.annotations.as_ref().unwrap();
         assert_eq!(a.open_world_hint, Some(true), "{} openWorldHint", t.name);
@@ -160,6 +171,10 @@ async fn read_only_mode_lists_and_runs_only_the_reading_tools() {
             json!({"vacancy_id": "1", "resume_id": "r1", "message": "hi", "confirm": true}),
         ),
         ("mark_read", json!({"negotiation_ids": ["5"]})),
+        (
+            "add_comment",
+            json!({"applicant_id": "a1", "text": "note", "access_type": "coworkers"}),
+        ),
     ] {
         let err = tool_error(&mcp.call(name, args).await);
         assert_contains(&err, &[name, "read-only"]);

@@ -71,6 +71,12 @@ impl ApiError {
         ApiError::one(StatusCode::FORBIDDEN, kind, Some(value))
     }
 
+    /// 403 `api_access_payment` / `action_must_be_payed`: a paid method without the
+    /// employer's paid access.
+    pub fn payment_required() -> Self {
+        ApiError::forbidden("api_access_payment", "action_must_be_payed")
+    }
+
     /// 403 `captcha_required`: a person must pass a captcha on hh.ru first.
     pub fn captcha(state: &str) -> Self {
         ApiError::new(

@@ -29,6 +29,9 @@ pub struct Faults {
     /// when the network fails after hh has done the work.
     pub lose_send_answers: u32,
     pub lost_answer: LostAnswer,
+    /// The employer has bought none of hh's paid API access: the paid methods (resume
+    /// search, a resume's negotiation history, applicant comments) answer 403 `api_access_payment` / `action_must_be_payed`.
+    pub no_paid_access: bool,
 }
 
 /// How the answer to a stored chat message is lost.
@@ -52,6 +55,7 @@ impl Default for Faults {
             malformed_rate: 0.0,
             lose_send_answers: 0,
             lost_answer: LostAnswer::Dropped,
+            no_paid_access: false,
         }
     }
 }

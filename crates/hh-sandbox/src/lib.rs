@@ -196,6 +196,22 @@ impl Sandbox {
             .collect()
     }
 
+    /// A seeded resume as the sandbox holds it (title, owner, negotiations' source).
+    pub fn resume(&self, id: &str) -> Option<model::Resume> {
+        self.state.world().resume(id).cloned()
+    }
+
+    /// The negotiations of a resume with this employer: (negotiation id, vacancy id, employer state id).
+    pub fn negotiations_of(&self, resume_id: &str) -> Vec<(String, String, &'static str)> {
+        self.state
+            .world()
+            .negotiations
+            .iter()
+            .filter(|n| n.resume_id == resume_id)
+            .map(|n| (n.id.clone(), n.vacancy_id.clone(), n.employer_state.id()))
+            .collect()
+    }
+
     /// The active vacancies, the big one (if configured) first.
     pub fn vacancy_ids(&self) -> Vec<String> {
         self.state

@@ -62,6 +62,10 @@ struct Serve {
     /// 504 Gateway Time-out.
     #[arg(long, value_name = "HOW", default_value = "drop", value_parser = lost_answer)]
     lost_answer: LostAnswer,
+    /// Answer the paid methods (resume search, negotiation history, applicant comments) with hh's 403
+    /// `api_access_payment`, as for an employer without paid API access.
+    #[arg(long)]
+    no_paid_access: bool,
 }
 
 fn lost_answer(s: &str) -> Result<LostAnswer, String> {
@@ -118,6 +122,7 @@ async fn serve(args: Serve) -> ExitCode {
             malformed_rate: args.malformed_rate,
             lose_send_answers: args.lose_send_answers,
             lost_answer: args.lost_answer,
+            no_paid_access: args.no_paid_access,
         },
         ..SandboxConfig::default()
     };

@@ -193,6 +193,46 @@ pub struct World {
     pub next_chat_id: u64,
     /// The vacancy that holds `big_vacancy_negotiations`, if configured.
     pub big_vacancy: Option<String>,
+    /// The managers' comments on applicants, oldest first.
+    pub comments: Vec<Comment>,
+    pub next_comment_id: u64,
+}
+
+/// A manager's note on an applicant (`/applicant_comments/{owner_id}`).
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub id: String,
+    /// The applicant: a resume's `owner_id`.
+    pub applicant_id: String,
+    pub text: String,
+    /// `coworkers` (the employer's managers see it) or `owner` (only its author).
+    pub access_type: CommentAccess,
+    /// Index into `World::managers`.
+    pub author: usize,
+    pub created_at: Time,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentAccess {
+    Coworkers,
+    Owner,
+}
+
+impl CommentAccess {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "coworkers" => Some(CommentAccess::Coworkers),
+            "owner" => Some(CommentAccess::Owner),
+            _ => None,
+        }
+    }
+    /// hh's dictionary entry (`applicant_comment_access_type`).
+    pub fn id_name(self) -> (&'static str, &'static str) {
+        match self {
+            CommentAccess::Coworkers => ("coworkers", "Виден мне и моим коллегам"),
+            CommentAccess::Owner => ("owner", "Виден только мне"),
+        }
+    }
 }
 
 impl World {

@@ -550,6 +550,11 @@ impl<'a> Render<'a> {
         }
     }
 
+    /// A resume as resume search lists it: the fields of a resume without its negotiation.
+    pub fn resume_search_item(&self, r: &Resume) -> Value {
+        Value::Object(self.resume_common(r, None))
+    }
+
     /// The resume inside a negotiation.
     pub fn resume_summary(&self, r: &Resume, n: &Negotiation) -> Value {
         Value::Object(self.resume_common(r, Some(n)))

@@ -206,3 +206,119 @@ async fn negotiation_sources_are_hhs() {
     }
     assert!(seen > 0);
 }
+
+/// Resume search pages as hh documents it: from 0, at most 100 a page, and no result past
+/// the 2000th (`per_page=10&page=199` is the last page, `page=200` an error).
+#[tokio::test]
+async fn resume_search_keeps_hh_depth_cap_and_page_size() {
+    let (_sandbox, http) = start(SandboxConfig::default()).await;
+    let last = http.get("/resumes?per_page=10&page=199").await;
+    assert_eq!(last.status, 200, "{}", last.text);
+    assert_eq!(last.json()["page"], 199);
+    for (path, argument) in [
+        ("/resumes?per_page=10&page=200", "page"),
+        ("/resumes?per_page=100&page=20", "page"),
+        ("/resumes?per_page=101", "per_page"),
+        ("/resumes?text=x&text.field=nowhere", "text.field"),
+        ("/resumes?experience=lots", "experience"),
+        ("/resumes?salary_from=many", "salary_from"),
+        ("/resumes?vacancy_id=1", "vacancy_id"),
+    ] {
+        let a = http.get(path).await;
+        assert_eq!(a.status, 400, "{path}: {}", a.text);
+        assert_eq!(
+            a.error(),
+            ("bad_argument".into(), Some(argument.into())),
+            "{path}"
+        );
+    }
+}
+
+/// Resume search, a resume's negotiation history and comments are paid: without the
+/// employer's paid access hh answers 403 `api_access_payment`.
+#[tokio::test]
+async fn paid_methods_answer_403_without_paid_access() {
+    let (sandbox, http) = start(SandboxConfig {
+        faults: hh_sandbox::Faults {
+            no_paid_access: true,
+            ..hh_sandbox::Faults::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await;
+    let resume = sandbox.resume_ids()[0].clone();
+    let owner = sandbox.resume(&resume).unwrap().owner_id;
+    let refused = [
+        http.get("/resumes?text=менеджер").await,
+        http.get(&format!("/resumes/{resume}/negotiations_history"))
+            .await,
+        http.get(&format!("/applicant_comments/{owner}")).await,
+        http.send(
+            "POST",
+            &format!("/applicant_comments/{owner}"),
+            &[("text", "x"), ("access_type", "owner")],
+        )
+        .await,
+    ];
+    for a in refused {
+        assert_eq!(a.status, 403, "{}", a.text);
+        assert_eq!(
+            a.error(),
+            (
+                "api_access_payment".into(),
+                Some("action_must_be_payed".into())
+            )
+        );
+    }
+    if let Some(off) = official::official() {
+        // The error is one of the payment errors hh's description lists.
+        let e = official::schema(off, "ErrorsCommonBadAuthorizationPaymentMethodError");
+        assert_eq!(e["properties"]["type"]["enum"][0], "api_access_payment");
+        assert_eq!(e["properties"]["value"]["enum"][0], "action_must_be_payed");
+    }
+}
+
+/// A comment needs `text` and one of hh's `applicant_comment_access_type` ids; the private
+/// one stays its author's.
+#[tokio::test]
+async fn comments_take_hh_access_types() {
+    let (sandbox, http) = start(SandboxConfig::default()).await;
+    let owner = sandbox.resume(&sandbox.resume_ids()[0]).unwrap().owner_id;
+    let path = format!("/applicant_comments/{owner}");
+    for (form, argument) in [
+        (vec![("access_type", "owner")], "text"),
+        (
+            vec![("text", "x"), ("access_type", "everyone")],
+            "access_type",
+        ),
+    ] {
+        let a = http.send("POST", &path, &form).await;
+        assert_eq!(a.status, 400, "{}", a.text);
+        assert_eq!(a.error(), ("bad_argument".into(), Some(argument.into())));
+    }
+    if let Some(off) = official::official() {
+        // hh's dictionary of access types is the sandbox's.
+        let ids: Vec<&str> =
+            official::example(off, "DictionariesDictionaries")["applicant_comment_access_type"]
+                .as_array()
+                .expect("hh's dictionary lists the comment access types")
+                .iter()
+                .filter_map(|e| e["id"].as_str())
+                .collect();
+        assert_eq!(ids, ["coworkers", "owner"]);
+    }
+    let a = http
+        .send(
+            "POST",
+            &path,
+            &[("text", "Перезвонить"), ("access_type", "owner")],
+        )
+        .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    assert_eq!(a.json()["access_type"]["id"], "owner");
+    let list = http.get_ok(&path).await;
+    assert_eq!(found(&list), 1);
+    assert_eq!(list["items"][0]["is_mine"], true);
+    let unknown = http.get("/applicant_comments/nobody").await;
+    assert_eq!(unknown.status, 404);
+}

@@ -131,6 +131,7 @@ fn request_for(op: &str, ids: &Ids) -> (&'static str, String, Vec<(&'static str,
         free_resume,
         chat,
         to_edit,
+        applicant,
         ..
     } = ids;
     match op {
@@ -203,6 +204,21 @@ fn request_for(op: &str, ids: &Ids) -> (&'static str, String, Vec<(&'static str,
         "get_chat_file_conditions" => ("GET", "/common/chats/files/conditions".into(), vec![]),
         "create_chat_upload_link" => ("POST", "/common/chats/files/upload_links".into(), vec![]),
         "get_resume" => ("GET", format!("/resumes/{resume}"), vec![]),
+        "search_resumes" => ("GET", "/resumes?text=менеджер&per_page=5".into(), vec![]),
+        "get_resume_negotiations_history" => (
+            "GET",
+            format!("/resumes/{resume}/negotiations_history"),
+            vec![],
+        ),
+        "list_applicant_comments" => ("GET", format!("/applicant_comments/{applicant}"), vec![]),
+        "add_applicant_comment" => (
+            "POST",
+            format!("/applicant_comments/{applicant}"),
+            vec![
+                ("text", "Сильный кандидат".into()),
+                ("access_type", "coworkers".into()),
+            ],
+        ),
         "list_mail_templates" => (
             "GET",
             format!("/employers/{employer}/mail_templates"),
@@ -236,6 +252,8 @@ struct Ids {
     to_edit: String,
     to_delete: String,
     colleague: String,
+    /// The owner of `resume`: the key of the applicant's comments.
+    applicant: String,
 }
 
 /// The chat operations that take a JSON body.
@@ -320,6 +338,10 @@ async fn every_spec_operation_is_answered_by_its_handler() {
         invited,
         resume: first["resume"]["id"].as_str().unwrap().to_string(),
         free_resume: sandbox.invitable_resume(&vacancy).unwrap(),
+        applicant: sandbox
+            .resume(first["resume"]["id"].as_str().unwrap())
+            .unwrap()
+            .owner_id,
     };
 
     // The listed exception reaches its own handler. reaches its own handler.

@@ -1,5 +1,5 @@
 //! The tools: one table of every tool, each defined beside its handler in its domain's
-//! file ([`vacancies`], [`negotiations`], [`chats`]): name (the interface; keep them),
+//! file ([`vacancies`], [`negotiations`], [`chats`], [`resumes`]): name (the interface; keep them),
 //! title, description, schemas, what it touches, and the function that runs it.
 //!
 //! stdio, HTTP and the `hh-mcp call` command all go through [`call`], so a tool behaves
@@ -7,6 +7,7 @@
 
 pub mod chats;
 pub mod negotiations;
+pub mod resumes;
 pub mod vacancies;
 
 use std::sync::Arc;
@@ -80,11 +81,13 @@ fn spec<I: JsonSchema + 'static, O: JsonSchema + 'static>(
 }
 
 /// Every tool, in the order they are listed: the reading tools first, then the acting
-/// ones, each group in the order of a recruiter's day (vacancies, negotiations, chats).
+/// ones, each group in the order of a recruiter's day (vacancies, negotiations, chats,
+/// then sourcing: resume search, history, comments).
 pub fn specs() -> Vec<ToolSpec> {
     let mut all = vacancies::tools();
     all.extend(negotiations::tools());
     all.extend(chats::tools());
+    all.extend(resumes::tools());
     all.sort_by_key(|t| t.effect != Effect::Read);
     all
 }

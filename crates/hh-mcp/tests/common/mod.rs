@@ -290,6 +290,23 @@ fn route(base: &str, r: &Seen) -> Reply {
             ok(n)
         }
         ("GET", "/resumes/r1") => ok(resume_json()),
+        ("GET", "/resumes") => {
+            let mut found = resume_json();
+            found["owner"] = json!({"id": "a1"});
+            ok(json!({"items": [found], "found": 1, "page": 0, "pages": 1, "per_page": 20}))
+        }
+        ("GET", "/resumes/r1/negotiations_history") => ok(json!({"vacancies": [{
+            "id": "1", "name": "Rust developer", "url": format!("{base}/vacancies/1"),
+            "archived": false, "can_edit": true,
+            "negotiations_url": format!("{base}/negotiations/5"),
+            "messages_url": format!("{base}/negotiations/5/messages"),
+            "items": [{"created_at": "2026-01-10T10:00:00+0300", "with_message": true,
+                       "employer_state": {"id": "response", "name": "Отклик"}}]
+        }]})),
+        ("GET", "/applicant_comments/a1") => ok(json!({
+            "items": [comment_json()], "found": 1, "page": 0, "pages": 1, "per_page": 20
+        })),
+        ("POST", "/applicant_comments/a1") => Reply::json(201, comment_json()),
         ("GET", "/common/chats/9005/messages") => ok(chat_json()),
         ("POST", "/common/chats/9005/messages") => Reply::json(201, json!({"id": "m-3"})),
         ("PUT", "/common/chats/9005/message/m-2/read") => Reply::empty(204),
@@ -464,6 +481,14 @@ pub fn chat_json() -> Value {
         "send_file_state": {"allowed": true}
     });
     chat
+}
+
+pub fn comment_json() -> Value {
+    json!({
+        "id": "c1", "text": "Сильный кандидат", "created_at": "2026-01-11T10:00:00+0300",
+        "author": {"full_name": "Петрова Ирина"}, "is_mine": true,
+        "access_type": {"id": "coworkers", "name": "Виден мне и моим коллегам"}
+    })
 }
 
 pub fn resume_json() -> Value {

@@ -111,6 +111,9 @@ pub fn world(seed: u64, big: Option<usize>) -> World {
         next_message_id: rng.random_range(9_000_000_000..9_100_000_000u64),
         next_chat_id: rng.random_range(40_000_000..50_000_000u64),
         big_vacancy: big.map(|_| String::new()),
+        comments: Vec::new(),
+        // Not drawn from `rng`: a draw here would change everything seeded after it.
+        next_comment_id: 70_000_000,
     };
     if big.is_some() {
         world.big_vacancy = Some(world.vacancies[0].id.clone());
