@@ -1285,9 +1285,32 @@ fn context_cost(rt: &tokio::runtime::Runtime, bin: &Path, table: &mut Table) -> 
     let (mut server, _) = Server::start(command(bin, &Upstream::Env(&sandbox)))?;
     let tools = server.request("tools/list", &json!({}))?;
     let listed = serde_json::to_vec(&tools["result"])?.len();
+    let all = tools["result"]["tools"]
+        .as_array()
+        .context("tools/list lists tools")?;
     table.info(
-        "`tools/list` result (12 tools, with input and output schemas)",
+        format!(
+            "`tools/list` result ({} tools, with input and output schemas)",
+            all.len()
+        ),
         format!("{listed} bytes"),
+    );
+    // What an agent's context pays per tool before it calls any: each tool as listed,
+    // without its output schema.
+    let mut without_output = 0;
+    for tool in all {
+        let mut tool = tool.clone();
+        if let Some(t) = tool.as_object_mut() {
+            t.remove("outputSchema");
+        }
+        without_output += serde_json::to_vec(&tool)?.len();
+    }
+    let per_tool = without_output / all.len().max(1);
+    table.check(
+        "  per tool, without its output schema (average)",
+        format!("{per_tool} bytes"),
+        "≤ 600",
+        per_tool <= 600,
     );
     let (mut compact_sum, mut raw_sum) = (0, 0);
     for (tool, arguments) in calls {
