@@ -19,17 +19,25 @@ pub struct Access {
 }
 
 impl Access {
-    /// A tool subset from a comma-separated list of names, checked against the tool table;
-    /// `source` names the setting or header in the error.
+    /// A tool subset from a comma-separated list of tool names and toolsets (a domain's
+    /// name: `vacancies`, `negotiations`, `chats`, `resumes`), checked against the tool
+    /// table; `source` names the setting or header in the error.
     pub fn parse_tools(raw: &str, source: &str) -> Result<BTreeSet<String>, String> {
         let known: BTreeSet<&str> = tools::specs().iter().map(|s| s.name).collect();
+        let toolsets = tools::toolsets();
         let mut tools = BTreeSet::new();
         for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if let Some((_, members)) = toolsets.iter().find(|(set, _)| *set == name) {
+                tools.extend(members.iter().map(|m| m.to_string()));
+                continue;
+            }
             if !known.contains(name) {
+                let sets: Vec<&str> = toolsets.iter().map(|(set, _)| *set).collect();
                 return Err(format!(
-                    "{source}: there is no tool `{}`; expected a comma-separated list of tool names \
-                     from `hh-mcp tools`",
-                    name.chars().take(64).collect::<String>()
+                    "{source}: there is no tool or toolset `{}`; expected a comma-separated list \
+                     of tool names from `hh-mcp tools`, or toolsets ({})",
+                    name.chars().take(64).collect::<String>(),
+                    sets.join(", ")
                 ));
             }
             tools.insert(name.to_string());
@@ -107,12 +115,33 @@ mod tests {
         assert!(
             Access::parse_tools("get_me, nope", "X-MCP-Tools")
                 .unwrap_err()
-                .contains("X-MCP-Tools: there is no tool `nope`")
+                .contains("X-MCP-Tools: there is no tool or toolset `nope`")
         );
         assert!(Access::parse_tools(" , ", "--tools").is_err());
         assert_eq!(
             Access::parse_tools("get_me,list_chats", "x").unwrap().len(),
             2
         );
+    }
+
+    #[test]
+    fn a_toolset_stands_for_its_domains_tools() {
+        let chats = Access::parse_tools("chats", "--tools").unwrap();
+        let expected: BTreeSet<String> =
+            ["list_messages", "list_chats", "send_message", "mark_read"]
+                .iter()
+                .map(|n| n.to_string())
+                .collect();
+        assert_eq!(chats, expected);
+        let mixed = Access::parse_tools("chats, get_me", "--tools").unwrap();
+        assert!(mixed.contains("get_me") && mixed.contains("send_message"));
+        // Every tool is in exactly one toolset.
+        let mut seen = BTreeSet::new();
+        for (_, members) in tools::toolsets() {
+            for m in members {
+                assert!(seen.insert(m), "{m} in two toolsets");
+            }
+        }
+        assert_eq!(seen.len(), tools::specs().len());
     }
 }

@@ -95,6 +95,41 @@ async fn tools_lists_every_tool_and_marks_the_acting_ones() {
 }
 
 #[tokio::test]
+async fn a_toolset_loads_only_its_domain() {
+    let o = run(
+        "http://127.0.0.1:9",
+        &[],
+        &["--tools", "chats,get_me", "tools"],
+    )
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let named: Vec<&str> = out
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.is_empty())
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "get_me",
+            "list_messages",
+            "list_chats",
+            "send_message",
+            "mark_read"
+        ],
+        "{out}"
+    );
+    let o = run("http://127.0.0.1:9", &[], &["--tools", "chat", "tools"]).await;
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("no tool or toolset `chat`") && stderr(&o).contains("chats"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[tokio::test]
 async fn tools_json_is_what_tools_list_serves() {
     let o = run("http://127.0.0.1:9", &[], &["tools", "--json"]).await;
     let cli = json_out(&o);

@@ -80,6 +80,19 @@ fn spec<I: JsonSchema + 'static, O: JsonSchema + 'static>(
     }
 }
 
+/// The tools by domain: a toolset's name stands for all of its tools wherever a tool
+/// subset is named (`--tools`, `HH_MCP_TOOLS`, `X-MCP-Tools`), so a user loads only what
+/// they need.
+pub fn toolsets() -> Vec<(&'static str, Vec<&'static str>)> {
+    let names = |tools: Vec<ToolSpec>| tools.iter().map(|t| t.name).collect();
+    vec![
+        ("vacancies", names(vacancies::tools())),
+        ("negotiations", names(negotiations::tools())),
+        ("chats", names(chats::tools())),
+        ("resumes", names(resumes::tools())),
+    ]
+}
+
 /// Every tool, in the order they are listed: the reading tools first, then the acting
 /// ones, each group in the order of a recruiter's day (vacancies, negotiations, chats,
 /// then sourcing: resume search, history, comments).
