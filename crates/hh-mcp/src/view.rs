@@ -260,19 +260,27 @@ pub struct Applicant {
     pub experience_months: Option<u32>,
 }
 
-impl From<&types::ResumeSummary> for Applicant {
-    fn from(r: &types::ResumeSummary) -> Self {
-        Applicant {
-            resume_id: r.id.clone(),
-            name: full_name(&r.first_name, &r.last_name, &r.middle_name).map(ApplicantText::new),
-            title: ApplicantText::opt(r.title.as_ref()),
-            age: r.age,
-            area: r.area.as_ref().map(|a| a.name.clone()),
-            salary: r.salary.as_ref().and_then(resume_salary_text),
-            experience_months: r.total_experience.as_ref().and_then(|t| t.months),
+/// A negotiation's resume summary and a found resume share hh's field names: one view.
+macro_rules! applicant_from {
+    ($($resume:ty),+) => {$(
+        impl From<&$resume> for Applicant {
+            fn from(r: &$resume) -> Self {
+                Applicant {
+                    resume_id: r.id.clone(),
+                    name: full_name(&r.first_name, &r.last_name, &r.middle_name)
+                        .map(ApplicantText::new),
+                    title: ApplicantText::opt(r.title.as_ref()),
+                    age: r.age,
+                    area: r.area.as_ref().map(|a| a.name.clone()),
+                    salary: r.salary.as_ref().and_then(resume_salary_text),
+                    experience_months: r.total_experience.as_ref().and_then(|t| t.months),
+                }
+            }
         }
-    }
+    )+};
 }
+
+applicant_from!(types::ResumeSummary, types::Resume);
 
 /// One negotiation in full: what an agent needs to decide and act.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -508,20 +516,6 @@ impl From<&types::Resume> for FoundResume {
             summary: Applicant::from(r),
             applicant_id: r.owner.as_ref().map(|o| o.id.clone()),
             updated_at: r.updated_at.clone(),
-        }
-    }
-}
-
-impl From<&types::Resume> for Applicant {
-    fn from(r: &types::Resume) -> Self {
-        Applicant {
-            resume_id: r.id.clone(),
-            name: full_name(&r.first_name, &r.last_name, &r.middle_name).map(ApplicantText::new),
-            title: ApplicantText::opt(r.title.as_ref()),
-            age: r.age,
-            area: r.area.as_ref().map(|a| a.name.clone()),
-            salary: r.salary.as_ref().and_then(resume_salary_text),
-            experience_months: r.total_experience.as_ref().and_then(|t| t.months),
         }
     }
 }

@@ -38,16 +38,20 @@ fn json_out(o: &Output) -> Value {
         .unwrap_or_else(|e| panic!("stdout is one JSON value ({e}):\n{}", stdout(o)))
 }
 
+/// The tool names `hh-mcp tools` prints, one per unindented line.
+fn tool_names(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter(|l| !l.starts_with(' ') && !l.is_empty())
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect()
+}
+
 #[tokio::test]
 async fn tools_lists_every_tool_and_marks_the_acting_ones() {
     let o = run("http://127.0.0.1:9", &[], &["tools"]).await;
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    let named: Vec<&str> = out
-        .lines()
-        .filter(|l| !l.starts_with(' ') && !l.is_empty())
-        .map(|l| l.split_whitespace().next().unwrap())
-        .collect();
+    let named = tool_names(&out);
     assert_eq!(
         named,
         [
@@ -104,11 +108,7 @@ async fn a_toolset_loads_only_its_domain() {
     .await;
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    let named: Vec<&str> = out
-        .lines()
-        .filter(|l| !l.starts_with(' ') && !l.is_empty())
-        .map(|l| l.split_whitespace().next().unwrap())
-        .collect();
+    let named = tool_names(&out);
     assert_eq!(
         named,
         [
