@@ -11,7 +11,7 @@ use url::Url;
 use crate::auth::{TokenSet, TokenStore};
 use crate::error::{ApiError, Error};
 use crate::generated;
-use crate::refresh::Refresher;
+use crate::refresh::{Refresher, SharedTokens};
 use crate::retry::RetryPolicy;
 use crate::transport::{AccessToken, Transport};
 
@@ -33,13 +33,21 @@ pub struct Client {
     base: Url,
 }
 
+/// Where a signed-in pair lives: this process (and maybe a file), or a store shared by
+/// several processes.
+#[derive(Debug, Clone)]
+enum SignedIn {
+    Own(TokenSet, Option<TokenStore>),
+    Shared(TokenSet, Arc<dyn SharedTokens>),
+}
+
 /// Settings for a [`Client`]. Only the user agent is required.
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     base_url: String,
     user_agent: Option<String>,
     token: Option<AccessToken>,
-    signed_in: Option<(TokenSet, Option<TokenStore>)>,
+    signed_in: Option<SignedIn>,
     manager_account_id: Option<String>,
     timeout: Duration,
     connect_timeout: Duration,
@@ -91,7 +99,15 @@ impl ClientBuilder {
     /// or the stored expiry passed) and, with a store, saves each new pair before using it.
     /// Takes precedence over [`ClientBuilder::token`].
     pub fn tokens(mut self, tokens: TokenSet, store: Option<TokenStore>) -> Self {
-        self.signed_in = Some((tokens, store));
+        self.signed_in = Some(SignedIn::Own(tokens, store));
+        self
+    }
+
+    /// A signed-in pair kept in `shared` (a database several replicas use): refreshes go
+    /// through its lock, so across every process one refresh happens per pair, and a pair
+    /// another process replaced is picked up. Takes precedence over [`ClientBuilder::token`].
+    pub fn shared_tokens(mut self, tokens: TokenSet, shared: Arc<dyn SharedTokens>) -> Self {
+        self.signed_in = Some(SignedIn::Shared(tokens, shared));
         self
     }
 
@@ -186,12 +202,16 @@ impl ClientBuilder {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Config(format!("could not set up HTTP: {e}")))?;
+        let token_url = || {
+            Url::parse(&format!("{}/token", base.as_str().trim_end_matches('/')))
+                .map_err(|e| Error::Config(format!("token URL: {e}")))
+        };
         let refresher = match self.signed_in {
-            Some((tokens, store)) => {
-                let token_url =
-                    Url::parse(&format!("{}/token", base.as_str().trim_end_matches('/')))
-                        .map_err(|e| Error::Config(format!("token URL: {e}")))?;
-                Some(Arc::new(Refresher::new(tokens, store, token_url)))
+            Some(SignedIn::Own(tokens, store)) => {
+                Some(Arc::new(Refresher::new(tokens, store, token_url()?)))
+            }
+            Some(SignedIn::Shared(tokens, shared)) => {
+                Some(Arc::new(Refresher::shared(tokens, shared, token_url()?)))
             }
             None => None,
         };

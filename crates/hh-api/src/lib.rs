@@ -65,6 +65,7 @@ pub use error::{AllowedAccount, ApiError, Error, ErrorKind, TransportKind};
 pub use follow::{Accepted, Pairs};
 pub use negotiations::{CollectionQuery, MAX_PER_PAGE, MAX_TOPICS, only_new_parameter};
 pub use paging::{AllPages, Paged, fetch_all_pages, stream_items};
+pub use refresh::{GrantRefused, Kept, RefreshGrant, SharedTokens};
 pub use retry::RetryPolicy;
 pub use transport::{AccessToken, Transport};
 pub use vacancy::{CollectionNegotiations, VacancyFetch, VacancyNegotiations};

@@ -116,7 +116,18 @@ impl Transport {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await?;
-        if ApiError::from_parts(status, &headers, &body).kind() == ErrorKind::TokenExpired {
+        let kind = ApiError::from_parts(status, &headers, &body).kind();
+        // A shared pair may have been replaced by another process (a refresh, or the user
+        // signing in again): hh calls the one sent unknown. Take the stored one, once.
+        if kind == ErrorKind::BadAuthorization
+            && refresher
+                .reload(&self.http, &self.user_agent, seen.generation)
+                .await
+                .is_some()
+        {
+            return self.execute_with_retries(again).await;
+        }
+        if kind == ErrorKind::TokenExpired {
             match refresher
                 .refresh(&self.http, &self.user_agent, seen.generation)
                 .await

@@ -193,3 +193,115 @@ async fn invalid_grant_says_to_sign_in_again_and_leaks_no_token() {
     assert!(!text.contains("SECRET"), "{text}");
     assert_eq!(store.load().unwrap(), None, "nothing was saved over");
 }
+
+/// A pair shared by "replicas" (two clients): one lock, one stored pair.
+#[derive(Debug, Default)]
+struct SharedPair {
+    stored: tokio::sync::Mutex<Option<TokenSet>>,
+}
+
+impl hh_api::SharedTokens for SharedPair {
+    fn refresh<'a>(
+        &'a self,
+        seen: &'a TokenSet,
+        may_refresh: bool,
+        grant: hh_api::RefreshGrant<'a>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = hh_api::Kept> + Send + 'a>> {
+        Box::pin(async move {
+            let mut stored = self.stored.lock().await;
+            let now = stored.clone().expect("a stored pair");
+            if now.access != seen.access {
+                return hh_api::Kept::Tokens(now);
+            }
+            if !may_refresh {
+                return hh_api::Kept::Unchanged;
+            }
+            match grant.exchange(now.refresh.as_ref().unwrap()).await {
+                Ok(new) => {
+                    *stored = Some(new.clone());
+                    hh_api::Kept::Tokens(new)
+                }
+                Err(refused) => hh_api::Kept::Refused(refused),
+            }
+        })
+    }
+}
+
+fn replica(server: &MockServer, tokens: TokenSet, shared: Arc<SharedPair>) -> Client {
+    Client::builder()
+        .base_url(server.base_url())
+        .user_agent(UA)
+        .shared_tokens(tokens, shared)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn replicas_sharing_a_pair_refresh_it_once_and_pick_up_each_others_pair() {
+    let server = MockServer::start_async().await;
+    let refresh = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/token")
+                .body("grant_type=refresh_token&refresh_token=R1");
+            then.status(200)
+                .delay(std::time::Duration::from_millis(100))
+                .json_body(token_answer("NEW-ACCESS", "R2"));
+        })
+        .await;
+    let old = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/me")
+                .header("authorization", "Bearer OLD-ACCESS");
+            then.status(403)
+                .json_body(json!({"errors": [{"type": "oauth", "value": "token_expired"}]}));
+        })
+        .await;
+    let new = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/me")
+                .header("authorization", "Bearer NEW-ACCESS");
+            then.status(200).json_body(me_body());
+        })
+        .await;
+    let old_pair = pair("OLD-ACCESS", "R1", now_unix() + 3600);
+    let shared = Arc::new(SharedPair::default());
+    *shared.stored.lock().await = Some(old_pair.clone());
+    let a = Arc::new(replica(&server, old_pair.clone(), shared.clone()));
+    let b = Arc::new(replica(&server, old_pair.clone(), shared.clone()));
+    let calls: Vec<_> = (0..20)
+        .map(|i| {
+            let hh = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(async move { hh.me().await })
+        })
+        .collect();
+    for c in calls {
+        c.await.unwrap().unwrap();
+    }
+    refresh.assert_calls_async(1).await;
+    assert!(old.calls_async().await <= 20);
+    new.assert_calls_async(20).await;
+    assert_eq!(
+        shared.stored.lock().await.as_ref().unwrap().access.expose(),
+        "NEW-ACCESS"
+    );
+
+    // A third replica still holding the old, unexpired-looking pair is told the token is
+    // unknown (hh replaced it): it takes the stored pair without refreshing.
+    let c = replica(&server, old_pair, shared.clone());
+    old.delete_async().await;
+    let stale = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/me")
+                .header("authorization", "Bearer OLD-ACCESS");
+            then.status(403)
+                .json_body(json!({"errors": [{"type": "oauth", "value": "bad_authorization"}]}));
+        })
+        .await;
+    c.me().await.unwrap();
+    stale.assert_calls_async(1).await;
+    refresh.assert_calls_async(1).await;
+}
