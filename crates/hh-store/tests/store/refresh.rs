@@ -16,6 +16,7 @@ both_engines!(
     a_transient_failure_changes_nothing,
     a_refusal_marks_the_account_for_sign_in,
     twenty_replicas_refresh_once,
+    requests_of_one_process_refresh_once,
 );
 
 async fn a_refresh_stores_the_new_pair_and_a_stale_caller_gets_it(db: TestDb) {
@@ -219,4 +220,49 @@ async fn twenty_replicas_refresh_once(db: TestDb) {
     }
     assert_eq!(calls.load(Ordering::SeqCst), 1, "hh.ru was asked once");
     assert_eq!(refreshed, 1);
+}
+
+/// Ten requests of one process (one `Store`, shared): they queue in the process, and hh.ru
+/// is asked once.
+async fn requests_of_one_process_refresh_once(db: TestDb) {
+    let store = db.open(&key()).await;
+    let (id, _) = signed_in(&store, "u1", "client-1").await;
+    let stale = store
+        .account(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .tokens
+        .unwrap()
+        .access;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (store, id, stale, calls) =
+                (store.clone(), id.clone(), stale.clone(), calls.clone());
+            tokio::spawn(async move {
+                store
+                    .refresh_hh_tokens(&id, &stale, move |_| async move {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Ok(hh_tokens("once"))
+                    })
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut pairs = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Refresh::Refreshed(pair) | Refresh::Newer(pair) => pairs.push(pair),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert!(pairs.iter().all(|p| *p == pairs[0]), "one pair for all");
+    assert_eq!(
+        store.account(&id).await.unwrap().unwrap().tokens,
+        Some(pairs[0].clone())
+    );
 }
