@@ -74,6 +74,14 @@ async fn the_sqlite_file_and_its_directory_are_created_for_the_owner_only() {
         .unwrap()
         .get(0);
     assert_eq!(journal.to_lowercase(), "wal");
+    #[cfg(unix)]
+    for companion in ["hh-mcp.db-wal", "hh-mcp.db-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let path = data_dir.join(companion);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{companion} copies the database file's mode");
+    }
+    drop(store);
 }
 
 #[tokio::test]
