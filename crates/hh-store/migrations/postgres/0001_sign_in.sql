@@ -1,0 +1,87 @@
+-- Sign-in storage: registered MCP clients, pending authorizations, accounts (hh.ru users
+-- with their tokens encrypted), authorization codes and our token families.
+-- Times are unix seconds; flags are 0/1 integers (the same on both engines: sqlx's Any
+-- driver reads no SQLite boolean). Secrets we issue are kept only as SHA-256 digests.
+
+CREATE TABLE clients (
+    client_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    -- a JSON array of strings
+    redirect_uris TEXT NOT NULL,
+    metadata_document BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    refreshed_at BIGINT NOT NULL
+);
+
+-- Between /authorize and hh.ru's callback; keyed by the digest of the state we sent hh.ru.
+CREATE TABLE authorizations (
+    state_digest BYTEA PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    code_challenge TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    client_state TEXT,
+    expires_at BIGINT NOT NULL
+);
+
+CREATE TABLE accounts (
+    id TEXT PRIMARY KEY,
+    hh_user_id TEXT NOT NULL,
+    -- '' for the user themself: a unique key over a NULL would not stop duplicates
+    manager_account_id TEXT NOT NULL,
+    employer_id TEXT,
+    name TEXT NOT NULL,
+    -- version byte, 96-bit nonce, AES-256-GCM ciphertext and tag; NULL after sign-out
+    hh_access BYTEA,
+    hh_refresh BYTEA,
+    hh_expires_at BIGINT,
+    needs_sign_in BIGINT NOT NULL DEFAULT 0,
+    -- bumped by every refresh of hh.ru's tokens: the UPDATE is what takes the row lock
+    lock_version BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (hh_user_id, manager_account_id)
+);
+
+CREATE TABLE codes (
+    code_digest BYTEA PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    scope TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    code_challenge TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT,
+    -- presented again after use: whatever was issued from it is revoked, and so is
+    -- whatever is issued from it later
+    reused BIGINT NOT NULL DEFAULT 0
+);
+
+-- One family per authorization: its refresh tokens rotate within it, and revoking one
+-- token revokes the family.
+CREATE TABLE token_families (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    scope TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    code_digest BYTEA,
+    revoked BIGINT NOT NULL DEFAULT 0,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX token_families_account ON token_families (account_id);
+CREATE INDEX token_families_code ON token_families (code_digest);
+
+CREATE TABLE tokens (
+    token_digest BYTEA PRIMARY KEY,
+    family TEXT NOT NULL REFERENCES token_families (id) ON DELETE CASCADE,
+    -- 'access' or 'refresh'
+    kind TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    -- a refresh token already exchanged: kept until it expires so a replay is recognised
+    used_at BIGINT
+);
+CREATE INDEX tokens_family ON tokens (family);
+CREATE INDEX tokens_expires_at ON tokens (expires_at);
