@@ -17,6 +17,10 @@ pub struct PendingAuthorization {
     pub resource: String,
     /// The client's own `state`, handed back to it with the code.
     pub client_state: Option<String>,
+    /// The PKCE verifier of the request to hh.ru's login, once the person consented.
+    pub hh_verifier: Option<String>,
+    /// The signed-in account, while the person picks one of its work accounts.
+    pub account_id: Option<String>,
 }
 
 impl Store {
@@ -28,8 +32,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO authorizations
-                (state_digest, client_id, redirect_uri, code_challenge, scope, resource, client_state, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                (state_digest, client_id, redirect_uri, code_challenge, scope, resource, client_state,
+                 hh_verifier, account_id, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(secret::digest(state))
         .bind(&a.client_id)
@@ -38,6 +43,8 @@ impl Store {
         .bind(&a.scope)
         .bind(&a.resource)
         .bind(a.client_state.as_deref())
+        .bind(a.hh_verifier.as_deref())
+        .bind(a.account_id.as_deref())
         .bind(clock::expires_at(ttl))
         .execute(self.pool())
         .await
@@ -53,7 +60,8 @@ impl Store {
     ) -> Result<Option<PendingAuthorization>, StoreError> {
         let row = sqlx::query(
             "DELETE FROM authorizations WHERE state_digest = $1
-             RETURNING client_id, redirect_uri, code_challenge, scope, resource, client_state, expires_at",
+             RETURNING client_id, redirect_uri, code_challenge, scope, resource, client_state,
+                       hh_verifier, account_id, expires_at",
         )
         .bind(secret::digest(state))
         .fetch_optional(self.pool())
@@ -69,6 +77,8 @@ impl Store {
                     scope: row.try_get("scope")?,
                     resource: row.try_get("resource")?,
                     client_state: row.try_get("client_state")?,
+                    hh_verifier: row.try_get("hh_verifier")?,
+                    account_id: row.try_get("account_id")?,
                 },
                 row.try_get("expires_at")?,
             ))

@@ -20,6 +20,8 @@ pub struct Grant {
     pub account_id: String,
     pub scope: String,
     pub resource: String,
+    /// The work account the client acts as (`X-Manager-Account-Id`); `None`: the login's own.
+    pub manager_account_id: Option<String>,
 }
 
 /// Tokens just issued, in clear: the only time they are. `Debug` shows neither.
@@ -92,8 +94,9 @@ impl Store {
         let code = secret::new_secret();
         sqlx::query(
             "INSERT INTO codes
-                (code_digest, client_id, account_id, scope, resource, redirect_uri, code_challenge, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                (code_digest, client_id, account_id, scope, resource, redirect_uri, code_challenge, expires_at,
+                 manager_account_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(secret::digest(&code))
         .bind(&code_grant.client_id)
@@ -103,6 +106,7 @@ impl Store {
         .bind(redirect_uri)
         .bind(code_challenge)
         .bind(clock::expires_at(ttl))
+        .bind(code_grant.manager_account_id.as_deref())
         .execute(self.pool())
         .await
         .map_err(db("saving an authorization code"))?;
@@ -124,7 +128,7 @@ impl Store {
         let fresh = sqlx::query(
             "UPDATE codes SET used_at = $2
              WHERE code_digest = $1 AND used_at IS NULL AND expires_at > $2
-             RETURNING client_id, account_id, scope, resource, redirect_uri, code_challenge",
+             RETURNING client_id, account_id, scope, resource, manager_account_id, redirect_uri, code_challenge",
         )
         .bind(&digest)
         .bind(now)
@@ -206,8 +210,9 @@ impl Store {
         let family = secret::new_id();
         sqlx::query(
             "INSERT INTO token_families
-                (id, client_id, account_id, scope, resource, code_digest, revoked, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                (id, client_id, account_id, scope, resource, code_digest, revoked, created_at,
+                 manager_account_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&family)
         .bind(&grant.client_id)
@@ -217,6 +222,7 @@ impl Store {
         .bind(code_digest)
         .bind(i64::from(revoked))
         .bind(clock::now())
+        .bind(grant.manager_account_id.as_deref())
         .execute(&mut *tx)
         .await
         .map_err(db("saving a token family"))?;
@@ -232,7 +238,7 @@ impl Store {
         presented: &str,
     ) -> Result<Option<TokenInfo>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT f.client_id, f.account_id, f.scope, f.resource, t.expires_at, t.family
+            "SELECT f.client_id, f.account_id, f.scope, f.resource, f.manager_account_id, t.expires_at, t.family
              FROM tokens t
              JOIN token_families f ON f.id = t.family
              JOIN accounts a ON a.id = f.account_id
@@ -291,7 +297,8 @@ impl Store {
         let rotation = match family {
             Some(family) => {
                 let grant = sqlx::query(
-                    "SELECT client_id, account_id, scope, resource FROM token_families WHERE id = $1",
+                    "SELECT client_id, account_id, scope, resource, manager_account_id
+                     FROM token_families WHERE id = $1",
                 )
                 .bind(&family)
                 .fetch_one(&mut *tx)
@@ -384,5 +391,6 @@ fn grant_of(row: &AnyRow) -> Result<Grant, sqlx::Error> {
         account_id: row.try_get("account_id")?,
         scope: row.try_get("scope")?,
         resource: row.try_get("resource")?,
+        manager_account_id: row.try_get("manager_account_id")?,
     })
 }

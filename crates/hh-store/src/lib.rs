@@ -28,6 +28,8 @@ mod key;
 mod purge;
 mod refresh;
 mod secret;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -22,6 +22,11 @@ CREATE TABLE authorizations (
     scope TEXT NOT NULL,
     resource TEXT NOT NULL,
     client_state TEXT,
+    -- the PKCE verifier of our request to hh.ru (useless without hh.ru's code and our
+    -- application's secret), once the recruiter has consented
+    hh_verifier TEXT,
+    -- the signed-in account, while the recruiter picks a work account
+    account_id TEXT,
     expires_at INTEGER NOT NULL
 );
 
@@ -50,6 +55,8 @@ CREATE TABLE codes (
     account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     scope TEXT NOT NULL,
     resource TEXT NOT NULL,
+    -- the work account the grant acts as (X-Manager-Account-Id); NULL: the login's own
+    manager_account_id TEXT,
     redirect_uri TEXT NOT NULL,
     code_challenge TEXT NOT NULL,
     expires_at INTEGER NOT NULL,
@@ -67,6 +74,7 @@ CREATE TABLE token_families (
     account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
     scope TEXT NOT NULL,
     resource TEXT NOT NULL,
+    manager_account_id TEXT,
     code_digest BLOB,
     revoked INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL

@@ -127,6 +127,8 @@ async fn our_secrets_are_kept_only_as_digests(db: TestDb) {
         scope: "hh".into(),
         resource: "r".into(),
         client_state: None,
+        hh_verifier: None,
+        account_id: None,
     };
     store
         .put_authorization(state, &pending, MINUTE)

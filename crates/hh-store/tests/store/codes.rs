@@ -24,6 +24,8 @@ fn pending() -> PendingAuthorization {
         scope: "hh".into(),
         resource: "https://mcp.example/mcp".into(),
         client_state: Some("client-state".into()),
+        hh_verifier: Some("v".repeat(43)),
+        account_id: Some("account-1".into()),
     }
 }
 

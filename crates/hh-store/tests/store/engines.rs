@@ -5,15 +5,11 @@
 //! skipped, loudly, elsewhere.
 
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use futures::FutureExt;
 use hh_store::{EncryptionKey, Engine, Store};
+use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Connection};
-
-const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// One engine's database for one test.
 #[derive(Clone)]
@@ -69,57 +65,16 @@ where
     F: FnOnce(TestDb) -> Fut,
     Fut: Future<Output = ()>,
 {
-    sqlx::any::install_default_drivers();
-    let admin_url = std::env::var("HH_MCP_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_POSTGRES.to_string());
-    let mut admin = match sqlx::AnyConnection::connect(&admin_url).await {
-        Ok(conn) => conn,
-        Err(e) => {
-            let why = format!("PostgreSQL at {} does not answer ({e})", shown(&admin_url));
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("{why}; CI needs it (.ci/postgres starts one)");
-            }
-            eprintln!(
-                "\n!!!!!!!! PostgreSQL test SKIPPED: {why}; set HH_MCP_TEST_DATABASE_URL to a server where this user may CREATE DATABASE !!!!!!!!\n"
-            );
-            return;
-        }
+    let Some(database) = hh_store::testing::TestDatabase::postgres("hh-store").await else {
+        return;
     };
-    let name = format!("hh_store_{:016x}", rand::random::<u64>());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap_or_else(|e| panic!("creating the test database {name}: {e}"));
-    let mut url = url::Url::parse(&admin_url).expect("HH_MCP_TEST_DATABASE_URL is a URL");
-    url.set_path(&format!("/{name}"));
     let db = TestDb {
         engine: Engine::Postgres,
-        url: Some(url.to_string()),
+        url: Some(database.url().to_string()),
         dir: Arc::new(tempfile::tempdir().expect("a temporary directory")),
     };
-    let outcome = AssertUnwindSafe(body(db)).catch_unwind().await;
-    // FORCE: a pool the test leaked still holds connections.
-    let dropped = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await;
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
-    dropped.unwrap_or_else(|e| panic!("dropping the test database {name}: {e}"));
-}
-
-fn shown(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) => {
-            if u.password().is_some() {
-                let _ = u.set_password(Some("***"));
-            }
-            u.to_string()
-        }
-        Err(_) => "HH_MCP_TEST_DATABASE_URL (unparseable)".to_string(),
-    }
+    body(db).await;
+    drop(database);
 }
 
 /// `both_engines!(body, …)`: for each async `fn body(db: TestDb)`, the tests

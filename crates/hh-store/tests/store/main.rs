@@ -47,6 +47,7 @@ pub async fn signed_in(store: &Store, hh_user_id: &str, client: &str) -> (String
         account_id: id.clone(),
         scope: "hh".to_string(),
         resource: "https://mcp.example/mcp".to_string(),
+        manager_account_id: Some("work-account-7".to_string()),
     };
     (id, grant)
 }

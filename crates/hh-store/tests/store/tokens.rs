@@ -220,6 +220,8 @@ async fn purge_removes_only_what_is_spent(db: TestDb) {
         scope: "hh".into(),
         resource: "r".into(),
         client_state: None,
+        hh_verifier: None,
+        account_id: None,
     };
     // Spent: an expired authorization and code, an expired family, a revoked family.
     store
