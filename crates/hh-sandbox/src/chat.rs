@@ -134,7 +134,8 @@ pub struct Chat {
     pub negotiation_id: String,
     pub created_at: Time,
     pub messages: Vec<Message>,
-    /// The employer's people in the chat, the token's manager (index 0) first.
+    /// The employer's people in the chat: the employer's lead manager, who began it,
+    /// first. A colleague who reads or writes in it is one of them from then on.
     pub managers: Vec<ManagerInChat>,
     /// The last message the applicant has seen.
     pub applicant_viewed: Option<String>,
@@ -145,9 +146,6 @@ pub struct Chat {
     /// is used once per chat.
     pub used_keys: HashSet<String>,
 }
-
-/// The token's manager: `World::me()`.
-pub const ME: usize = 0;
 
 impl Chat {
     pub fn new(id: u64, negotiation_id: String, created_at: Time, managers: &[usize]) -> Chat {
@@ -200,18 +198,14 @@ impl Chat {
             .count()
     }
 
-    /// Unread for the token's manager.
-    pub fn unread(&self) -> usize {
-        self.unread_for(ME)
-    }
-
     /// Has the applicant seen this message (the employer's opponent, in hh's words).
     pub fn viewed_by_applicant(&self, position: usize) -> bool {
         self.seen_up_to(&self.applicant_viewed)
             .is_some_and(|seen| position <= seen)
     }
 
-    /// Moves a manager's last viewed message forward to `message_id` (never back).
+    /// Moves a manager's last viewed message forward to `message_id` (never back). A
+    /// colleague not yet in the chat joins it: read marks are kept per participant.
     pub fn mark_viewed(&mut self, manager: usize, message_id: &str) {
         let Some(target) = self.position(message_id) else {
             return;
@@ -222,15 +216,19 @@ impl Chat {
         if current.is_some_and(|c| c >= target) {
             return;
         }
-        if let Some(m) = self.managers.iter_mut().find(|m| m.manager == manager) {
-            m.last_viewed = Some(message_id.to_string());
+        match self.managers.iter_mut().find(|m| m.manager == manager) {
+            Some(m) => m.last_viewed = Some(message_id.to_string()),
+            None => self.managers.push(ManagerInChat {
+                manager,
+                last_viewed: Some(message_id.to_string()),
+            }),
         }
     }
 
-    /// The token's manager has seen everything.
-    pub fn mark_all_viewed(&mut self) {
+    /// The manager has seen everything.
+    pub fn mark_all_viewed(&mut self, manager: usize) {
         if let Some(last) = self.messages.last().map(|m| m.id.clone()) {
-            self.mark_viewed(ME, &last);
+            self.mark_viewed(manager, &last);
         }
     }
 

@@ -1,9 +1,10 @@
 //! hh's file host for chats: a second origin, apart from the API. A client asks the API
 //! for an upload link (`POST /common/chats/files/upload_links`), posts the file there as
 //! multipart field `file` with the user's bearer token, gets an `upload_id`, and sends
-//! that id as a chat message. The host records whether each request carried an
-//! `Authorization` header, so a client can be shown to send its token only where hh
-//! said to.
+//! that id as a chat message. A link and its file are the user's who asked for the
+//! link: another user's token cannot use it, nor send the file. The host records
+//! whether each request carried an `Authorization` header, so a client can be shown to
+//! send its token only where hh said to.
 
 use std::collections::HashMap;
 
@@ -45,6 +46,8 @@ pub const LINK_TTL_MINUTES: i64 = 10;
 pub struct UploadLink {
     pub expires_at: Time,
     pub used: bool,
+    /// Index into `World::users`: who asked for it.
+    pub user: usize,
 }
 
 /// A file on the host, waiting to be sent (or sent) as a chat message.
@@ -54,6 +57,8 @@ pub struct Upload {
     pub name: String,
     pub content_type: String,
     pub bytes: Vec<u8>,
+    /// Index into `World::users`: who uploaded it.
+    pub user: usize,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -95,7 +100,8 @@ impl Files {
         )
     }
 
-    pub fn new_link(&mut self, seed: u64) -> (String, Time) {
+    /// A link for `user` (an index into `World::users`).
+    pub fn new_link(&mut self, seed: u64, user: usize) -> (String, Time) {
         let id = self.new_id(seed);
         let expires_at = now() + Duration::minutes(LINK_TTL_MINUTES);
         self.links.insert(
@@ -103,6 +109,7 @@ impl Files {
             UploadLink {
                 expires_at,
                 used: false,
+                user,
             },
         );
         (id, expires_at)
@@ -140,14 +147,17 @@ async fn upload(
     body: Bytes,
 ) -> Response {
     st.record_file_request("POST", &format!("/chat-files/upload/{link}"), &headers);
-    let authorized = bearer(&headers).is_some_and(|t| st.tokens().check(&t).is_ok());
-    if !authorized {
+    let user = bearer(&headers).and_then(|t| st.tokens().check(&t).ok());
+    let Some(user) = user else {
         return forbidden_html();
-    }
+    };
     let mut world = st.world_mut();
     let Some(found) = world.files.links.get(&link) else {
         return ApiError::not_found().into_response();
     };
+    if found.user != user {
+        return forbidden_html();
+    }
     if found.used || found.expires_at <= now() {
         return bad_argument("state");
     }
@@ -181,6 +191,7 @@ async fn upload(
             name: part.name.clone(),
             content_type: part.content_type,
             bytes: part.bytes,
+            user,
         },
     );
     ok(&json!({ "upload_id": id, "name": part.name, "size": size }))

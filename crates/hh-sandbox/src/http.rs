@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::account::Account;
 use crate::errors::ApiError;
 use crate::faults::{self, Outage};
 use crate::routes::{Auth, RouteSpec};
@@ -275,17 +276,19 @@ pub async fn frontline(State(st): State<AppState>, request: Request, next: Next)
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// Around each route: the authorization it needs, the work account header, the captcha
-/// on actions; and the operation's name on the answer.
+/// Around each route: the authorization it needs, the work account it acts as, the
+/// captcha on actions; and the operation's name on the answer. Handlers find the
+/// [`Account`] (and the [`Bearer`] token) in the request's extensions.
 pub async fn guard(
     State((st, spec)): State<(AppState, &'static RouteSpec)>,
     mut request: Request,
     next: Next,
 ) -> Response {
     let mut response = match admit(&st, spec, request.headers()) {
-        Ok(token) => {
-            if let Some(t) = token {
-                request.extensions_mut().insert(Bearer(t));
+        Ok(admitted) => {
+            if let Some((token, account)) = admitted {
+                request.extensions_mut().insert(Bearer(token));
+                request.extensions_mut().insert(account);
             }
             next.run(request).await
         }
@@ -297,7 +300,12 @@ pub async fn guard(
     response
 }
 
-fn admit(st: &AppState, spec: &RouteSpec, headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+/// The token and the account it acts as, when the route checks a token.
+fn admit(
+    st: &AppState,
+    spec: &RouteSpec,
+    headers: &HeaderMap,
+) -> Result<Option<(String, Account)>, ApiError> {
     let token = bearer(headers);
     let needs_check = match spec.auth {
         Auth::Required => true,
@@ -305,28 +313,32 @@ fn admit(st: &AppState, spec: &RouteSpec, headers: &HeaderMap) -> Result<Option<
         Auth::Optional => token.is_some(),
         Auth::None => false,
     };
+    let mut admitted = None;
     if needs_check {
-        let Some(t) = &token else {
+        let Some(t) = token else {
             return Err(ApiError::oauth("bad_authorization"));
         };
-        st.tokens()
-            .check(t)
+        let user = st
+            .tokens()
+            .check(&t)
             .map_err(|refused| ApiError::oauth(refused.value()))?;
-        if let Some(account) = headers.get("x-manager-account-id") {
-            let world = st.world();
-            // The token's manager has one work account, with the manager's id.
-            let known = account.to_str().is_ok_and(|a| a.trim() == world.me().id);
-            if !known {
-                return Err(ApiError::forbidden(
-                    "manager_extra_accounts",
-                    "manager_extra_account_not_found",
-                ));
-            }
-        }
+        // A work account's id is its manager id; only the user's own are accepted.
+        let requested = match headers.get("x-manager-account-id") {
+            None => None,
+            Some(v) => Some(v.to_str().map_err(|_| extra_account_not_found())?),
+        };
+        let account =
+            Account::resolve(&st.world(), user, requested).ok_or_else(extra_account_not_found)?;
+        admitted = Some((t, account));
     }
     if spec.captcha && st.faults().captcha_on_actions {
         let n = st.requests.load(std::sync::atomic::Ordering::Relaxed);
         return Err(ApiError::captcha(&format!("{:x}{:08x}", st.seed, n)));
     }
-    Ok(token)
+    Ok(admitted)
+}
+
+/// hh's 403 for an `X-Manager-Account-Id` that is not one of the user's accounts.
+fn extra_account_not_found() -> ApiError {
+    ApiError::forbidden("manager_extra_accounts", "manager_extra_account_not_found")
 }

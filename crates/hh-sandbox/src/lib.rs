@@ -6,8 +6,10 @@
 //! returns (pointing back at the sandbox), actions move negotiations between employer
 //! states, one negotiation per vacancy + resume, messages only after an invitation,
 //! paging with `per_page` at most 50, tokens that expire and refresh once, and hh's
-//! error bodies with a `request_id`. Data are seeded and realistic (Russian names,
-//! vacancies, resumes and letters), the same for the same seed. Faults can be injected.
+//! error bodies with a `request_id`. Several users of several employers sign in
+//! (hh's `/oauth/authorize` page is imitated too), each seeing only their employer's
+//! data. Data are seeded and realistic (Russian names, vacancies, resumes and letters),
+//! the same for the same seed. Faults can be injected.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -20,6 +22,8 @@
 //! # Ok(()) }
 //! ```
 
+pub mod account;
+pub mod authorize;
 pub mod chat;
 pub mod errors;
 pub mod faults;
@@ -32,6 +36,7 @@ pub mod routes;
 pub mod seed;
 pub mod state;
 pub mod tokens;
+pub mod users;
 #[cfg(feature = "validate")]
 pub mod validate;
 
@@ -50,11 +55,14 @@ pub use chat::{Chat, WriteBlock};
 pub use faults::{Faults, LostAnswer};
 pub use files::FileHostRequest;
 pub use state::Exchange;
+pub use users::{SandboxAccount, SandboxUser, UnknownUser};
 
+use authorize::SignIn;
 use state::{AppState, Origins, Shared};
+use tokens::OAuthApp;
 
-/// How the sandbox is seeded and how it misbehaves.
-#[derive(Debug, Clone)]
+/// How the sandbox is seeded, signs users in, and misbehaves.
+#[derive(Clone)]
 pub struct SandboxConfig {
     /// Everything generated (ids, names, negotiations, tokens, fault draws) follows from it.
     pub seed: u64,
@@ -65,6 +73,18 @@ pub struct SandboxConfig {
     pub token_ttl: Duration,
     /// Keep every request and answer for [`Sandbox::recorded`].
     pub record: bool,
+    /// The application registered with the sandbox's hh.ru: `/oauth/authorize` takes
+    /// only its `client_id`, and `POST /token` its id and secret.
+    pub oauth_client_id: String,
+    pub oauth_client_secret: String,
+    /// The application's registered redirect URI; `None` takes any absolute http(s)
+    /// URI. With one, a redirect must match it by hh's rules (a subdomain, a deeper path,
+    /// more query parameters).
+    pub oauth_redirect_uri: Option<String>,
+    /// Every authorization request is approved as this user (a login), with no page.
+    pub auto_approve: Option<String>,
+    /// How long an authorization code lives (hh: "rather short").
+    pub authorization_code_ttl: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -75,9 +95,42 @@ impl Default for SandboxConfig {
             big_vacancy_negotiations: None,
             token_ttl: Duration::from_secs(14 * 24 * 3600),
             record: false,
+            oauth_client_id: DEFAULT_CLIENT_ID.to_string(),
+            oauth_client_secret: DEFAULT_CLIENT_SECRET.to_string(),
+            oauth_redirect_uri: None,
+            auto_approve: None,
+            authorization_code_ttl: Duration::from_secs(10 * 60),
         }
     }
 }
+
+/// The sandbox application's credentials unless configured otherwise.
+pub const DEFAULT_CLIENT_ID: &str = "HHSANDBOXCLIENTID0000001";
+pub const DEFAULT_CLIENT_SECRET: &str = "HHSANDBOXCLIENTSECRET001";
+
+impl std::fmt::Debug for SandboxConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxConfig")
+            .field("seed", &self.seed)
+            .field("faults", &self.faults)
+            .field("big_vacancy_negotiations", &self.big_vacancy_negotiations)
+            .field("token_ttl", &self.token_ttl)
+            .field("record", &self.record)
+            .field("oauth_client_id", &self.oauth_client_id)
+            .field("oauth_client_secret", &"***")
+            .field("oauth_redirect_uri", &self.oauth_redirect_uri)
+            .field("auto_approve", &self.auto_approve)
+            .field("authorization_code_ttl", &self.authorization_code_ttl)
+            .finish()
+    }
+}
+
+fn invalid(what: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, what)
+}
+
+/// The user the single-user hooks (`access_token`, `employer_id`, ...) are about.
+const DEFAULT_USER: usize = 0;
 
 /// A running sandbox. Dropping it stops the server; [`Sandbox::shutdown`] also waits.
 pub struct Sandbox {
@@ -112,21 +165,50 @@ impl Sandbox {
         Sandbox::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), config).await
     }
 
-    /// Starts on `addr` (port 0 picks a free one).
+    /// Starts on `addr` (port 0 picks a free one). A configuration that names an
+    /// unknown `auto_approve` user or a redirect URI that is not a URL is refused.
     pub async fn start_on(addr: SocketAddr, config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let world = seed::world(config.seed, config.big_vacancy_negotiations);
+        if let Some(login) = &config.auto_approve {
+            users::find(&world, login)
+                .map_err(|e| invalid(format!("SandboxConfig::auto_approve: {e}")))?;
+        }
+        if let Some(uri) = &config.oauth_redirect_uri {
+            url::Url::parse(uri).map_err(|e| {
+                invalid(format!(
+                    "SandboxConfig::oauth_redirect_uri: `{uri}` is not an absolute URL: {e}"
+                ))
+            })?;
+        }
+        for (name, value) in [
+            ("oauth_client_id", &config.oauth_client_id),
+            ("oauth_client_secret", &config.oauth_client_secret),
+        ] {
+            if value.is_empty() {
+                return Err(invalid(format!("SandboxConfig::{name} is empty")));
+            }
+        }
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
         // hh's file host is another origin: the same loopback address, its own port.
         let files_listener = TcpListener::bind(SocketAddr::new(addr.ip(), 0)).await?;
         let file_host_url = format!("http://{}", files_listener.local_addr()?);
-        let world = seed::world(config.seed, config.big_vacancy_negotiations);
         // Separate streams, so that turning faults on does not change the tokens.
         let tokens = tokens::Tokens::new(
             StdRng::seed_from_u64(config.seed ^ 0x746f_6b65_6e73),
             config.token_ttl,
+            config.authorization_code_ttl,
+            world.users.len(),
         );
-        let fault_rng = StdRng::seed_from_u64(config.seed ^ 0x6661_756c_7473);
+        let sign_in = SignIn {
+            app: OAuthApp {
+                client_id: config.oauth_client_id,
+                client_secret: config.oauth_client_secret,
+                redirect_uri: config.oauth_redirect_uri,
+            },
+            auto_approve: config.auto_approve,
+        };
         let state: AppState = Arc::new(Shared::new(
             Origins {
                 api: base_url,
@@ -135,8 +217,8 @@ impl Sandbox {
             config.seed,
             world,
             tokens,
+            sign_in,
             config.faults,
-            fault_rng,
             config.record,
         ));
         let (stop, stopped) = oneshot::channel::<()>();
@@ -162,36 +244,43 @@ impl Sandbox {
         self.addr
     }
 
-    /// The employer manager's current access token (the latest issued).
+    /// The default user's current access token (the latest issued): the first manager
+    /// of the first employer, whom every single-user hook below is about.
     pub fn access_token(&self) -> String {
-        self.state.tokens().current().access_token.clone()
+        self.pair_of(DEFAULT_USER).0
     }
 
     /// The refresh token that goes with [`Sandbox::access_token`].
     pub fn refresh_token(&self) -> String {
-        self.state.tokens().current().refresh_token.clone()
+        self.pair_of(DEFAULT_USER).1
     }
 
-    /// A new single-use authorization code for `grant_type=authorization_code`.
+    /// A new single-use authorization code for the default user, for
+    /// `grant_type=authorization_code`. No authorize step bound it, so it goes with any
+    /// application's credentials (the configured app's must be right, though) and any
+    /// redirect URI; codes from [`Sandbox::authorize_url`] are bound and checked.
     pub fn authorization_code(&self) -> String {
-        self.state.tokens().new_code()
+        self.state.tokens().new_code(DEFAULT_USER, None)
     }
 
+    /// The default user's employer.
     pub fn employer_id(&self) -> String {
-        self.state.world().employer.id.clone()
+        self.state.world().employers[0].id.clone()
     }
 
-    /// The manager id of the token's user.
+    /// The manager id of the default user.
     pub fn manager_id(&self) -> String {
-        self.state.world().me().id.clone()
+        self.state.world().managers[0].id.clone()
     }
 
-    /// The employer's managers, the token's first: colleagues can be added to chats.
+    /// The default user's employer's managers, the default user's first: colleagues can
+    /// be added to chats.
     pub fn manager_ids(&self) -> Vec<String> {
         self.state
             .world()
             .managers
             .iter()
+            .filter(|m| m.employer == 0)
             .map(|m| m.id.clone())
             .collect()
     }
@@ -201,23 +290,22 @@ impl Sandbox {
         self.state.world().resume(id).cloned()
     }
 
-    /// The negotiations of a resume with this employer: (negotiation id, vacancy id, employer state id).
+    /// The negotiations of a resume with the default user's employer: (negotiation id,
+    /// vacancy id, employer state id).
     pub fn negotiations_of(&self, resume_id: &str) -> Vec<(String, String, &'static str)> {
-        self.state
-            .world()
-            .negotiations
-            .iter()
+        let world = self.state.world();
+        self.default_account(&world)
+            .negotiations(&world)
             .filter(|n| n.resume_id == resume_id)
             .map(|n| (n.id.clone(), n.vacancy_id.clone(), n.employer_state.id()))
             .collect()
     }
 
-    /// The active vacancies, the big one (if configured) first.
+    /// The default user's employer's active vacancies, the big one (if configured) first.
     pub fn vacancy_ids(&self) -> Vec<String> {
-        self.state
-            .world()
-            .vacancies
-            .iter()
+        let world = self.state.world();
+        self.default_account(&world)
+            .vacancies(&world)
             .map(|v| v.id.clone())
             .collect()
     }
@@ -227,7 +315,7 @@ impl Sandbox {
         self.state.world().big_vacancy.clone()
     }
 
-    /// Every resume id the sandbox knows.
+    /// Every resume id the sandbox knows (hh's resume database, shared by all employers).
     pub fn resume_ids(&self) -> Vec<String> {
         self.state
             .world()
@@ -269,7 +357,7 @@ impl Sandbox {
         }
     }
 
-    /// The chat of a negotiation, as chat paths name it.
+    /// The chat of a negotiation (of any employer), as chat paths name it.
     pub fn chat_id_of(&self, negotiation_id: &str) -> Option<String> {
         let world = self.state.world();
         world
@@ -277,37 +365,37 @@ impl Sandbox {
             .map(|n| n.chat_id.to_string())
     }
 
-    /// Every chat id, in seeding order.
+    /// The default user's employer's chat ids, in seeding order.
     pub fn chat_ids(&self) -> Vec<String> {
-        self.state
-            .world()
-            .chats
-            .iter()
+        let world = self.state.world();
+        self.default_account(&world)
+            .chats(&world)
             .map(|c| c.id.to_string())
             .collect()
     }
 
-    /// A chat the employer can write to, with some conversation already.
+    /// A chat of the default user's employer they can write to, with some conversation
+    /// already.
     pub fn writable_chat(&self) -> Option<String> {
         let world = self.state.world();
-        world
-            .chats
-            .iter()
+        self.default_account(&world)
+            .chats(&world)
             .find(|c| c.writable() && c.has_text_message())
             .map(|c| c.id.to_string())
     }
 
-    /// A chat the employer cannot write to (archived: the employer discarded the applicant).
+    /// A chat of the default user's employer they cannot write to (archived: the
+    /// employer discarded the applicant).
     pub fn unwritable_chat(&self) -> Option<String> {
         let world = self.state.world();
-        world
-            .chats
-            .iter()
+        self.default_account(&world)
+            .chats(&world)
             .find(|c| !c.writable())
             .map(|c| c.id.to_string())
     }
 
-    /// What a chat holds now: its messages, participants, read marks and write state.
+    /// What a chat (of any employer) holds now: its messages, participants, read marks
+    /// and write state.
     pub fn chat(&self, chat_id: &str) -> Option<Chat> {
         self.state.world().chat_by_path(chat_id).cloned()
     }
@@ -338,14 +426,15 @@ impl Sandbox {
         Some(message_id)
     }
 
-    /// A writable chat that now holds exactly `n` messages, or more if it had more:
-    /// the one with the fewest messages, topped up with a conversation in which the
-    /// applicant and the employer take turns. Everything in it counts as read by both.
+    /// A writable chat of the default user's employer that now holds exactly `n`
+    /// messages, or more if it had more: the one with the fewest messages, topped up
+    /// with a conversation in which the applicant and the default user take turns.
+    /// Everything in it counts as read by both.
     pub fn chat_with_messages(&self, n: usize) -> Option<String> {
         let mut world = self.state.world_mut();
-        let id = world
-            .chats
-            .iter()
+        let me = self.default_account(&world);
+        let id = me
+            .chats(&world)
             .filter(|c| c.writable())
             .min_by_key(|c| (c.messages.len(), c.id))?
             .id;
@@ -356,7 +445,7 @@ impl Sandbox {
             let author = if i % 2 == 0 {
                 chat::Author::Applicant
             } else {
-                chat::Author::Manager(chat::ME)
+                chat::Author::Manager(me.manager)
             };
             let at = start + chrono::Duration::minutes(i as i64);
             let text = format!("Сообщение {} из {n}", i + 1);
@@ -364,7 +453,7 @@ impl Sandbox {
             world.chat_mut(id)?.push(message);
         }
         let chat = world.chat_mut(id)?;
-        chat.mark_all_viewed();
+        chat.mark_all_viewed(me.manager);
         chat.applicant_viewed = chat.messages.last().map(|m| m.id.clone());
         Some(id.to_string())
     }
@@ -385,6 +474,91 @@ impl Sandbox {
         }
     }
 
+    /// Every user who can sign in, the default one first: their login, name, ids, work
+    /// accounts and vacancies.
+    pub fn users(&self) -> Vec<SandboxUser> {
+        users::all(&self.state.world())
+    }
+
+    /// The user who signs in as `login`.
+    pub fn user(&self, login: &str) -> Result<SandboxUser, UnknownUser> {
+        let world = self.state.world();
+        let i = users::find(&world, login)?;
+        Ok(users::all(&world).swap_remove(i))
+    }
+
+    /// The user's current (access, refresh) tokens: the latest pair issued to them.
+    pub fn tokens_of(&self, login: &str) -> Result<(String, String), UnknownUser> {
+        let user = self.user_index(login)?;
+        Ok(self.pair_of(user))
+    }
+
+    /// Makes the user's current access token answer `token_expired` (its refresh token
+    /// then works once).
+    pub fn expire_access_token_of(&self, login: &str) -> Result<(), UnknownUser> {
+        let user = self.user_index(login)?;
+        self.state.tokens().expire_current(user);
+        Ok(())
+    }
+
+    /// How many refresh grants (`POST /token`, `grant_type=refresh_token`) reached the
+    /// sandbox with one of the user's refresh tokens, granted or refused.
+    pub fn refresh_grants(&self, login: &str) -> Result<u64, UnknownUser> {
+        let user = self.user_index(login)?;
+        Ok(self.state.tokens().refresh_grants(user))
+    }
+
+    /// A new single-use authorization code for the user, bound to no application (see
+    /// [`Sandbox::authorization_code`]).
+    pub fn authorization_code_of(&self, login: &str) -> Result<String, UnknownUser> {
+        let user = self.user_index(login)?;
+        Ok(self.state.tokens().new_code(user, None))
+    }
+
+    /// Makes every authorization code handed out so far expired (`POST /token` then
+    /// answers `invalid_grant`/`code expired`).
+    pub fn expire_authorization_codes(&self) {
+        self.state.tokens().expire_codes();
+    }
+
+    /// hh.ru's authorization page on the sandbox: `{base_url}/oauth/authorize`, where
+    /// an application sends a person with `response_type=code&client_id=…&state=…&
+    /// redirect_uri=…` (and `login_as=<login>` to approve without the page).
+    pub fn authorize_url(&self) -> String {
+        self.state.url(authorize::PATH)
+    }
+
+    /// The configured application's `client_id`.
+    pub fn oauth_client_id(&self) -> String {
+        self.state.sign_in.app.client_id.clone()
+    }
+
+    /// The configured application's `client_secret`.
+    pub fn oauth_client_secret(&self) -> String {
+        self.state.sign_in.app.client_secret.clone()
+    }
+
+    fn user_index(&self, login: &str) -> Result<usize, UnknownUser> {
+        users::find(&self.state.world(), login)
+    }
+
+    /// A user's latest pair; the world's lock is not held while the tokens' is taken.
+    fn pair_of(&self, user: usize) -> (String, String) {
+        let tokens = self.state.tokens();
+        tokens
+            .current(user)
+            .map(|i| (i.access_token.clone(), i.refresh_token.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The default user's primary account.
+    fn default_account(&self, world: &model::World) -> account::Account {
+        account::Account {
+            user: DEFAULT_USER,
+            manager: world.users[DEFAULT_USER].accounts[0],
+            employer: 0,
+        }
+    }
     /// Changes the injected faults from the next request on.
     pub fn set_faults(&self, faults: Faults) {
         self.state.set_faults(faults);
@@ -410,9 +584,10 @@ impl Sandbox {
         self.state.reset_peak_in_flight();
     }
 
-    /// Makes the current access token answer `token_expired` (its refresh token then works).
+    /// Makes the default user's current access token answer `token_expired` (its
+    /// refresh token then works).
     pub fn expire_access_token(&self) {
-        self.state.tokens().expire_current();
+        self.state.tokens().expire_current(DEFAULT_USER);
     }
 
     /// The exchanges recorded so far (with `SandboxConfig::record`).

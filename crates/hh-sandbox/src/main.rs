@@ -66,6 +66,18 @@ struct Serve {
     /// `api_access_payment`, as for an employer without paid API access.
     #[arg(long)]
     no_paid_access: bool,
+    /// The application's client_id that /oauth/authorize and /token accept.
+    #[arg(long, value_name = "ID", default_value = hh_sandbox::DEFAULT_CLIENT_ID)]
+    client_id: String,
+    /// Its client_secret.
+    #[arg(long, value_name = "SECRET", default_value = hh_sandbox::DEFAULT_CLIENT_SECRET)]
+    client_secret: String,
+    /// Its registered redirect URI (redirects must then match it by hh's rules).
+    #[arg(long, value_name = "URI")]
+    redirect_uri: Option<String>,
+    /// Approve every authorization request as this user (a login from the list printed).
+    #[arg(long, value_name = "LOGIN")]
+    auto_approve: Option<String>,
 }
 
 fn lost_answer(s: &str) -> Result<LostAnswer, String> {
@@ -124,10 +136,18 @@ async fn serve(args: Serve) -> ExitCode {
             lost_answer: args.lost_answer,
             no_paid_access: args.no_paid_access,
         },
+        oauth_client_id: args.client_id,
+        oauth_client_secret: args.client_secret,
+        oauth_redirect_uri: args.redirect_uri.clone(),
+        auto_approve: args.auto_approve,
         ..SandboxConfig::default()
     };
     let sandbox = match Sandbox::start_on(args.addr, config).await {
         Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            eprintln!("hh-sandbox: {e}");
+            return ExitCode::FAILURE;
+        }
         Err(e) => {
             eprintln!("hh-sandbox: cannot listen on {}: {e}", args.addr);
             return ExitCode::FAILURE;
@@ -146,6 +166,36 @@ async fn serve(args: Serve) -> ExitCode {
     if let Some(big) = sandbox.big_vacancy_id() {
         println!("HH_BIG_VACANCY_ID={big}");
     }
+    println!("HH_AUTHORIZE_URL={}", sandbox.authorize_url());
+    println!("HH_CLIENT_ID={}", sandbox.oauth_client_id());
+    println!("HH_CLIENT_SECRET={}", sandbox.oauth_client_secret());
+    let users = sandbox.users();
+    let logins: Vec<&str> = users.iter().map(|u| u.login.as_str()).collect();
+    println!("HH_USERS={}", logins.join(","));
+    eprintln!("hh-sandbox: users who can sign in (the first is the one HH_ACCESS_TOKEN is for):");
+    for u in &users {
+        let accounts: Vec<String> = u
+            .accounts
+            .iter()
+            .map(|a| {
+                format!(
+                    "account {} at {} ({})",
+                    a.id, a.employer_name, a.employer_id
+                )
+            })
+            .collect();
+        eprintln!("  {} — {}: {}", u.login, u.name, accounts.join("; "));
+    }
+    let redirect = args
+        .redirect_uri
+        .as_deref()
+        .unwrap_or("<your redirect URI>");
+    eprintln!(
+        "hh-sandbox: sign in at {}?response_type=code&client_id={}&state=…&redirect_uri={redirect} \
+         (add &login_as=<login> to skip the page)",
+        sandbox.authorize_url(),
+        sandbox.oauth_client_id(),
+    );
     eprintln!(
         "hh-sandbox: serving hh.ru's employer API at {} (seed {}). Send `HH-User-Agent: App/1.0 (me@example.com)` \
          and `Authorization: Bearer <HH_ACCESS_TOKEN>`. Ctrl-C stops.",

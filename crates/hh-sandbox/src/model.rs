@@ -1,6 +1,7 @@
-//! The sandbox's state: one employer with its managers, vacancies, the resumes that
-//! applied or can be invited, negotiations and their messages. Plain data; the rules
-//! that change it live in [`crate::pipeline`] and the routes.
+//! The sandbox's state: employers with their managers, vacancies, negotiations and
+//! chats; the users who sign in as those managers; and the resumes, which are hh's and
+//! shared by every employer. Plain data; the rules that change it live in
+//! [`crate::pipeline`] and the routes, and who may see what in [`crate::account`].
 
 use std::collections::HashMap;
 
@@ -43,10 +44,15 @@ pub struct Address {
     pub lng: f64,
 }
 
+/// A manager work account: one person's place at one employer. Its id is also the
+/// account id `X-Manager-Account-Id` names.
 #[derive(Debug, Clone)]
 pub struct Manager {
     pub id: String,
-    /// The manager's user id (`/me` id), distinct from the manager id as on hh.
+    /// Index into `World::employers`.
+    pub employer: usize,
+    /// The person's user id (`/me` id), distinct from the manager id as on hh; the same
+    /// for every work account of one person.
     pub user_id: String,
     pub first_name: String,
     pub last_name: String,
@@ -57,14 +63,27 @@ pub struct Manager {
     pub admin: bool,
 }
 
+/// A person who signs in to hh.ru: their login and their manager work accounts.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// What the person signs in with: their e-mail.
+    pub login: String,
+    pub user_id: String,
+    /// Indices into `World::managers`; the first is the primary account.
+    pub accounts: Vec<usize>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Vacancy {
     pub id: String,
+    /// Index into `World::employers`.
+    pub employer: usize,
     pub profession: usize,
     pub name: String,
     pub area: (&'static str, &'static str),
     pub salary_from: Option<i64>,
     pub salary_to: Option<i64>,
+    /// Index into `World::managers`: a manager of the vacancy's employer.
     pub manager: usize,
     pub created_at: Time,
     pub published_at: Time,
@@ -177,8 +196,12 @@ impl Negotiation {
 /// Everything the sandbox knows, behind one lock.
 #[derive(Debug, Clone)]
 pub struct World {
-    pub employer: Employer,
+    /// The default user's employer first.
+    pub employers: Vec<Employer>,
+    /// Every work account of every employer, the default user's first.
     pub managers: Vec<Manager>,
+    /// The people who sign in, the default user first.
+    pub users: Vec<User>,
     pub vacancies: Vec<Vacancy>,
     pub resumes: Vec<Resume>,
     pub negotiations: Vec<Negotiation>,
@@ -207,7 +230,7 @@ pub struct Comment {
     pub text: String,
     /// `coworkers` (the employer's managers see it) or `owner` (only its author).
     pub access_type: CommentAccess,
-    /// Index into `World::managers`.
+    /// Index into `World::managers`: the author's work account, and so their employer.
     pub author: usize,
     pub created_at: Time,
 }
@@ -320,15 +343,16 @@ impl World {
         self.chat(n.chat_id)
     }
 
-    /// The employer has looked at the negotiation: updates are seen, its chat read.
-    pub fn mark_negotiation_read(&mut self, nid: &str) {
+    /// The employer has looked at the negotiation: updates are seen, its chat read by
+    /// `manager` (an index into `managers`).
+    pub fn mark_negotiation_read(&mut self, nid: &str, manager: usize) {
         let Some(n) = self.negotiation_mut(nid) else {
             return;
         };
         n.has_updates = false;
         let chat_id = n.chat_id;
         if let Some(chat) = self.chat_mut(chat_id) {
-            chat.mark_all_viewed();
+            chat.mark_all_viewed(manager);
         }
     }
 
@@ -355,8 +379,30 @@ impl World {
         }
     }
 
-    /// The manager the sandbox's token belongs to.
-    pub fn me(&self) -> &Manager {
-        &self.managers[0]
+    /// The employer a vacancy belongs to.
+    pub fn employer_of(&self, v: &Vacancy) -> &Employer {
+        &self.employers[v.employer]
+    }
+
+    /// The employer (index) whose vacancy the negotiation is on.
+    pub fn negotiation_employer(&self, n: &Negotiation) -> Option<usize> {
+        self.vacancy(&n.vacancy_id).map(|v| v.employer)
+    }
+
+    /// The employer (index) whose negotiation the chat is of.
+    pub fn chat_employer(&self, chat: &Chat) -> Option<usize> {
+        self.negotiation(&chat.negotiation_id)
+            .and_then(|n| self.negotiation_employer(n))
+    }
+
+    /// The employer's first manager: its main contact, in every chat of the employer's
+    /// seeded negotiations.
+    pub fn lead_manager(&self, employer: usize) -> Option<usize> {
+        self.managers.iter().position(|m| m.employer == employer)
+    }
+
+    /// A user by login.
+    pub fn user_by_login(&self, login: &str) -> Option<usize> {
+        self.users.iter().position(|u| u.login == login)
     }
 }

@@ -1,21 +1,26 @@
 //! The JSON hh sends for each object, in its full, realistic shape: the fields our
 //! spec lists plus the many more hh adds (`alternate_url`, `logo_urls`, `download`,
 //! `owner`, ...). API urls point back at the sandbox; `alternate_url`s are hh.ru's web
-//! pages, as on hh.
+//! pages, as on hh. What depends on who looks (read marks, one's own messages, a
+//! vacancy's employer-only fields, a resume's history with the employer) is rendered
+//! for the account acting.
 
 use serde_json::{Value, json};
 
-use crate::chat::{Author, Chat, ME, Message, MessageKind};
+use crate::account::Account;
+use crate::chat::{Author, Chat, Message, MessageKind};
 use crate::model::*;
 use crate::pipeline::{self, Action, EmployerState};
 use crate::seed::words::{INDUSTRIES, PROFESSIONS};
 
-/// Renders with the sandbox's base url and a read-only view of the world.
+/// Renders with the sandbox's base url and a read-only view of the world, for an
+/// account (or for anyone, on public routes without a token).
 pub struct Render<'a> {
     pub base: &'a str,
     pub world: &'a World,
     /// The file host's origin, for the urls of chat attachments.
     pub file_host: &'a str,
+    pub account: Option<Account>,
 }
 
 fn date(d: &chrono::NaiveDate) -> String {
@@ -32,7 +37,34 @@ impl<'a> Render<'a> {
             base,
             world,
             file_host: "",
+            account: None,
         }
+    }
+
+    /// As `account` sees it.
+    pub fn acting_as(mut self, account: Account) -> Self {
+        self.account = Some(account);
+        self
+    }
+
+    /// The acting manager (an index into `World::managers`).
+    fn me(&self) -> Option<usize> {
+        self.account.map(|a| a.manager)
+    }
+
+    /// Has the acting manager written it.
+    fn mine(&self, author: Author) -> bool {
+        self.me().is_some_and(|m| author == Author::Manager(m))
+    }
+
+    /// Messages the acting manager has not read.
+    fn unread(&self, chat: &Chat) -> usize {
+        self.me().map_or(0, |m| chat.unread_for(m))
+    }
+
+    /// Is the vacancy the acting account's employer's.
+    fn owns(&self, v: &Vacancy) -> bool {
+        self.account.is_some_and(|a| a.employer == v.employer)
     }
 
     /// With the file host, for chats' attachments.
@@ -49,8 +81,8 @@ impl<'a> Render<'a> {
         json!({ "id": area.0, "name": area.1, "url": self.url(&format!("/areas/{}", area.0)) })
     }
 
-    fn logo_urls(&self) -> Value {
-        let id = &self.world.employer.id;
+    fn logo_urls(e: &Employer) -> Value {
+        let id = &e.id;
         json!({
             "90": format!("https://img.hhcdn.ru/employer-logo/{id}-90.png"),
             "240": format!("https://img.hhcdn.ru/employer-logo/{id}-240.png"),
@@ -58,14 +90,13 @@ impl<'a> Render<'a> {
         })
     }
 
-    pub fn employer(&self) -> Value {
-        let e = &self.world.employer;
+    pub fn employer(&self, e: &Employer) -> Value {
         json!({
             "id": e.id,
             "name": e.name,
             "url": self.url(&format!("/employers/{}", e.id)),
             "alternate_url": format!("https://hh.ru/employer/{}", e.id),
-            "logo_urls": self.logo_urls(),
+            "logo_urls": Self::logo_urls(e),
             "vacancies_url": self.url(&format!("/vacancies?employer_id={}", e.id)),
             "accredited_it_employer": false,
             "trusted": true,
@@ -79,7 +110,9 @@ impl<'a> Render<'a> {
         let Some(i) = v.address else {
             return Value::Null;
         };
-        let a = &self.world.employer.addresses[i];
+        let Some(a) = self.world.employer_of(v).addresses.get(i) else {
+            return Value::Null;
+        };
         json!({
             "id": a.id,
             "city": a.city,
@@ -142,7 +175,7 @@ impl<'a> Render<'a> {
             "salary": Self::salary(v),
             "salary_range": Self::salary_range(v),
             "address": self.address(v),
-            "employer": self.employer(),
+            "employer": self.employer(self.world.employer_of(v)),
             "department": null,
             "type": { "id": "open", "name": "Открытая" },
             "premium": v.premium,
@@ -268,7 +301,8 @@ impl<'a> Render<'a> {
              <p><strong>Условия:</strong></p><ul><li>оформление по ТК РФ с первого дня;</li>\
              <li>ДМС после испытательного срока;</li><li>компенсация обучения и конференций;</li>\
              <li>современный офис рядом с метро.</li></ul>",
-            self.world.employer.name, v.name
+            self.world.employer_of(v).name,
+            v.name
         );
         let key_skills: Vec<Value> = p
             .skills
@@ -335,6 +369,14 @@ impl<'a> Render<'a> {
             ("manager", self.manager(v)),
         ] {
             map.insert(k.into(), val);
+        }
+        // Anyone else sees the vacancy as published: no manager, no links to its
+        // negotiations (hh's shape for a vacancy not the manager's).
+        if !self.owns(v) {
+            map.remove("manager");
+            map.remove("hidden");
+            map.insert("negotiations_url".into(), Value::Null);
+            map.insert("suitable_resumes_url".into(), Value::Null);
         }
         Value::Object(map)
     }
@@ -563,12 +605,14 @@ impl<'a> Render<'a> {
     /// `GET /resumes/{id}`: the full resume.
     pub fn resume_full(&self, r: &Resume, topic: Option<&Negotiation>) -> Value {
         let mut map = self.resume_common(r, topic);
+        // The resume's history with the acting account's employer only.
         let history: Vec<Value> = self
             .world
             .negotiations
             .iter()
             .filter(|n| n.resume_id == r.id)
             .filter_map(|n| self.world.vacancy(&n.vacancy_id).map(|v| (n, v)))
+            .filter(|(_, v)| self.owns(v))
             .map(|(n, v)| {
                 json!({
                     "id": v.id,
@@ -576,11 +620,13 @@ impl<'a> Render<'a> {
                     "url": self.url(&format!("/vacancies/{}", v.id)),
                     "archived": false,
                     "can_edit": true,
+                    "negotiations_url": self.url(&format!("/negotiations/{}", n.id)),
                     "messages_url": self.url(&format!("/negotiations/{}/messages", n.id)),
                     "items": [{
                         "state": id_name((n.employer_state.id(), n.employer_state.name())),
                         "created_at": hh_time(&n.created_at),
                         "employer_state": id_name((n.employer_state.id(), n.employer_state.name())),
+                        "with_message": n.invited,
                     }],
                 })
             })
@@ -648,7 +694,7 @@ impl<'a> Render<'a> {
     pub fn retired_message(&self, chat: &Chat, position: usize) -> Value {
         let m = &chat.messages[position];
         let (viewed_by_me, viewed_by_opponent) = match m.author {
-            Author::Applicant => (position_seen(chat, position), true),
+            Author::Applicant => (self.seen(chat, position), true),
             _ => (true, chat.viewed_by_applicant(position)),
         };
         json!({
@@ -719,7 +765,7 @@ impl<'a> Render<'a> {
             "chat_states": { "response_reminder_state": { "allowed": false } },
             "counters": {
                 "messages": chat.map_or(0, |c| c.messages.iter().filter(|m| m.is_conversation()).count()),
-                "unread_messages": chat.map_or(0, Chat::unread),
+                "unread_messages": chat.map_or(0, |c| self.unread(c)),
             },
             "applicant_question_state": false,
             "professional_roles": [],
@@ -762,12 +808,15 @@ impl<'a> Render<'a> {
     }
 }
 
-/// Has the token's manager seen the message at `position`.
-fn position_seen(chat: &Chat, position: usize) -> bool {
-    chat.manager(ME)
-        .and_then(|m| m.last_viewed.as_deref())
-        .and_then(|id| chat.position(id))
-        .is_some_and(|seen| position <= seen)
+impl Render<'_> {
+    /// Has the acting manager seen the message at `position`.
+    fn seen(&self, chat: &Chat, position: usize) -> bool {
+        self.me()
+            .and_then(|me| chat.manager(me))
+            .and_then(|m| m.last_viewed.as_deref())
+            .and_then(|id| chat.position(id))
+            .is_some_and(|seen| position <= seen)
+    }
 }
 
 /// hh's bot as a chat participant.
@@ -822,7 +871,7 @@ impl Render<'_> {
             "type": "NEGOTIATION",
             "display": { "title": title, "icon": null },
             "creation_time": hh_time(&chat.created_at),
-            "unread_message_count": chat.unread(),
+            "unread_message_count": self.unread(chat),
             "muted": false,
             "block_reason": null,
         });
@@ -888,7 +937,7 @@ impl Render<'_> {
             "type": m.kind.id(),
             "creation_time": hh_time(&m.created_at),
             "last_change_time": m.edited_at.as_ref().map(hh_time),
-            "can_edit": m.author == Author::Manager(ME)
+            "can_edit": self.mine(m.author)
                 && m.kind == MessageKind::Simple
                 && m.text.is_some()
                 && chat.writable(),
@@ -896,7 +945,7 @@ impl Render<'_> {
             "sender_participant_id": sender_id,
             "sender_display_info": {
                 "name": sender_name,
-                "is_current_participant": m.author == Author::Manager(ME),
+                "is_current_participant": self.mine(m.author),
                 "icon": null,
                 "role": Self::role(m.author),
             },

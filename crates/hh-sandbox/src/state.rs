@@ -1,5 +1,5 @@
-//! What every request shares: the world, the tokens, the faults in force, counters,
-//! and the record of exchanges when recording is on.
+//! What every request shares: the world, the tokens, how users sign in, the faults in
+//! force, counters, and the record of exchanges when recording is on.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -7,8 +7,10 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuar
 
 use serde_json::value::RawValue;
 
+use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use crate::authorize::SignIn;
 use crate::faults::{self, Faults, LostAnswer, Outage};
 use crate::files::FileHostRequest;
 use crate::model::World;
@@ -58,6 +60,8 @@ pub struct Shared {
     /// hh's servers do this work on their own machines, the sandbox shares the client's.
     listed: Mutex<HashMap<String, (u64, Arc<RawValue>)>>,
     tokens: Mutex<Tokens>,
+    /// The application users sign in for, at [`crate::authorize`].
+    pub sign_in: SignIn,
     faults: RwLock<Faults>,
     /// Draws for faults, and how many 503s were given (every other one is not JSON).
     fault_draws: Mutex<(StdRng, u64)>,
@@ -84,11 +88,14 @@ impl Shared {
         seed: u64,
         world: World,
         tokens: Tokens,
+        sign_in: SignIn,
         faults: Faults,
-        fault_rng: StdRng,
         recording: bool,
     ) -> Self {
+        // Its own stream, so that turning faults on changes no data and no token.
+        let fault_rng = StdRng::seed_from_u64(seed ^ 0x6661_756c_7473);
         Shared {
+            sign_in,
             base_url: origins.api,
             file_host_url: origins.files,
             lost_sends_left: AtomicU32::new(faults.lose_send_answers),
@@ -120,11 +127,18 @@ impl Shared {
         guard
     }
 
-    /// A negotiation as listed, from the cache when the world has not changed since it
-    /// was rendered. Call with the world read-locked, so the generation cannot move.
-    pub fn listed(&self, id: &str, render: impl FnOnce() -> serde_json::Value) -> Arc<RawValue> {
+    /// A negotiation as listed to one manager (its read counters are theirs), from the
+    /// cache when the world has not changed since it was rendered. Call with the world
+    /// read-locked, so the generation cannot move.
+    pub fn listed(
+        &self,
+        manager: usize,
+        id: &str,
+        render: impl FnOnce() -> serde_json::Value,
+    ) -> Arc<RawValue> {
         let generation = self.world_generation.load(Ordering::Acquire);
-        if let Some((g, json)) = lock(&self.listed).get(id)
+        let key = format!("{manager}:{id}");
+        if let Some((g, json)) = lock(&self.listed).get(&key)
             && *g == generation
         {
             return json.clone();
@@ -133,7 +147,7 @@ impl Shared {
         let json: Arc<RawValue> = RawValue::from_string(text)
             .map(Arc::from)
             .unwrap_or_else(|_| Arc::from(RawValue::NULL.to_owned()));
-        lock(&self.listed).insert(id.to_string(), (generation, json.clone()));
+        lock(&self.listed).insert(key, (generation, json.clone()));
         json
     }
 

@@ -3,14 +3,20 @@
 //! deleting one's own messages, marking read, the applicant's right to write,
 //! participants, and files through the file host.
 //!
+//! Only the account's employer's chats: another employer's is hh's 404, as a chat "not
+//! found or not available to the current user". Read marks and "own message" are the
+//! acting work account's.
+//!
 //! Chat errors name a `reason`, not a `value` (hh's `ErrorsChats*` shapes).
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use crate::chat::{Attachment, Author, Chat, ME, ManagerInChat, Message, MessageKind};
+use crate::account::Account;
+use crate::chat::{Attachment, Author, Chat, ManagerInChat, Message, MessageKind};
 use crate::errors::{ApiError, ApiResult};
 use crate::files;
 use crate::http::{LoseAnswer, Params, json, no_content, ok, page_of};
@@ -27,12 +33,16 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 50;
 
-fn chat_of<'w>(world: &'w World, chat_id: &str) -> Result<&'w Chat, ApiError> {
-    world.chat_by_path(chat_id).ok_or_else(ApiError::not_found)
+fn chat_of<'w>(world: &'w World, account: Account, chat_id: &str) -> Result<&'w Chat, ApiError> {
+    account.chat(world, chat_id).ok_or_else(ApiError::not_found)
 }
 
-fn chat_mut<'w>(world: &'w mut World, chat_id: &str) -> Result<&'w mut Chat, ApiError> {
-    let id = chat_id.parse().map_err(|_| ApiError::not_found())?;
+fn chat_mut<'w>(
+    world: &'w mut World,
+    account: Account,
+    chat_id: &str,
+) -> Result<&'w mut Chat, ApiError> {
+    let id = chat_of(world, account, chat_id)?.id;
     world.chat_mut(id).ok_or_else(ApiError::not_found)
 }
 
@@ -41,7 +51,11 @@ fn blocked() -> ApiError {
 }
 
 /// `GET /common/chats`: newest activity first; `page` 0..=50, `per_page` 1..=20.
-pub async fn list(State(st): State<AppState>, RawQuery(query): RawQuery) -> ApiResult {
+pub async fn list(
+    State(st): State<AppState>,
+    Extension(account): Extension<Account>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
     let q = Params::query(&query);
     let (page, per_page) = q.paging(MAX_CHATS_PER_PAGE)?;
     if page > MAX_CHATS_PAGE {
@@ -50,10 +64,9 @@ pub async fn list(State(st): State<AppState>, RawQuery(query): RawQuery) -> ApiR
     let only_unread = q.flag("filter_unread")?;
     let only_text = q.flag("filter_has_text_message")?;
     let world = st.world();
-    let mut chats: Vec<&Chat> = world
-        .chats
-        .iter()
-        .filter(|c| !only_unread || c.unread() > 0)
+    let mut chats: Vec<&Chat> = account
+        .chats(&world)
+        .filter(|c| !only_unread || c.unread_for(account.manager) > 0)
         .filter(|c| !only_text || c.has_text_message())
         .collect();
     chats.sort_by(|a, b| {
@@ -62,16 +75,24 @@ pub async fn list(State(st): State<AppState>, RawQuery(query): RawQuery) -> ApiR
             .then(b.id.cmp(&a.id))
     });
     let (items, meta) = page_of(&chats, page, per_page);
-    let render = Render::new(&st.base_url, &world).with_files(&st.file_host_url);
+    let render = Render::new(&st.base_url, &world)
+        .acting_as(account)
+        .with_files(&st.file_host_url);
     let mut body = Value::Object(meta);
     body["items"] = items.iter().map(|c| render.chat_list_item(c)).collect();
     Ok(ok(&body))
 }
 
 /// `GET /common/chats/counters/unread`: chats with unread messages, as a string (hh's).
-pub async fn count_unread(State(st): State<AppState>) -> ApiResult {
+pub async fn count_unread(
+    State(st): State<AppState>,
+    Extension(account): Extension<Account>,
+) -> ApiResult {
     let world = st.world();
-    let unread = world.chats.iter().filter(|c| c.unread() > 0).count();
+    let unread = account
+        .chats(&world)
+        .filter(|c| c.unread_for(account.manager) > 0)
+        .count();
     Ok(ok(&json!({ "unread_chats_count": unread.to_string() })))
 }
 
@@ -105,12 +126,13 @@ pub fn window(
 /// `limit` 1..=50 (10), `order` `next` (from the first message) or `prev` (from the last).
 pub async fn messages(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(chat_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
     let q = Params::query(&query);
     let world = st.world();
-    let chat = chat_of(&world, &chat_id)?;
+    let chat = chat_of(&world, account, &chat_id)?;
     let backwards = match q.get("order") {
         None | Some("next") => false,
         Some("prev") => true,
@@ -132,7 +154,9 @@ pub async fn messages(
         ),
     };
     let (range, has_more) = window(chat.messages.len(), start, limit, backwards);
-    let render = Render::new(&st.base_url, &world).with_files(&st.file_host_url);
+    let render = Render::new(&st.base_url, &world)
+        .acting_as(account)
+        .with_files(&st.file_host_url);
     let mut body = render.chat(chat);
     body.insert("has_more".into(), has_more.into());
     body.insert(
@@ -240,11 +264,12 @@ fn read_post(body: &Bytes) -> Result<(Content, String), ApiError> {
 /// both cases nothing is stored.
 pub async fn send(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(chat_id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
     let mut world = st.world_mut();
-    let chat = chat_of(&world, &chat_id)?;
+    let chat = chat_of(&world, account, &chat_id)?;
     let nid = chat.negotiation_id.clone();
     let (content, key) = read_post(&body)?;
     if chat.used_keys.contains(&key) {
@@ -260,10 +285,12 @@ pub async fn send(
     let (text, is_automated, attachment) = match content {
         Content::Text { text, is_automated } => (Some(text), is_automated, None),
         Content::File(upload_id) => {
+            // Only a file this user uploaded.
             let upload = world
                 .files
                 .uploads
                 .get(&upload_id)
+                .filter(|u| u.user == account.user)
                 .ok_or_else(|| ApiError::bad_json("/file_upload_ids/0", "invalid"))?;
             let attachment = Attachment {
                 upload_id,
@@ -276,10 +303,10 @@ pub async fn send(
     let id = world.new_message_id();
     let at = now();
     let state = world.employer_writes(&nid, at);
-    let chat = chat_mut(&mut world, &chat_id)?;
+    let chat = chat_mut(&mut world, account, &chat_id)?;
     chat.push(Message {
         id: id.clone(),
-        author: Author::Manager(ME),
+        author: Author::Manager(account.manager),
         kind: MessageKind::Simple,
         created_at: at,
         edited_at: None,
@@ -297,9 +324,10 @@ pub async fn send(
     Ok(response)
 }
 
-/// The token's manager's own text message in a writable chat, or why not.
+/// The acting manager's own text message in a writable chat, or why not.
 fn own_message<'c>(
     chat: &'c mut Chat,
+    manager: usize,
     message_id: &str,
     not_allowed: &str,
 ) -> Result<&'c mut Message, ApiError> {
@@ -309,7 +337,7 @@ fn own_message<'c>(
         .iter_mut()
         .find(|m| m.id == message_id)
         .ok_or_else(ApiError::not_found)?;
-    if m.author != Author::Manager(ME) || m.kind != MessageKind::Simple {
+    if m.author != Author::Manager(manager) || m.kind != MessageKind::Simple {
         return Err(ApiError::chats(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -325,11 +353,12 @@ fn own_message<'c>(
 /// `PUT /common/chats/{chat_id}/messages/{message_id}` with `{text}`: own text only.
 pub async fn edit(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path((chat_id, message_id)): Path<(String, String)>,
     body: Bytes,
 ) -> ApiResult {
     let mut world = st.world_mut();
-    let chat = chat_mut(&mut world, &chat_id)?;
+    let chat = chat_mut(&mut world, account, &chat_id)?;
     let map = object_body(&body)?;
     let text = match map.get("text") {
         None => {
@@ -337,7 +366,12 @@ pub async fn edit(
         }
         Some(v) => text_field(v, "/text")?,
     };
-    let m = own_message(chat, &message_id, "message_edit_not_allowed")?;
+    let m = own_message(
+        chat,
+        account.manager,
+        &message_id,
+        "message_edit_not_allowed",
+    )?;
     if m.text.is_none() {
         return Err(ApiError::chats(
             StatusCode::FORBIDDEN,
@@ -353,11 +387,17 @@ pub async fn edit(
 /// `DELETE /common/chats/{chat_id}/messages/{message_id}`: own messages only.
 pub async fn delete(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path((chat_id, message_id)): Path<(String, String)>,
 ) -> ApiResult {
     let mut world = st.world_mut();
-    let chat = chat_mut(&mut world, &chat_id)?;
-    own_message(chat, &message_id, "message_delete_not_allowed")?;
+    let chat = chat_mut(&mut world, account, &chat_id)?;
+    own_message(
+        chat,
+        account.manager,
+        &message_id,
+        "message_delete_not_allowed",
+    )?;
     chat.remove(&message_id);
     Ok(no_content())
 }
@@ -366,15 +406,17 @@ pub async fn delete(
 /// chat up to this message (a mark never moves back).
 pub async fn mark_read(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path((chat_id, message_id)): Path<(String, String)>,
 ) -> ApiResult {
     let mut world = st.world_mut();
-    let chat = chat_mut(&mut world, &chat_id)?;
+    let chat = chat_mut(&mut world, account, &chat_id)?;
     if chat.position(&message_id).is_none() {
         return Err(ApiError::not_found());
     }
-    chat.mark_viewed(ME, &message_id);
-    let (all_read, nid) = (chat.unread() == 0, chat.negotiation_id.clone());
+    chat.mark_viewed(account.manager, &message_id);
+    let all_read = chat.unread_for(account.manager) == 0;
+    let nid = chat.negotiation_id.clone();
     if all_read && let Some(n) = world.negotiation_mut(&nid) {
         n.has_updates = false;
     }
@@ -384,6 +426,7 @@ pub async fn mark_read(
 /// `PUT /common/chats/{chat_id}/write_possibility?applicant_write_possibility=`.
 pub async fn write_possibility(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(chat_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
@@ -395,28 +438,33 @@ pub async fn write_possibility(
         _ => return Err(ApiError::bad_argument(NAME)),
     };
     let mut world = st.world_mut();
-    chat_mut(&mut world, &chat_id)?.applicant_can_write = allowed;
+    chat_mut(&mut world, account, &chat_id)?.applicant_can_write = allowed;
     Ok(no_content())
 }
 
 /// `GET /common/chats/{chat_id}/participants`
-pub async fn participants(State(st): State<AppState>, Path(chat_id): Path<String>) -> ApiResult {
+pub async fn participants(
+    State(st): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(chat_id): Path<String>,
+) -> ApiResult {
     let world = st.world();
-    let chat = chat_of(&world, &chat_id)?;
-    Ok(ok(
-        &Render::new(&st.base_url, &world).chat_participants(chat)
-    ))
+    let chat = chat_of(&world, account, &chat_id)?;
+    let render = Render::new(&st.base_url, &world).acting_as(account);
+    Ok(ok(&render.chat_participants(chat)))
 }
 
 /// `PUT /common/chats/{chat_id}/participants` with `{id}`: a manager of the employer
 /// joins (a `PARTICIPANT_JOINED` message says so); one already there stays as is.
+/// Another employer's manager is no manager here: 400 `bad_argument`/`id`.
 pub async fn add_participant(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(chat_id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
     let mut world = st.world_mut();
-    chat_of(&world, &chat_id)?;
+    chat_of(&world, account, &chat_id)?;
     let id = object_body(&body)
         .ok()
         .and_then(|m| m.get("id").and_then(Value::as_str).map(str::to_string))
@@ -425,10 +473,10 @@ pub async fn add_participant(
     let manager = world
         .managers
         .iter()
-        .position(|m| m.id == id)
+        .position(|m| m.id == id && m.employer == account.employer)
         .ok_or_else(|| ApiError::bad_argument("id"))?;
     let message_id = world.new_message_id();
-    let chat = chat_mut(&mut world, &chat_id)?;
+    let chat = chat_mut(&mut world, account, &chat_id)?;
     if chat.manager(manager).is_some() {
         return Ok(no_content());
     }
@@ -441,7 +489,7 @@ pub async fn add_participant(
         text: None,
         ..Message::text(
             message_id,
-            Author::Manager(ME),
+            Author::Manager(account.manager),
             now(),
             String::new(),
             ("text", "Текст"),
@@ -467,9 +515,12 @@ pub async fn file_conditions() -> ApiResult {
 
 /// `POST /common/chats/files/upload_links`: a link on the file host (another origin),
 /// good for one file for ten minutes.
-pub async fn upload_link(State(st): State<AppState>) -> ApiResult {
+pub async fn upload_link(
+    State(st): State<AppState>,
+    Extension(account): Extension<Account>,
+) -> ApiResult {
     let mut world = st.world_mut();
-    let (link, expires_at) = world.files.new_link(st.seed);
+    let (link, expires_at) = world.files.new_link(st.seed, account.user);
     Ok(ok(&json!({
         "upload_url": format!("{}/chat-files/upload/{link}", st.file_host_url),
         "expires_at": hh_time(&expires_at),

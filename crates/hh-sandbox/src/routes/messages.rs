@@ -5,13 +5,15 @@
 //! the HTML 201 hh's description says employers get. Our spec no
 //! longer lists them; the route table marks them retired.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::Value;
 
-use crate::chat::{Author, ME, Message};
+use crate::account::Account;
+use crate::chat::{Author, Message};
 use crate::errors::{ApiError, ApiResult};
 use crate::http::{Params, ok, page_of};
 use crate::model::now;
@@ -26,6 +28,7 @@ pub const IN_A_ROW_LIMIT: usize = 5;
 /// having seen the negotiation, as hh documented.
 pub async fn list(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(nid): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
@@ -33,11 +36,11 @@ pub async fn list(
     let (page, per_page) = q.paging(MAX_PER_PAGE)?;
     let text_only = q.flag("with_text_only")?;
     let mut world = st.world_mut();
-    let chat_id = world
-        .negotiation(&nid)
+    let chat_id = account
+        .negotiation(&world, &nid)
         .ok_or_else(ApiError::not_found)?
         .chat_id;
-    world.mark_negotiation_read(&nid);
+    world.mark_negotiation_read(&nid, account.manager);
     let chat = world.chat(chat_id).ok_or_else(ApiError::not_found)?;
     let positions: Vec<usize> = chat
         .messages
@@ -48,7 +51,7 @@ pub async fn list(
         .map(|(i, _)| i)
         .collect();
     let (items, meta) = page_of(&positions, page, per_page);
-    let render = Render::new(&st.base_url, &world);
+    let render = Render::new(&st.base_url, &world).acting_as(account);
     let mut body = Value::Object(meta);
     body["items"] = items
         .iter()
@@ -60,13 +63,16 @@ pub async fn list(
 /// `POST /negotiations/{nid}/messages` with form `message`.
 pub async fn send(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(nid): Path<String>,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult {
     let form = Params::form_and_query(&body, &query);
     let mut world = st.world_mut();
-    let n = world.negotiation(&nid).ok_or_else(ApiError::not_found)?;
+    let n = account
+        .negotiation(&world, &nid)
+        .ok_or_else(ApiError::not_found)?;
     let chat = world.chat(n.chat_id).ok_or_else(ApiError::not_found)?;
     let text = form
         .get("message")
@@ -102,11 +108,11 @@ pub async fn send(
     let id = world.new_message_id();
     let at = now();
     let state = world.employer_writes(&nid, at);
-    world.mark_negotiation_read(&nid);
+    world.mark_negotiation_read(&nid, account.manager);
     let chat = world.chat_mut(chat_id).ok_or_else(ApiError::not_found)?;
     chat.push(Message::text(
         id,
-        Author::Manager(ME),
+        Author::Manager(account.manager),
         at,
         text.to_string(),
         state,

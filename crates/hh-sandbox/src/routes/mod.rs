@@ -389,7 +389,8 @@ fn handler_for(spec: &'static RouteSpec, st: &AppState) -> MethodRouter<AppState
 }
 
 /// The whole application: every route of [`ROUTES`], hh's 404 and 405, and the
-/// guard rails around them all.
+/// guard rails around them all; and, outside them, hh.ru's authorization page
+/// ([`crate::authorize`]), which is its web site's, not the API's.
 pub fn app(st: AppState) -> Router {
     let mut by_path: BTreeMap<String, MethodRouter<AppState>> = BTreeMap::new();
     for spec in ROUTES {
@@ -411,7 +412,8 @@ pub fn app(st: AppState) -> Router {
             st.clone(),
             crate::http::frontline,
         ))
-        .with_state(st)
+        .with_state(st.clone())
+        .merge(crate::authorize::app(st))
 }
 
 async fn not_found(_uri: Uri) -> Response {

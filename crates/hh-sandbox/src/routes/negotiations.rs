@@ -1,8 +1,11 @@
 //! Negotiations: a vacancy's collections, a collection's list, one negotiation, and
-//! everything that changes them (actions, bulk moves, invitations, mark-read).
+//! everything that changes them (actions, bulk moves, invitations, mark-read). Only the
+//! account's employer's: another employer's vacancy or negotiation is answered as an
+//! unknown one.
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -11,10 +14,11 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
-use crate::chat::{Author, Chat, ME, Message, WriteBlock};
+use crate::account::Account;
+use crate::chat::{Author, Chat, Message, WriteBlock};
 use crate::errors::{ApiError, ApiResult};
 use crate::http::{Operation, Params, no_content, ok, page_of};
-use crate::model::{Initiator, Negotiation, Time, World, now};
+use crate::model::{Employer, Initiator, Negotiation, Time, World, now};
 use crate::pipeline::{self, Action, ApplicantState, EmployerState};
 use crate::render::Render;
 use crate::routes::COLLECTION_LIST;
@@ -29,7 +33,11 @@ pub const MAX_MESSAGE_CHARS: usize = 10_000;
 
 /// `GET /negotiations?vacancy_id=`: collections (with urls and counters) and the
 /// vacancy's employer states.
-pub async fn collections(State(st): State<AppState>, RawQuery(query): RawQuery) -> ApiResult {
+pub async fn collections(
+    State(st): State<AppState>,
+    Extension(account): Extension<Account>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
     let q = Params::query(&query);
     let vacancy_id = q
         .get("vacancy_id")
@@ -37,8 +45,10 @@ pub async fn collections(State(st): State<AppState>, RawQuery(query): RawQuery) 
         .ok_or_else(|| ApiError::bad_argument("vacancy_id"))?;
     q.flag("with_generated_collections")?;
     let world = st.world();
-    let vacancy = world.vacancy(vacancy_id).ok_or_else(ApiError::not_found)?;
-    let render = Render::new(&st.base_url, &world);
+    let vacancy = account
+        .vacancy(&world, vacancy_id)
+        .ok_or_else(ApiError::not_found)?;
+    let render = Render::new(&st.base_url, &world).acting_as(account);
     let collections: Vec<Value> = pipeline::COLLECTIONS
         .iter()
         .map(|c| render.collection(c, &vacancy.id))
@@ -58,20 +68,29 @@ pub async fn collections(State(st): State<AppState>, RawQuery(query): RawQuery) 
 /// `vacancy_id`), otherwise one negotiation.
 pub async fn get_one_or_list(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
     if let Some(collection) = pipeline::collection(&id) {
-        let mut response = list(&st, collection, &Params::query(&query))?;
+        let mut response = list(&st, account, collection, &Params::query(&query))?;
         response.extensions_mut().insert(Operation(COLLECTION_LIST));
         return Ok(response);
     }
     let world = st.world();
-    let n = world.negotiation(&id).ok_or_else(ApiError::not_found)?;
-    Ok(ok(&Render::new(&st.base_url, &world).negotiation(n, true)))
+    let n = account
+        .negotiation(&world, &id)
+        .ok_or_else(ApiError::not_found)?;
+    let render = Render::new(&st.base_url, &world).acting_as(account);
+    Ok(ok(&render.negotiation(n, true)))
 }
 
-fn list(st: &AppState, collection: &pipeline::Collection, q: &Params) -> ApiResult {
+fn list(
+    st: &AppState,
+    account: Account,
+    collection: &pipeline::Collection,
+    q: &Params,
+) -> ApiResult {
     let vacancy_id = q
         .get("vacancy_id")
         .filter(|v| !v.is_empty())
@@ -82,7 +101,9 @@ fn list(st: &AppState, collection: &pipeline::Collection, q: &Params) -> ApiResu
     // parameter it does not know.
     let only_new = q.flag(only_new_parameter(collection.id))?;
     let world = st.world();
-    let vacancy = world.vacancy(vacancy_id).ok_or_else(ApiError::not_found)?;
+    let vacancy = account
+        .vacancy(&world, vacancy_id)
+        .ok_or_else(ApiError::not_found)?;
     let order = q.get("order_by").unwrap_or(&vacancy.preferred_order);
     let order_name =
         pipeline::order_name(order).ok_or_else(|| ApiError::bad_argument("order_by"))?;
@@ -93,10 +114,10 @@ fn list(st: &AppState, collection: &pipeline::Collection, q: &Params) -> ApiResu
         .collect();
     sort(&mut items, order);
     let (page_items, meta) = page_of(&items, page, per_page);
-    let render = Render::new(&st.base_url, &world);
+    let render = Render::new(&st.base_url, &world).acting_as(account);
     let items: Vec<Arc<RawValue>> = page_items
         .iter()
-        .map(|n| st.listed(&n.id, || render.negotiation(n, false)))
+        .map(|n| st.listed(account.manager, &n.id, || render.negotiation(n, false)))
         .collect();
     let body = ListPage {
         meta,
@@ -138,7 +159,7 @@ fn sort(items: &mut [&Negotiation], order: &str) {
 /// `bad_argument` naming it, as is one sent without the one it needs; a blank or
 /// overlong message and an unknown address are hh's 403s. Returns the message, if any.
 fn check_arguments(
-    world: &World,
+    employer: &Employer,
     action: &Action,
     form: &Params,
 ) -> Result<Option<String>, ApiError> {
@@ -174,7 +195,7 @@ fn check_arguments(
     }
     form.flag("send_sms")?;
     if let Some(address) = form.get("address_id").filter(|a| !a.is_empty())
-        && !world.employer.addresses.iter().any(|a| a.id == address)
+        && !employer.addresses.iter().any(|a| a.id == address)
     {
         return Err(ApiError::negotiations(
             StatusCode::FORBIDDEN,
@@ -184,10 +205,18 @@ fn check_arguments(
     Ok(message.map(str::to_string))
 }
 
-/// Moves a negotiation to `to`, with the employer's message if one was sent. A message
-/// changes the applicant's state (invitation or discard) now; without one, the change
-/// waits for the employer's next message, as hh documents.
-fn transition(world: &mut World, nid: &str, to: EmployerState, message: Option<String>, at: Time) {
+/// Moves a negotiation to `to`, with the message of the manager acting (an index into
+/// `World::managers`) if one was sent. A message changes the applicant's state
+/// (invitation or discard) now; without one, the change waits for the employer's next
+/// message, as hh documents.
+fn transition(
+    world: &mut World,
+    manager: usize,
+    nid: &str,
+    to: EmployerState,
+    message: Option<String>,
+    at: Time,
+) {
     let message_id = message.as_ref().map(|_| world.new_message_id());
     let Some(n) = world.negotiation_mut(nid) else {
         return;
@@ -210,7 +239,7 @@ fn transition(world: &mut World, nid: &str, to: EmployerState, message: Option<S
             }
             n.pending_applicant_state = None;
             n.viewed_by_opponent = false;
-            Some(Message::text(id, Author::Manager(ME), at, text, state))
+            Some(Message::text(id, Author::Manager(manager), at, text, state))
         }
         _ => {
             n.pending_applicant_state = applicant_state;
@@ -218,7 +247,7 @@ fn transition(world: &mut World, nid: &str, to: EmployerState, message: Option<S
         }
     };
     // Acting on a negotiation means the employer has seen it.
-    world.mark_negotiation_read(nid);
+    world.mark_negotiation_read(nid, manager);
     if let Some(chat) = world.chat_mut(chat_id) {
         if let Some(m) = written {
             chat.push(m);
@@ -237,19 +266,29 @@ fn transition(world: &mut World, nid: &str, to: EmployerState, message: Option<S
 /// `PUT /negotiations/{action}/{nid}`
 pub async fn perform_action(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path((action_id, nid)): Path<(String, String)>,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult {
     let form = Params::form_and_query(&body, &query);
     let mut world = st.world_mut();
-    let n = world.negotiation(&nid).ok_or_else(ApiError::not_found)?;
+    let n = account
+        .negotiation(&world, &nid)
+        .ok_or_else(ApiError::not_found)?;
     let action = pipeline::action(&action_id).ok_or_else(ApiError::not_found)?;
     if !n.employer_state.actions().contains(&action.id) {
         return Err(ApiError::negotiations(StatusCode::FORBIDDEN, "wrong_state"));
     }
-    let message = check_arguments(&world, action, &form)?;
-    transition(&mut world, &nid, action.result, message, now());
+    let message = check_arguments(account.employer(&world), action, &form)?;
+    transition(
+        &mut world,
+        account.manager,
+        &nid,
+        action.result,
+        message,
+        now(),
+    );
     tracing::info!(negotiation = %nid, action = %action.id, "action performed");
     Ok(no_content())
 }
@@ -269,6 +308,7 @@ fn topic_ids(form: &Params) -> Result<Vec<String>, ApiError> {
 /// `PUT /negotiations/{collection}`: moves up to 50 negotiations at once; all or none.
 pub async fn move_to_collection(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(target): Path<String>,
     RawQuery(query): RawQuery,
     body: Bytes,
@@ -283,17 +323,17 @@ pub async fn move_to_collection(
         .find(|a| a.result == to)
         .ok_or_else(ApiError::not_found)?;
     for id in &ids {
-        let n = world
-            .negotiation(id)
+        let n = account
+            .negotiation(&world, id)
             .ok_or_else(|| ApiError::bad_argument("topic_id"))?;
         if !n.employer_state.actions().contains(&action.id) {
             return Err(ApiError::negotiations(StatusCode::FORBIDDEN, "wrong_state"));
         }
     }
-    let message = check_arguments(&world, action, &form)?;
+    let message = check_arguments(account.employer(&world), action, &form)?;
     let at = now();
     for id in &ids {
-        transition(&mut world, id, to, message.clone(), at);
+        transition(&mut world, account.manager, id, to, message.clone(), at);
     }
     tracing::info!(count = ids.len(), to = to.id(), "negotiations moved");
     Ok(no_content())
@@ -302,13 +342,17 @@ pub async fn move_to_collection(
 /// `POST /negotiations/read`
 pub async fn mark_read(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult {
     let form = Params::form_and_query(&body, &query);
     let ids = topic_ids(&form)?;
     let mut world = st.world_mut();
-    if ids.iter().any(|id| world.negotiation(id).is_none()) {
+    if ids
+        .iter()
+        .any(|id| account.negotiation(&world, id).is_none())
+    {
         return Err(ApiError::bad_argument("topic_id"));
     }
     // hh: the negotiations marked in one call must belong to one vacancy.
@@ -322,7 +366,7 @@ pub async fn mark_read(
         return Err(ApiError::bad_argument("topic_id"));
     }
     for id in &ids {
-        world.mark_negotiation_read(id);
+        world.mark_negotiation_read(id, account.manager);
     }
     Ok(no_content())
 }
@@ -331,6 +375,7 @@ pub async fn mark_read(
 /// negotiation per vacancy + resume pair.
 pub async fn invite(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(segment): Path<String>,
     RawQuery(query): RawQuery,
     body: Bytes,
@@ -338,10 +383,10 @@ pub async fn invite(
     let form = Params::form_and_query(&body, &query);
     let action = pipeline::invite_action_at(&segment).ok_or_else(ApiError::not_found)?;
     let mut world = st.world_mut();
-    let message = check_arguments(&world, action, &form)?.unwrap_or_default();
+    let message = check_arguments(account.employer(&world), action, &form)?.unwrap_or_default();
     let vacancy_id = form.get("vacancy_id").unwrap_or_default().to_string();
     let resume_id = form.get("resume_id").unwrap_or_default().to_string();
-    if world.vacancy(&vacancy_id).is_none() {
+    if account.vacancy(&world, &vacancy_id).is_none() {
         return Err(ApiError::negotiations(
             StatusCode::BAD_REQUEST,
             "vacancy_not_found",
@@ -379,11 +424,11 @@ pub async fn invite(
         relevance: 500,
         chat_id,
     });
-    let mut chat = Chat::new(chat_id, id.clone(), at, &[ME]);
+    let mut chat = Chat::new(chat_id, id.clone(), at, &[account.manager]);
     let invitation = ("invitation", "Приглашение");
     chat.push(Message::text(
         message_id,
-        Author::Manager(ME),
+        Author::Manager(account.manager),
         at,
         message,
         invitation,

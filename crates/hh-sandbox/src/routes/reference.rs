@@ -1,12 +1,14 @@
-//! Reference data: the employer's mail templates, a template filled in for one
-//! negotiation, and hh's dictionaries.
+//! Reference data: the employer's mail templates, a template filled in for one of its
+//! negotiations (signed by the acting manager), and hh's dictionaries.
 
+use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
 use serde_json::{Value, json};
 
+use crate::account::Account;
 use crate::errors::{ApiError, ApiResult};
 use crate::http::{Params, ok};
-use crate::model::{Resume, Vacancy, World};
+use crate::model::{Manager, Resume, Vacancy, World};
 use crate::pipeline::{self, ApplicantState};
 use crate::state::AppState;
 
@@ -117,10 +119,11 @@ pub fn template_title(id: &str) -> (&'static str, bool) {
 /// `GET /employers/{employer_id}/mail_templates`
 pub async fn mail_templates(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(employer_id): Path<String>,
 ) -> ApiResult {
     let world = st.world();
-    if employer_id != world.employer.id {
+    if employer_id != account.employer(&world).id {
         return Err(ApiError::not_found());
     }
     let variables: Vec<Value> = VARIABLES
@@ -146,13 +149,13 @@ pub async fn mail_templates(
     Ok(ok(&Value::Array(items)))
 }
 
-fn fill(text: &str, world: &World, vacancy: &Vacancy, resume: &Resume) -> String {
-    let me = world.me();
+/// The template's text for this applicant and vacancy, signed by `me`.
+fn fill(text: &str, world: &World, me: &Manager, vacancy: &Vacancy, resume: &Resume) -> String {
     text.replace("{applicant_first_name}", &resume.first_name)
         .replace("{applicant_middle_name}", &resume.middle_name)
         .replace("{applicant_last_name}", &resume.last_name)
         .replace("{vacancy_name}", &vacancy.name)
-        .replace("{employer_name}", &world.employer.name)
+        .replace("{employer_name}", &world.employer_of(vacancy).name)
         .replace(
             "{manager_name}",
             &format!("{} {}", me.first_name, me.last_name),
@@ -163,6 +166,7 @@ fn fill(text: &str, world: &World, vacancy: &Vacancy, resume: &Resume) -> String
 /// the template filled in for that applicant and vacancy.
 pub async fn message_template(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
@@ -174,7 +178,9 @@ pub async fn message_template(
     let world = st.world();
     let (vacancy_id, resume_id) = match q.get("topic_id") {
         Some(topic) => {
-            let n = world.negotiation(topic).ok_or_else(ApiError::not_found)?;
+            let n = account
+                .negotiation(&world, topic)
+                .ok_or_else(ApiError::not_found)?;
             (n.vacancy_id.clone(), n.resume_id.clone())
         }
         None => (
@@ -186,12 +192,22 @@ pub async fn message_template(
                 .to_string(),
         ),
     };
-    let vacancy = world.vacancy(&vacancy_id).ok_or_else(ApiError::not_found)?;
+    let vacancy = account
+        .vacancy(&world, &vacancy_id)
+        .ok_or_else(ApiError::not_found)?;
     let resume = world.resume(&resume_id).ok_or_else(ApiError::not_found)?;
-    let text = fill(template.text, &world, vacancy, resume);
+    let text = fill(
+        template.text,
+        &world,
+        account.manager(&world),
+        vacancy,
+        resume,
+    );
     let sms = format!(
         "{}, приглашаем вас по вакансии «{}». {}",
-        resume.first_name, vacancy.name, world.employer.name
+        resume.first_name,
+        vacancy.name,
+        world.employer_of(vacancy).name
     );
     let sms = (template.kind == "invite").then(|| {
         json!({ "text": sms, "template_modified": false, "employer_state": template.employer_state })

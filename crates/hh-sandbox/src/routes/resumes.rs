@@ -1,15 +1,18 @@
 //! Resumes: `GET /resumes/{id}`, the full resume (opened at a negotiation's resume url,
 //! `?topic_id=`, the view counts for that negotiation, as hh documents); resume search;
 //! a resume's negotiation history with this employer; and the managers' comments on
-//! the applicant (`/applicant_comments/{owner id}`).
+//! the applicant (`/applicant_comments/{owner id}`). Resumes are hh's, seen by every
+//! employer; negotiations, history and comments are the account's employer's own.
 
 use std::collections::HashSet;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::account::Account;
 use crate::errors::{ApiError, ApiResult};
 use crate::http::{Params, json, ok, page_of};
 use crate::model::{Comment, CommentAccess, Resume, World, hh_time, now};
@@ -18,6 +21,7 @@ use crate::state::AppState;
 
 pub async fn get_resume(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
@@ -30,16 +34,16 @@ pub async fn get_resume(
     }
     let topic = match q.get("topic_id") {
         Some(t) => {
-            world
-                .negotiation(t)
+            account
+                .negotiation(&world, t)
                 .filter(|n| n.resume_id == id)
                 .ok_or_else(|| ApiError::bad_argument("topic_id"))?;
-            world.mark_negotiation_read(t);
+            world.mark_negotiation_read(t, account.manager);
             Some(t.to_string())
         }
         None => None,
     };
-    let render = Render::new(&st.base_url, &world);
+    let render = Render::new(&st.base_url, &world).acting_as(account);
     let resume = world.resume(&id).ok_or_else(ApiError::not_found)?;
     let topic = topic.as_deref().and_then(|t| world.negotiation(t));
     Ok(ok(&render.resume_full(resume, topic)))
@@ -52,7 +56,11 @@ pub const SEARCH_MAX_PER_PAGE: u32 = 100;
 
 /// `GET /resumes`: the seeded resumes that match, one per applicant, most recently
 /// updated first, paged as hh pages (from 0, at most 100, no deeper than 2000).
-pub async fn search(State(st): State<AppState>, RawQuery(query): RawQuery) -> ApiResult {
+pub async fn search(
+    State(st): State<AppState>,
+    Extension(account): Extension<Account>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
     if st.faults().no_paid_access {
         return Err(ApiError::payment_required());
     }
@@ -65,8 +73,8 @@ pub async fn search(State(st): State<AppState>, RawQuery(query): RawQuery) -> Ap
     let world = st.world();
     let profession = match q.get("vacancy_id") {
         Some(id) => Some(
-            world
-                .vacancy(id)
+            account
+                .vacancy(&world, id)
                 .map(|v| v.profession)
                 .ok_or_else(|| ApiError::bad_argument("vacancy_id"))?,
         ),
@@ -82,7 +90,7 @@ pub async fn search(State(st): State<AppState>, RawQuery(query): RawQuery) -> Ap
     found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
     // hh groups results by applicant: one resume each.
     found.retain(|r| owners.insert(r.owner_id.clone()));
-    let render = Render::new(&st.base_url, &world);
+    let render = Render::new(&st.base_url, &world).acting_as(account);
     let items: Vec<Value> = found.iter().map(|r| render.resume_search_item(r)).collect();
     let (items, mut meta) = page_of(&items, page, per_page);
     meta.insert("items".into(), Value::Array(items));
@@ -238,7 +246,11 @@ impl SearchFilter {
 
 /// `GET /resumes/{id}/negotiations_history`: per vacancy of this employer, the
 /// negotiation with the resume and its current state.
-pub async fn negotiations_history(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
+pub async fn negotiations_history(
+    State(st): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+) -> ApiResult {
     if st.faults().no_paid_access {
         return Err(ApiError::payment_required());
     }
@@ -246,9 +258,8 @@ pub async fn negotiations_history(State(st): State<AppState>, Path(id): Path<Str
     if world.resume(&id).is_none() {
         return Err(ApiError::not_found());
     }
-    let vacancies: Vec<Value> = world
-        .negotiations
-        .iter()
+    let vacancies: Vec<Value> = account
+        .negotiations(&world)
         .filter(|n| n.resume_id == id)
         .filter_map(|n| world.vacancy(&n.vacancy_id).map(|v| (n, v)))
         .map(|(n, v)| {
@@ -272,11 +283,17 @@ pub async fn negotiations_history(State(st): State<AppState>, Path(id): Path<Str
     Ok(ok(&json!({ "vacancies": vacancies })))
 }
 
-/// The applicant's comments this user may see: the colleagues' shared ones and their own.
-fn visible<'a>(world: &'a World, applicant_id: &'a str) -> impl Iterator<Item = &'a Comment> {
+/// The applicant's comments this account may see: its employer's colleagues' shared
+/// ones and its own.
+fn visible<'a>(
+    world: &'a World,
+    account: Account,
+    applicant_id: &'a str,
+) -> impl Iterator<Item = &'a Comment> {
     world.comments.iter().filter(move |c| {
         c.applicant_id == applicant_id
-            && (c.access_type == CommentAccess::Coworkers || c.author == 0)
+            && world.managers[c.author].employer == account.employer
+            && (c.access_type == CommentAccess::Coworkers || c.author == account.manager)
     })
 }
 
@@ -284,7 +301,7 @@ fn known_applicant(world: &World, applicant_id: &str) -> bool {
     world.resumes.iter().any(|r| r.owner_id == applicant_id)
 }
 
-fn render_comment(world: &World, c: &Comment) -> Value {
+fn render_comment(world: &World, account: Account, c: &Comment) -> Value {
     let author = &world.managers[c.author];
     let (access_id, access_name) = c.access_type.id_name();
     json!({
@@ -292,7 +309,7 @@ fn render_comment(world: &World, c: &Comment) -> Value {
         "text": c.text,
         "created_at": hh_time(&c.created_at),
         "author": { "full_name": format!("{} {}", author.last_name, author.first_name) },
-        "is_mine": c.author == 0,
+        "is_mine": c.author == account.manager,
         "access_type": { "id": access_id, "name": access_name },
     })
 }
@@ -300,6 +317,7 @@ fn render_comment(world: &World, c: &Comment) -> Value {
 /// `GET /applicant_comments/{applicant_id}`: newest first (hh's default order).
 pub async fn list_comments(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(applicant_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
@@ -311,11 +329,11 @@ pub async fn list_comments(
     if !known_applicant(&world, &applicant_id) {
         return Err(ApiError::not_found());
     }
-    let items: Vec<Value> = visible(&world, &applicant_id)
+    let items: Vec<Value> = visible(&world, account, &applicant_id)
         .collect::<Vec<_>>()
         .into_iter()
         .rev()
-        .map(|c| render_comment(&world, c))
+        .map(|c| render_comment(&world, account, c))
         .collect();
     let (items, mut meta) = page_of(&items, page, per_page);
     meta.insert("items".into(), Value::Array(items));
@@ -325,6 +343,7 @@ pub async fn list_comments(
 /// `POST /applicant_comments/{applicant_id}`: form `text` and `access_type`, both required.
 pub async fn add_comment(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(applicant_id): Path<String>,
     body: Bytes,
 ) -> ApiResult {
@@ -352,10 +371,10 @@ pub async fn add_comment(
         applicant_id,
         text,
         access_type,
-        author: 0,
+        author: account.manager,
         created_at: now(),
     };
-    let rendered = render_comment(&world, &comment);
+    let rendered = render_comment(&world, account, &comment);
     world.comments.push(comment);
     Ok(json(StatusCode::CREATED, &rendered))
 }

@@ -1,4 +1,7 @@
-//! `POST /token` (authorization code and refresh grants) and `DELETE /token`.
+//! `POST /token` (authorization code and refresh grants) and `DELETE /token`. A code
+//! is exchanged for the user who approved it, with the application's credentials,
+//! the redirect URI it was issued for and its PKCE verifier; a refresh renews the pair
+//! of the user whose refresh token it is.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -8,7 +11,7 @@ use serde_json::json;
 use crate::errors::{ApiError, ApiResult};
 use crate::http::{Bearer, Params, no_content, ok};
 use crate::state::AppState;
-use crate::tokens::GrantError;
+use crate::tokens::{GrantError, Presented};
 
 fn refused(e: GrantError) -> ApiError {
     ApiError::oauth_grant(e.error, e.description)
@@ -21,22 +24,30 @@ pub async fn obtain(
     body: Bytes,
 ) -> ApiResult {
     let form = Params::form_and_query(&body, &query);
-    let issued = match form.get("grant_type") {
+    let (user, issued) = match form.get("grant_type") {
         Some("authorization_code") => {
             let code = form
                 .get("code")
                 .filter(|c| !c.is_empty())
                 .ok_or_else(|| ApiError::oauth_grant("invalid_request", "code not found"))?;
-            let client_known = ["client_id", "client_secret"]
-                .iter()
-                .all(|k| form.get(k).is_some_and(|v| !v.is_empty()));
-            if !client_known {
+            let given = |k: &str| form.get(k).filter(|v| !v.is_empty());
+            let (Some(client_id), Some(client_secret)) =
+                (given("client_id"), given("client_secret"))
+            else {
                 return Err(ApiError::oauth_grant(
                     "invalid_client",
                     "client_id or client_secret not found",
                 ));
-            }
-            st.tokens().exchange_code(code).map_err(refused)?
+            };
+            let presented = Presented {
+                client_id,
+                client_secret,
+                redirect_uri: given("redirect_uri"),
+                code_verifier: given("code_verifier"),
+            };
+            st.tokens()
+                .exchange_code(&st.sign_in.app, code, presented)
+                .map_err(refused)?
         }
         Some("refresh_token") => {
             let token = form
@@ -52,7 +63,7 @@ pub async fn obtain(
             ));
         }
     };
-    tracing::info!("tokens issued");
+    tracing::info!(user, "tokens issued");
     Ok(ok(&json!({
         "access_token": issued.access_token,
         "token_type": "bearer",

@@ -1,10 +1,14 @@
 //! Vacancies: the employer's active list (with invite options for a resume), one
-//! vacancy, and its preferred order of responses.
+//! vacancy, and its preferred order of responses. Another employer's list and its
+//! vacancies' orders are hh's 404; a vacancy itself is public, shown to anyone but
+//! its employer without the employer's own fields.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use serde_json::{Value, json};
 
+use crate::account::Account;
 use crate::errors::{ApiError, ApiResult};
 use crate::http::{Params, no_content, ok, page_of};
 use crate::pipeline;
@@ -20,13 +24,14 @@ const WITH_RESUME_ID: &[&str] = &["resume_id", "page", "per_page", "host", "loca
 /// `GET /employers/{employer_id}/vacancies/active`
 pub async fn active(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(employer_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> ApiResult {
     let q = Params::query(&query);
     let (page, per_page) = q.paging(MAX_PER_PAGE)?;
     let world = st.world();
-    if employer_id != world.employer.id {
+    if employer_id != account.employer(&world).id {
         return Err(ApiError::not_found());
     }
     let resume = match q.get("resume_id") {
@@ -45,17 +50,16 @@ pub async fn active(
     if q.get("manager_ids").is_some() && q.get("all_accessible").is_some() {
         return Err(ApiError::bad_argument("all_accessible"));
     }
-    // `all_accessible` is accepted and changes nothing: every manager of the sandbox's
-    // employer shares its vacancies, so the default list already has them all. The
-    // deprecated `manager_id` is not read.
+    // `all_accessible` is accepted and changes nothing: every manager of an employer
+    // shares its vacancies, so the default list already has them all. The deprecated
+    // `manager_id` is not read.
     q.flag("all_accessible")?;
     let managers: Option<Vec<&str>> = q
         .get("manager_ids")
         .map(|ids| ids.split(',').map(str::trim).collect());
     let text = q.get("text").map(str::to_lowercase);
-    let mut vacancies: Vec<_> = world
-        .vacancies
-        .iter()
+    let mut vacancies: Vec<_> = account
+        .vacancies(&world)
         .filter(|v| {
             managers
                 .as_ref()
@@ -74,7 +78,7 @@ pub async fn active(
         Some(_) => return Err(ApiError::bad_argument("order_by")),
     }
     let (items, meta) = page_of(&vacancies, page, per_page);
-    let render = Render::new(&st.base_url, &world);
+    let render = Render::new(&st.base_url, &world).acting_as(account);
     let mut body = Value::Object(meta);
     body["items"] = items
         .iter()
@@ -83,17 +87,32 @@ pub async fn active(
     Ok(ok(&body))
 }
 
-/// `GET /vacancies/{vacancy_id}`
-pub async fn get_vacancy(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
+/// `GET /vacancies/{vacancy_id}`: public; its employer's managers also see its manager
+/// and its negotiations' links.
+pub async fn get_vacancy(
+    State(st): State<AppState>,
+    account: Option<Extension<Account>>,
+    Path(id): Path<String>,
+) -> ApiResult {
     let world = st.world();
     let v = world.vacancy(&id).ok_or_else(ApiError::not_found)?;
-    Ok(ok(&Render::new(&st.base_url, &world).vacancy_full(v)))
+    let mut render = Render::new(&st.base_url, &world);
+    if let Some(Extension(account)) = account {
+        render = render.acting_as(account);
+    }
+    Ok(ok(&render.vacancy_full(v)))
 }
 
 /// `GET /vacancies/{id}/preferred_negotiations_order`
-pub async fn get_preferred_order(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
+pub async fn get_preferred_order(
+    State(st): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(id): Path<String>,
+) -> ApiResult {
     let world = st.world();
-    let v = world.vacancy(&id).ok_or_else(ApiError::not_found)?;
+    let v = account
+        .vacancy(&world, &id)
+        .ok_or_else(ApiError::not_found)?;
     let name = pipeline::order_name(&v.preferred_order).unwrap_or("");
     Ok(ok(
         &json!({ "order_type": { "id": v.preferred_order, "name": name } }),
@@ -103,6 +122,7 @@ pub async fn get_preferred_order(State(st): State<AppState>, Path(id): Path<Stri
 /// `PUT /vacancies/{id}/preferred_negotiations_order` with form `order`.
 pub async fn set_preferred_order(
     State(st): State<AppState>,
+    Extension(account): Extension<Account>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     body: Bytes,
@@ -112,7 +132,7 @@ pub async fn set_preferred_order(
     let v = world
         .vacancies
         .iter_mut()
-        .find(|v| v.id == id)
+        .find(|v| v.id == id && v.employer == account.employer)
         .ok_or_else(ApiError::not_found)?;
     let order = form
         .get("order")

@@ -1,25 +1,54 @@
-//! Deterministic, realistic data from a seed: the same seed gives the same employer,
-//! vacancies, resumes, negotiations and messages, byte for byte.
+//! Deterministic, realistic data from a seed: the same seed gives the same employers,
+//! users, vacancies, resumes, negotiations and messages, byte for byte.
+//!
+//! The default user's employer comes first and is what it was when the sandbox had one
+//! employer; the others are drawn after it from their own stream, so adding them changed
+//! nothing of it. Resumes are one pool, hh's database, that every employer's
+//! negotiations draw from.
 
 pub mod words;
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 
 use chrono::{Datelike, Duration, NaiveDate, TimeZone};
 use rand::rngs::StdRng;
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, SeedableRng};
 
-use crate::chat::{Author, Chat, ME, Message, MessageKind, WriteBlock};
+use crate::chat::{Author, Chat, Message, MessageKind, WriteBlock};
 use crate::files::Files;
 use crate::model::*;
 use crate::pipeline::{ApplicantState, EmployerState};
 use words::*;
 
-/// How many active vacancies the employer has.
+/// How many active vacancies the default user's employer has.
 pub const VACANCIES: usize = 6;
 /// Resumes the sandbox knows at least (more when the big vacancy needs them).
 pub const MIN_RESUMES: usize = 320;
+
+/// The smaller employers seeded after the default one: how many vacancies, and how many
+/// negotiations each vacancy gets.
+struct OtherEmployer {
+    vacancies: usize,
+    negotiations: RangeInclusive<usize>,
+    /// Where its managers' e-mails are.
+    domain: &'static str,
+}
+
+/// Employer B: one recruiter of its own.
+const SECOND: OtherEmployer = OtherEmployer {
+    vacancies: 3,
+    negotiations: 8..=15,
+    domain: "example.org",
+};
+/// Employer C: no recruiter of its own; the default employer's second manager works for
+/// it too, through a second work account.
+const THIRD: OtherEmployer = OtherEmployer {
+    vacancies: 2,
+    negotiations: 5..=10,
+    domain: "example.net",
+};
 
 /// Seeded data are dated relative to this moment, so they do not change from day to day.
 pub fn anchor() -> Time {
@@ -34,49 +63,20 @@ pub fn world(seed: u64, big: Option<usize>) -> World {
     let mut rng = StdRng::seed_from_u64(seed);
     let anchor = anchor();
 
-    let employer_id = rng.random_range(1_000_000..9_999_999u32).to_string();
-    let employer = Employer {
-        id: employer_id,
-        name: EMPLOYERS.choose(&mut rng).unwrap().to_string(),
-        addresses: STREETS
-            .iter()
-            .take(2)
-            .enumerate()
-            .map(|(i, (street, building))| Address {
-                id: rng.random_range(100_000..999_999u32).to_string() + &i.to_string(),
-                city: "Москва",
-                street,
-                building,
-                lat: 55.75 + rng.random_range(-0.05..0.05),
-                lng: 37.61 + rng.random_range(-0.08..0.08),
-            })
-            .collect(),
-    };
-
+    let employer = employer(&mut rng, &STREETS[..2], &[]);
     let manager_count = rng.random_range(2..=3);
-    let managers: Vec<Manager> = (0..manager_count)
-        .map(|i| {
-            let (first, last, middle, _) = person(&mut rng);
-            Manager {
-                id: rng.random_range(1_000_000..9_999_999u32).to_string(),
-                user_id: rng.random_range(10_000_000..99_999_999u32).to_string(),
-                email: format!("{}@{}", translit_login(&last, i), "example.com"),
-                phone: format!("7916{:07}", rng.random_range(0..10_000_000u32)),
-                first_name: first,
-                last_name: last,
-                middle_name: middle,
-                is_main_contact: i == 0,
-                admin: i == 0,
-            }
-        })
-        .collect();
+    let mut managers: Vec<Manager> = Vec::new();
+    for i in 0..manager_count {
+        let m = manager(&mut rng, &managers, 0, i, "example.com");
+        managers.push(m);
+    }
 
     let mut professions: Vec<usize> = (0..PROFESSIONS.len()).collect();
     professions.shuffle(&mut rng);
     let vacancies: Vec<Vacancy> = professions[..VACANCIES]
         .iter()
         .enumerate()
-        .map(|(i, &p)| vacancy(&mut rng, anchor, p, i % manager_count, &employer))
+        .map(|(i, &p)| vacancy(&mut rng, anchor, p, (0, &employer), i % manager_count))
         .collect();
 
     let resume_count = MIN_RESUMES.max(big.unwrap_or(0) + 40);
@@ -97,8 +97,9 @@ pub fn world(seed: u64, big: Option<usize>) -> World {
         .collect();
 
     let mut world = World {
-        employer,
+        employers: vec![employer],
         managers,
+        users: Vec::new(),
         vacancies,
         resumes,
         negotiations: Vec::new(),
@@ -127,19 +128,186 @@ pub fn world(seed: u64, big: Option<usize>) -> World {
             (0, Some(n)) => n,
             _ => rng.random_range(30..=60),
         };
-        // Each resume applies to a vacancy at most once (hh's one-per-pair rule);
-        // some resumes stay without a negotiation so they can be invited.
-        let mut candidates: Vec<usize> = (0..world.resumes.len()).collect();
-        candidates.shuffle(&mut rng);
-        // Leave the last few resumes out of every vacancy: always invitable.
-        candidates.retain(|&r| r < world.resumes.len() - 10);
-        for &ri in candidates.iter().take(count) {
-            let (n, chat) = negotiation(&mut rng, &mut extras, &mut world, vi, ri, anchor);
-            world.add_negotiation(n);
-            world.add_chat(chat);
+        applications(&mut rng, &mut extras, &mut world, vi, count, anchor);
+    }
+
+    // The other employers, from a stream of their own.
+    let mut others = StdRng::seed_from_u64(seed ^ 0x6f74_6865_7273);
+    let second = add_employer(&mut others, &mut world, &STREETS[2..]);
+    let m = manager(&mut others, &world.managers, second, 0, SECOND.domain);
+    world.managers.push(m);
+    seed_vacancies(&mut others, &mut world, &SECOND, second, anchor);
+    let third = add_employer(&mut others, &mut world, &STREETS[1..3]);
+    // The default employer's second manager, the same person, at the third employer.
+    let colleague = world.managers[1].clone();
+    let id = manager_id(&mut others, &world.managers);
+    world.managers.push(Manager {
+        id,
+        employer: third,
+        is_main_contact: true,
+        admin: true,
+        ..colleague
+    });
+    seed_vacancies(&mut others, &mut world, &THIRD, third, anchor);
+
+    world.users = users(&world.managers);
+    world
+}
+
+/// An employer with its offices on `streets`; its id and name differ from `taken`'s.
+fn employer(
+    rng: &mut StdRng,
+    streets: &[(&'static str, &'static str)],
+    taken: &[Employer],
+) -> Employer {
+    let id = loop {
+        let id = rng.random_range(1_000_000..9_999_999u32).to_string();
+        if !taken.iter().any(|e| e.id == id) {
+            break id;
+        }
+    };
+    let name = loop {
+        let name = EMPLOYERS.choose(rng).unwrap().to_string();
+        if !taken.iter().any(|e| e.name == name) {
+            break name;
+        }
+    };
+    Employer {
+        id,
+        name,
+        addresses: streets
+            .iter()
+            .enumerate()
+            .map(|(i, (street, building))| Address {
+                id: rng.random_range(100_000..999_999u32).to_string() + &i.to_string(),
+                city: "Москва",
+                street,
+                building,
+                lat: 55.75 + rng.random_range(-0.05..0.05),
+                lng: 37.61 + rng.random_range(-0.08..0.08),
+            })
+            .collect(),
+    }
+}
+
+/// A manager id no other work account has.
+fn manager_id(rng: &mut StdRng, taken: &[Manager]) -> String {
+    loop {
+        let id = rng.random_range(1_000_000..9_999_999u32).to_string();
+        if !taken.iter().any(|m| m.id == id) {
+            break id;
         }
     }
-    world
+}
+
+/// The `i`th manager of `employer`, a new person; the first is the main contact.
+fn manager(
+    rng: &mut StdRng,
+    taken: &[Manager],
+    employer: usize,
+    i: usize,
+    domain: &str,
+) -> Manager {
+    let (first, last, middle, _) = person(rng);
+    let id = manager_id(rng, taken);
+    let user_id = loop {
+        let id = rng.random_range(10_000_000..99_999_999u32).to_string();
+        if !taken.iter().any(|m| m.user_id == id) {
+            break id;
+        }
+    };
+    Manager {
+        id,
+        employer,
+        user_id,
+        email: format!("{}@{domain}", translit_login(&last, i)),
+        phone: format!("7916{:07}", rng.random_range(0..10_000_000u32)),
+        first_name: first,
+        last_name: last,
+        middle_name: middle,
+        is_main_contact: i == 0,
+        admin: i == 0,
+    }
+}
+
+/// Adds one of the smaller employers; returns its index.
+fn add_employer(
+    rng: &mut StdRng,
+    world: &mut World,
+    streets: &[(&'static str, &'static str)],
+) -> usize {
+    let e = employer(rng, streets, &world.employers);
+    world.employers.push(e);
+    world.employers.len() - 1
+}
+
+/// A smaller employer's vacancies (of its lead manager) and their negotiations, from
+/// the shared resumes.
+fn seed_vacancies(
+    rng: &mut StdRng,
+    world: &mut World,
+    shape: &OtherEmployer,
+    employer: usize,
+    anchor: Time,
+) {
+    let Some(lead) = world.lead_manager(employer) else {
+        return;
+    };
+    // Professions differ within an employer; another employer may hire for the same.
+    let mut professions: Vec<usize> = (0..PROFESSIONS.len()).collect();
+    professions.shuffle(rng);
+    let first = world.vacancies.len();
+    for &p in professions.iter().take(shape.vacancies) {
+        let mut v = vacancy(rng, anchor, p, (employer, &world.employers[employer]), lead);
+        while world.vacancy(&v.id).is_some() {
+            v.id = rng.random_range(100_000_000..130_000_000u32).to_string();
+        }
+        world.vacancies.push(v);
+    }
+    // Their chats' extras from the same stream: nothing else follows them.
+    let mut extras = StdRng::seed_from_u64(rng.random());
+    for vi in first..world.vacancies.len() {
+        let count = rng.random_range(shape.negotiations.clone());
+        applications(rng, &mut extras, world, vi, count, anchor);
+    }
+}
+
+/// `count` resumes apply to vacancy `vi` (or were invited to it), each at most once.
+fn applications(
+    rng: &mut StdRng,
+    extras: &mut StdRng,
+    world: &mut World,
+    vi: usize,
+    count: usize,
+    anchor: Time,
+) {
+    // Each resume applies to a vacancy at most once (hh's one-per-pair rule);
+    // some resumes stay without a negotiation so they can be invited.
+    let mut candidates: Vec<usize> = (0..world.resumes.len()).collect();
+    candidates.shuffle(rng);
+    // Leave the last few resumes out of every vacancy: always invitable.
+    candidates.retain(|&r| r < world.resumes.len() - 10);
+    for &ri in candidates.iter().take(count) {
+        let (n, chat) = negotiation(rng, extras, world, vi, ri, anchor);
+        world.add_negotiation(n);
+        world.add_chat(chat);
+    }
+}
+
+/// One user per person, in the order their first work account appears.
+fn users(managers: &[Manager]) -> Vec<User> {
+    let mut users: Vec<User> = Vec::new();
+    for (i, m) in managers.iter().enumerate() {
+        match users.iter_mut().find(|u| u.user_id == m.user_id) {
+            Some(u) => u.accounts.push(i),
+            None => users.push(User {
+                login: m.email.clone(),
+                user_id: m.user_id.clone(),
+                accounts: vec![i],
+            }),
+        }
+    }
+    users
 }
 
 fn person(rng: &mut StdRng) -> (String, String, String, Gender) {
@@ -206,12 +374,13 @@ fn ago(anchor: Time, rng: &mut StdRng, min_hours: i64, max_hours: i64) -> Time {
     anchor - Duration::minutes(rng.random_range(min_hours * 60..max_hours * 60))
 }
 
+/// A vacancy of `employer` (its index and itself), published by `manager`.
 fn vacancy(
     rng: &mut StdRng,
     anchor: Time,
     profession: usize,
+    (employer_index, employer): (usize, &Employer),
     manager: usize,
-    employer: &Employer,
 ) -> Vacancy {
     let p = &PROFESSIONS[profession];
     let area = if rng.random_bool(0.6) {
@@ -243,6 +412,7 @@ fn vacancy(
     .unwrap();
     Vacancy {
         id: rng.random_range(100_000_000..130_000_000u32).to_string(),
+        employer: employer_index,
         profession,
         name: p.vacancy.to_string(),
         area,
@@ -444,6 +614,10 @@ fn negotiation(
             v.response_letter_required,
         )
     };
+    // The employer's lead manager began every seeded conversation.
+    let lead = world
+        .lead_manager(world.vacancies[vi].employer)
+        .unwrap_or(vacancy_manager);
     let roll = rng.random_range(0..100);
     let state = match roll {
         0..=44 => Response,
@@ -480,7 +654,7 @@ fn negotiation(
         relevance: rng.random_range(0..1000),
         chat_id: world.new_chat_id(),
     };
-    let mut chat = Chat::new(n.chat_id, n.id.clone(), created_at, &[ME]);
+    let mut chat = Chat::new(n.chat_id, n.id.clone(), created_at, &[lead]);
     let mut at = created_at;
     let mut step = |rng: &mut StdRng| {
         at = (at + Duration::minutes(rng.random_range(10..60 * 30))).min(anchor);
@@ -518,13 +692,13 @@ fn negotiation(
         Initiator::Employer => {
             let text = EMPLOYER_INVITES.choose(rng).unwrap().to_string();
             let state = ("invitation", "Приглашение");
-            let me = Author::Manager(ME);
+            let me = Author::Manager(lead);
             push(world, &mut n, &mut chat, me, created_at, text, state);
             n.applicant_state = ApplicantState::Invitation;
         }
     }
     // The vacancy's own manager, when it is not the token's, joined the chat.
-    if vacancy_manager != ME {
+    if vacancy_manager != lead {
         let id = world.new_message_id();
         let at = created_at + Duration::minutes(extras.random_range(1..10));
         chat.managers.push(crate::chat::ManagerInChat {
@@ -554,7 +728,7 @@ fn negotiation(
                 world,
                 &mut n,
                 &mut chat,
-                Author::Manager(ME),
+                Author::Manager(lead),
                 t,
                 text,
                 state,
@@ -578,7 +752,7 @@ fn negotiation(
                 world,
                 &mut n,
                 &mut chat,
-                Author::Manager(ME),
+                Author::Manager(lead),
                 t,
                 text,
                 state,
@@ -612,7 +786,7 @@ fn negotiation(
     };
     let employer_saw_last = !(unread && last_by == Some(Author::Applicant));
     chat.managers[0].last_viewed = if employer_saw_last { last } else { before_last };
-    n.has_updates = chat.unread() > 0 || (state == Response && rng.random_bool(0.5));
+    n.has_updates = chat.unread_for(lead) > 0 || (state == Response && rng.random_bool(0.5));
     if let Some(last) = chat.messages.last() {
         n.updated_at = n.updated_at.max(last.created_at);
     }
@@ -645,21 +819,25 @@ mod tests {
     fn same_seed_same_world_other_seed_other_world() {
         let a = world(7, None);
         let b = world(7, None);
-        assert_eq!(a.employer.id, b.employer.id);
+        assert_eq!(a.employers[0].id, b.employers[0].id);
         assert_eq!(
             a.negotiations.iter().map(|n| &n.id).collect::<Vec<_>>(),
             b.negotiations.iter().map(|n| &n.id).collect::<Vec<_>>()
         );
         assert_eq!(a.resumes[17].last_name, b.resumes[17].last_name);
         let c = world(8, None);
-        assert_ne!(a.employer.id, c.employer.id);
+        assert_ne!(a.employers[0].id, c.employers[0].id);
     }
 
     #[test]
     fn realistic_spread() {
         let w = world(42, None);
-        assert!((2..=3).contains(&w.managers.len()));
-        assert_eq!(w.vacancies.len(), VACANCIES);
+        let of_first = |e: usize| e == 0;
+        assert!((2..=3).contains(&w.managers.iter().filter(|m| of_first(m.employer)).count()));
+        assert_eq!(
+            w.vacancies.iter().filter(|v| of_first(v.employer)).count(),
+            VACANCIES
+        );
         assert!(w.resumes.len() >= MIN_RESUMES);
         assert!(w.negotiations.len() >= 150, "{}", w.negotiations.len());
         assert!(w.negotiations.iter().any(|n| n.has_updates));
@@ -670,7 +848,7 @@ mod tests {
             "a chat per negotiation"
         );
         assert!(w.chats.iter().any(|c| c.write_block.is_some()));
-        assert!(w.chats.iter().any(|c| c.unread() > 0));
+        assert!(w.chats.iter().any(|c| c.unread_for(0) > 0));
         for s in EmployerState::ALL {
             let _ = s; // every state is reachable but not necessarily seeded
         }
@@ -684,6 +862,119 @@ mod tests {
             w.negotiations.len(),
             "one negotiation per pair"
         );
+    }
+
+    /// A fingerprint of everything the default employer's part of the world holds.
+    fn fingerprint(w: &World) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |s: &str| {
+            for b in s.bytes() {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        let e = &w.employers[0];
+        eat(&e.id);
+        eat(&e.name);
+        for a in &e.addresses {
+            eat(&a.id);
+            eat(&format!("{}{}", a.lat, a.lng));
+        }
+        for m in w.managers.iter().filter(|m| m.employer == 0) {
+            eat(&m.id);
+            eat(&m.user_id);
+            eat(&m.email);
+            eat(&m.phone);
+            eat(&m.last_name);
+        }
+        for v in w.vacancies.iter().filter(|v| v.employer == 0) {
+            eat(&v.id);
+            eat(&v.name);
+            eat(&format!("{:?}{:?}{}", v.salary_from, v.address, v.manager));
+        }
+        for r in &w.resumes {
+            eat(&r.id);
+            eat(&r.owner_id);
+        }
+        let ours = |n: &Negotiation| w.negotiation_employer(n) == Some(0);
+        for n in w.negotiations.iter().filter(|n| ours(n)) {
+            eat(&n.id);
+            eat(&n.resume_id);
+            eat(&format!(
+                "{:?}{:?}{}{}{}",
+                n.employer_state, n.applicant_state, n.has_updates, n.chat_id, n.updated_at
+            ));
+        }
+        for c in w.chats.iter().filter(|c| w.chat_employer(c) == Some(0)) {
+            eat(&c.id.to_string());
+            for m in &c.messages {
+                eat(&m.id);
+                eat(&format!("{:?}{:?}", m.author, m.text));
+            }
+            for m in &c.managers {
+                eat(&format!("{}{:?}", m.manager, m.last_viewed));
+            }
+            eat(&format!("{:?}{:?}", c.applicant_viewed, c.write_block));
+        }
+        h
+    }
+
+    /// The default employer is byte for byte what the sandbox seeded when it had only
+    /// that one (the fingerprints were taken from that version).
+    #[test]
+    fn the_default_employer_is_what_it_was() {
+        assert_eq!(fingerprint(&world(42, None)), 0xe6c2_959b_c5fa_b95a);
+        assert_eq!(fingerprint(&world(7, None)), 0x779b_dd3a_ae92_39e2);
+        assert_eq!(fingerprint(&world(42, Some(300))), 0x4bdd_bb65_5752_3149);
+    }
+
+    #[test]
+    fn three_employers_and_their_users() {
+        let w = world(42, None);
+        assert_eq!(w.employers.len(), 3);
+        let ids: std::collections::HashSet<_> = w.employers.iter().map(|e| &e.id).collect();
+        assert_eq!(ids.len(), 3, "distinct employers");
+        let count = |e: usize| w.vacancies.iter().filter(|v| v.employer == e).count();
+        assert_eq!((count(1), count(2)), (SECOND.vacancies, THIRD.vacancies));
+        let managers: std::collections::HashSet<_> = w.managers.iter().map(|m| &m.id).collect();
+        assert_eq!(managers.len(), w.managers.len(), "distinct manager ids");
+        let vacancies: std::collections::HashSet<_> = w.vacancies.iter().map(|v| &v.id).collect();
+        assert_eq!(vacancies.len(), w.vacancies.len(), "distinct vacancy ids");
+        for v in &w.vacancies {
+            assert_eq!(w.managers[v.manager].employer, v.employer, "{}", v.id);
+        }
+        // Every employer's negotiations, each with its chat, its employer's lead in it.
+        for e in 1..3 {
+            let theirs: Vec<_> = w
+                .negotiations
+                .iter()
+                .filter(|n| w.negotiation_employer(n) == Some(e))
+                .collect();
+            assert!(theirs.len() >= 5, "employer {e}: {}", theirs.len());
+            let lead = w.lead_manager(e).unwrap();
+            for n in theirs {
+                let chat = w.chat_of(n).unwrap();
+                assert_eq!(chat.managers[0].manager, lead);
+            }
+        }
+        // The default user first; the second manager of the first employer works for
+        // the third through a second account; the second employer has its own.
+        assert_eq!(w.users[0].accounts, vec![0]);
+        assert_eq!(w.users[1].accounts.len(), 2);
+        let [own, second] = [w.users[1].accounts[0], w.users[1].accounts[1]];
+        assert_eq!(
+            (w.managers[own].employer, w.managers[second].employer),
+            (0, 2)
+        );
+        assert_eq!(w.managers[own].user_id, w.managers[second].user_id);
+        let of_b: Vec<_> = w
+            .users
+            .iter()
+            .filter(|u| w.managers[u.accounts[0]].employer == 1)
+            .collect();
+        assert_eq!(of_b.len(), 1);
+        let logins: std::collections::HashSet<_> = w.users.iter().map(|u| &u.login).collect();
+        assert_eq!(logins.len(), w.users.len(), "distinct logins");
     }
 
     #[test]
