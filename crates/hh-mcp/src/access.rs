@@ -70,14 +70,26 @@ impl Access {
 }
 
 /// The caller of one HTTP request, attached to the request by the HTTP door and read by
-/// the tools. Single-tenant for now: every caller acts for the server's one hh.ru account;
-/// a per-user account (per-user OAuth) is the field to add here.
-#[derive(Debug, Clone)]
+/// the tools.
+#[derive(Clone)]
 pub struct Caller {
-    /// The caller's API key, as the short id of its digest (never the key).
+    /// Who is calling, for limits, logs and sealed confirmations: the short id of an API
+    /// key's digest, or of a signed-in user's account (never a key or token).
     pub key_id: String,
     /// What this request asked to be limited to (the server's bound is applied on top).
     pub access: Access,
+    /// The signed-in user's own hh.ru account; `None`: the server's one account.
+    pub account: Option<std::sync::Arc<crate::session::Session>>,
+}
+
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller")
+            .field("key_id", &self.key_id)
+            .field("access", &self.access)
+            .field("own_account", &self.account.is_some())
+            .finish()
+    }
 }
 
 #[cfg(test)]

@@ -31,6 +31,9 @@ pub enum Credentials {
     Token(Secret),
     /// Tokens from `hh-mcp auth login`: refreshed when they expire, saved back to the file.
     SignedIn(hh_api::TokenSet, hh_api::TokenStore),
+    /// None of its own: a multi-user server, whose users each bring theirs (and the
+    /// single-account settings that failed to load, which never start a server).
+    None,
 }
 
 impl std::fmt::Debug for Secret {
@@ -120,6 +123,23 @@ impl Settings {
         env: &dyn Fn(&str) -> Option<String>,
         o: &Overrides,
     ) -> Result<Settings, Vec<String>> {
+        Settings::load_with(env, o, true)
+    }
+
+    /// The settings of a multi-user server, which has no hh.ru account of its own: each
+    /// signed-in recruiter brings theirs.
+    pub fn load_for_users(
+        env: &dyn Fn(&str) -> Option<String>,
+        o: &Overrides,
+    ) -> Result<Settings, Vec<String>> {
+        Settings::load_with(env, o, false)
+    }
+
+    fn load_with(
+        env: &dyn Fn(&str) -> Option<String>,
+        o: &Overrides,
+        own_account: bool,
+    ) -> Result<Settings, Vec<String>> {
         let mut problems = Vec::new();
         let (read_only, confirm) = Settings::policy(env, o).unwrap_or_else(|p| {
             problems.extend(p);
@@ -143,7 +163,8 @@ impl Settings {
             ));
         }
         // HH_ACCESS_TOKEN wins; otherwise the tokens `hh-mcp auth login` saved.
-        let credentials = match var(env, "HH_ACCESS_TOKEN") {
+        let credentials = match var(env, "HH_ACCESS_TOKEN").filter(|_| own_account) {
+            None if !own_account => None,
             Some(token) => Some(Credentials::Token(Secret(token))),
             None => match token_store(env).and_then(|store| {
                 store
@@ -173,7 +194,7 @@ impl Settings {
         let settings = Settings {
             base_url,
             user_agent: user_agent.unwrap_or_default(),
-            credentials: credentials.unwrap_or(Credentials::Token(Secret(String::new()))),
+            credentials: credentials.unwrap_or(Credentials::None),
             manager_account_id,
             read_only,
             confirm,
@@ -208,6 +229,7 @@ impl Settings {
             .timeout(self.timeout);
         b = match &self.credentials {
             Credentials::Token(t) => b.token(t.0.clone()),
+            Credentials::None => b,
             Credentials::SignedIn(tokens, store) => b.tokens(tokens.clone(), Some(store.clone())),
         };
         if let Some(id) = &self.manager_account_id {

@@ -17,6 +17,7 @@ pub mod export;
 pub mod failure;
 pub mod invitations;
 pub mod negotiations;
+pub mod oauth;
 pub mod plan;
 pub mod resumes;
 pub mod seal;

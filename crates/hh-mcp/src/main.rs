@@ -12,7 +12,7 @@ use hh_mcp::args::Id;
 use hh_mcp::config::{Overrides, Settings};
 use hh_mcp::confirm::{self, Decision, PREVIEW_NOTE};
 use hh_mcp::export;
-use hh_mcp::serve::settings::HttpSettings;
+use hh_mcp::serve::settings::{HttpSettings, KeyPolicy};
 use hh_mcp::server::HhServer;
 use hh_mcp::session::Session;
 use hh_mcp::signin;
@@ -71,6 +71,10 @@ enum Command {
         /// (HH_MCP_HTTP_ADDR).
         #[arg(long, value_name = "ADDR", env = "HH_MCP_HTTP_ADDR")]
         http: Option<String>,
+        /// With --sandbox: every user signs in (OAuth), the sandbox playing hh.ru's login.
+        /// Without the sandbox, multi-user mode is on when HH_CLIENT_ID is set.
+        #[arg(long, requires = "http")]
+        multi_user: bool,
     },
     /// Make an API key for the HTTP server.
     Key {
@@ -111,6 +115,9 @@ enum Command {
 enum KeyAction {
     /// Print a fresh random API key and its digest for HH_MCP_API_KEY_HASHES.
     New,
+    /// Print a fresh key for HH_MCP_ENCRYPTION_KEY (multi-user mode: it encrypts hh.ru's
+    /// tokens at rest; keep it, the same on every replica).
+    Encryption,
 }
 
 #[derive(Subcommand)]
@@ -129,7 +136,7 @@ fn main() -> ExitCode {
     // Over HTTP the logs are JSON lines (one request id each); on stdio, text.
     init_logging(matches!(
         cli.command,
-        Some(Command::Serve { http: Some(_) })
+        Some(Command::Serve { http: Some(_), .. })
     ));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -218,16 +225,76 @@ async fn run(cli: Cli) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Some(Command::Serve { http: Some(addr) }) => {
-            let settings = match load(&overrides) {
+        Some(Command::Key {
+            action: KeyAction::Encryption,
+        }) => {
+            let (_, key) = hh_store::EncryptionKey::generate();
+            println!("{key}");
+            eprintln!(
+                "Set HH_MCP_ENCRYPTION_KEY to this on every replica, and keep it: hh.ru tokens                  stored under it cannot be read without it (recruiters would sign in again)."
+            );
+            ExitCode::SUCCESS
+        }
+        Some(Command::Serve {
+            http: Some(addr),
+            multi_user,
+        }) => {
+            if multi_user && sandbox.is_none() {
+                return report(&[
+                    "--multi-user is for the sandbox (--sandbox serve --http ADDR --multi-user);                      against hh.ru, multi-user mode is on when HH_CLIENT_ID is set"
+                        .to_string(),
+                ]);
+            }
+            let multi = multi_user || (sandbox.is_none() && env("HH_CLIENT_ID").is_some());
+            if !multi {
+                let settings = match load(&overrides) {
+                    Ok(s) => s,
+                    Err(problems) => return report(&problems),
+                };
+                let policy = if sandbox.is_some() {
+                    KeyPolicy::SandboxOpen
+                } else {
+                    KeyPolicy::Required
+                };
+                let http = match HttpSettings::load(&env, &addr, policy) {
+                    Ok(h) => h,
+                    Err(problems) => return report(&problems),
+                };
+                return serve_http(settings, tools, http).await;
+            }
+            let settings = match &sandbox {
+                Some(_) => load(&overrides),
+                None => Settings::load_for_users(&env, &overrides),
+            };
+            let settings = match settings {
                 Ok(s) => s,
                 Err(problems) => return report(&problems),
             };
-            let http = match HttpSettings::load(&env, &addr, sandbox.is_some()) {
+            let http = match HttpSettings::load(&env, &addr, KeyPolicy::SignIn) {
                 Ok(h) => h,
                 Err(problems) => return report(&problems),
             };
-            serve_http(settings, tools, http).await
+            let side = sandbox
+                .as_ref()
+                .map(|s| hh_mcp::oauth::settings::SandboxSide {
+                    client_id: s.oauth_client_id(),
+                    client_secret: s.oauth_client_secret(),
+                    authorize_url: s.authorize_url(),
+                });
+            let listener = match hh_mcp::serve::http::bind(&http).await {
+                Ok(l) => l,
+                Err(e) => return report(&[e]),
+            };
+            let bound = match listener.local_addr() {
+                Ok(a) => a,
+                Err(e) => return report(&[format!("cannot read the bound address: {e}")]),
+            };
+            let oauth = match hh_mcp::oauth::OAuthSettings::load(&env, bound, side) {
+                Ok(Some(o)) => o,
+                Ok(None) => return report(&["multi-user mode needs HH_CLIENT_ID".to_string()]),
+                Err(problems) => return report(&problems),
+            };
+            serve_users(listener, settings, tools, http, oauth).await
         }
         Some(Command::Tools { json }) => {
             let (read_only, _) = match Settings::policy(&env, &overrides) {
@@ -240,7 +307,7 @@ async fn run(cli: Cli) -> ExitCode {
             eprintln!("{}", connect_help());
             ExitCode::SUCCESS
         }
-        None | Some(Command::Serve { http: None }) => {
+        None | Some(Command::Serve { http: None, .. }) => {
             let settings = match load(&overrides) {
                 Ok(s) => s,
                 Err(problems) => return report(&problems),
@@ -362,7 +429,40 @@ async fn serve_http(
     };
     let server =
         HhServer::new(session.clone(), settings.read_only, settings.confirm).with_tools(tools);
-    match hh_mcp::serve::http::serve(server, session, http).await {
+    let listener = match hh_mcp::serve::http::bind(&http).await {
+        Ok(l) => l,
+        Err(e) => return report(&[e]),
+    };
+    match hh_mcp::serve::http::serve(listener, server, Some(session), None, http).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("hh-mcp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Multi-user HTTP: each recruiter signs in with their own hh.ru account.
+async fn serve_users(
+    listener: tokio::net::TcpListener,
+    settings: Settings,
+    tools: Option<BTreeSet<String>>,
+    http: HttpSettings,
+    oauth: hh_mcp::oauth::OAuthSettings,
+) -> ExitCode {
+    // The HTTP client of client metadata documents uses the process's TLS provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let recipe = hh_mcp::oauth::ClientRecipe {
+        base_url: settings.base_url.clone(),
+        user_agent: settings.user_agent.clone(),
+        mark_automated: settings.mark_automated,
+    };
+    let authority = match hh_mcp::oauth::Authority::open(oauth, recipe).await {
+        Ok(a) => Arc::new(a),
+        Err(e) => return report(&[e]),
+    };
+    let server = HhServer::per_user(settings.read_only, settings.confirm).with_tools(tools);
+    match hh_mcp::serve::http::serve(listener, server, None, Some(authority), http).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("hh-mcp: {e}");

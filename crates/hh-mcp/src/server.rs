@@ -35,7 +35,9 @@ const CONFIRM_INPUT: &str = "confirm";
 /// Cheap to clone: the HTTP door hands a clone to every request.
 #[derive(Clone)]
 pub struct HhServer {
-    session: Arc<Session>,
+    /// The one account of stdio and of single-tenant HTTP; `None` with per-user sign-in,
+    /// where each caller brings their own ([`Caller::account`]).
+    session: Option<Arc<Session>>,
     /// The operator's bound (`--read-only`, `--tools`); a request may narrow it.
     access: Access,
     confirm: ConfirmPolicy,
@@ -49,6 +51,20 @@ pub struct HhServer {
 
 impl HhServer {
     pub fn new(session: Arc<Session>, read_only: bool, confirm: ConfirmPolicy) -> Self {
+        Self::with_session(Some(session), read_only, confirm)
+    }
+
+    /// A server with no account of its own: every caller is a signed-in user who brings
+    /// theirs (multi-user HTTP).
+    pub fn per_user(read_only: bool, confirm: ConfirmPolicy) -> Self {
+        Self::with_session(None, read_only, confirm)
+    }
+
+    fn with_session(
+        session: Option<Arc<Session>>,
+        read_only: bool,
+        confirm: ConfirmPolicy,
+    ) -> Self {
         let tools = tools::specs()
             .iter()
             .map(|s| {
@@ -81,6 +97,16 @@ impl HhServer {
         self.pending = Arc::new(Pending::Sealed(sealed));
         self.server_requests = false;
         self
+    }
+
+    /// The account this request acts for: the caller's own, or the server's one.
+    fn session(&self, context: &RequestContext<RoleServer>) -> Result<Arc<Session>, ToolFailure> {
+        caller(context)
+            .and_then(|c| c.account.clone())
+            .or_else(|| self.session.clone())
+            .ok_or_else(|| {
+                ToolFailure("this request is not signed in to an hh.ru account".to_string())
+            })
     }
 
     /// What this request may use: the operator's bound, narrowed by the HTTP caller's.
@@ -126,6 +152,10 @@ impl HhServer {
             )))
             .into();
         }
+        let session = match self.session(&context) {
+            Ok(s) => s,
+            Err(f) => return failure(f).into(),
+        };
         let binding = seal::binding(&caller_id, &name, request.arguments.as_ref());
         // The second leg of an input-required round trip: the user's answer to our question.
         if let Some(key) = &request.request_state {
@@ -145,25 +175,33 @@ impl HhServer {
             let yes = answer
                 .as_ref()
                 .is_some_and(|a| confirm::approved(&a.action, a.content.as_ref()));
-            return self.on_answer(plan, yes).await;
+            return self.on_answer(&session, plan, yes).await;
         }
 
         let arguments = request.arguments.map(Value::Object).unwrap_or(Value::Null);
-        match tools::call(&self.session, access.read_only, &name, arguments).await {
+        match tools::call(&session, access.read_only, &name, arguments).await {
             Err(f) => failure(f).into(),
             Ok(Reply::Done(value)) => CallToolResult::structured(value).into(),
             Ok(Reply::Plan {
                 plan,
                 confirmed_by_caller,
             }) => {
-                self.confirm_then_execute(&name, &binding, *plan, confirmed_by_caller, &context)
-                    .await
+                self.confirm_then_execute(
+                    &session,
+                    &name,
+                    &binding,
+                    *plan,
+                    confirmed_by_caller,
+                    &context,
+                )
+                .await
             }
         }
     }
 
     async fn confirm_then_execute(
         &self,
+        session: &Session,
         tool: &str,
         binding: &[u8],
         plan: Plan,
@@ -178,7 +216,7 @@ impl HhServer {
             .is_some_and(|c| c.elicitation.is_some())
             && (modern || self.server_requests);
         match confirm::decide(self.confirm, can_ask, confirmed_by_caller) {
-            confirm::Decision::Execute => return self.execute(plan).await.into(),
+            confirm::Decision::Execute => return execute(session, plan).await.into(),
             confirm::Decision::Preview => {
                 return outcome(plan.into_preview(confirm::PREVIEW_NOTE.to_string())).into();
             }
@@ -209,7 +247,7 @@ impl HhServer {
         match context.peer.create_elicitation(params).await {
             Ok(answer) => {
                 let yes = confirm::approved(&answer.action, answer.content.as_ref());
-                self.on_answer(plan, yes).await
+                self.on_answer(session, plan, yes).await
             }
             Err(e) => {
                 // The client said it can ask the user but could not: nothing is sent, and the
@@ -226,19 +264,19 @@ impl HhServer {
     }
 
     /// The user's answer, by either round trip: only a yes sends.
-    async fn on_answer(&self, plan: Plan, yes: bool) -> CallToolResponse {
+    async fn on_answer(&self, session: &Session, plan: Plan, yes: bool) -> CallToolResponse {
         if yes {
-            self.execute(plan).await.into()
+            execute(session, plan).await.into()
         } else {
             outcome(plan.into_declined()).into()
         }
     }
+}
 
-    async fn execute(&self, plan: Plan) -> CallToolResult {
-        match plan.execute(&self.session).await {
-            Ok(done) => outcome(done),
-            Err(f) => failure(f),
-        }
+async fn execute(session: &Session, plan: Plan) -> CallToolResult {
+    match plan.execute(session).await {
+        Ok(done) => outcome(done),
+        Err(f) => failure(f),
     }
 }
 

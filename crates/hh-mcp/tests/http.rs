@@ -3,7 +3,6 @@
 //! what a client library hides (status codes, headers).
 
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,7 +21,9 @@ use rmcp::service::{
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+
+mod served;
+use served::Server;
 
 /// Recognisable, so a leak shows up in any text.
 const KEY: &str = "hhmcp_E2E-ApiKey-Zq81c0ffee";
@@ -41,104 +42,18 @@ fn digest(key: &str) -> String {
 
 // ---- the server ----------------------------------------------------------------------
 
-struct Server {
-    child: tokio::process::Child,
-    /// `http://127.0.0.1:PORT`
-    base: String,
-    output: Arc<Mutex<Vec<u8>>>,
-    /// Reads stderr into `output` until the process ends.
-    reader: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Server {
-    /// `hh-mcp serve --http 127.0.0.1:0` against `sandbox` with our key.
-    async fn against(sandbox: &Sandbox, env: &[(&str, &str)]) -> Server {
-        let token = sandbox.access_token();
-        let key_hashes = digest(KEY);
-        let mut all = vec![
-            ("HH_API_BASE_URL", sandbox.base_url()),
-            ("HH_ACCESS_TOKEN", token),
-            ("HH_MCP_API_KEY_HASHES", key_hashes),
-            ("HH_MCP_STATE_KEY", STATE_KEY.to_string()),
-        ];
-        all.extend(env.iter().map(|(k, v)| (*k, v.to_string())));
-        Server::start(&["serve", "--http", "127.0.0.1:0"], &all).await
-    }
-
-    async fn start(args: &[&str], env: &[(&str, String)]) -> Server {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_hh-mcp"));
-        cmd.env_clear()
-            .env("HH_USER_AGENT", UA)
-            .env("HOME", std::env::temp_dir())
-            .env("RUST_LOG", "info")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("hh-mcp starts");
-        let output: Arc<Mutex<Vec<u8>>> = Arc::default();
-        let sink = output.clone();
-        let mut stderr = child.stderr.take().unwrap();
-        let reader = tokio::spawn(async move {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stderr.read(&mut buf).await {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        });
-        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = tokio::time::timeout(STEP, stdout.next_line())
-            .await
-            .expect("the server says where it listens in time")
-            .unwrap()
-            .unwrap_or_else(|| panic!("no address; stderr: {}", text(&output)));
-        let addr = line
-            .strip_prefix("hh-mcp: serving MCP on http://")
-            .and_then(|l| l.strip_suffix("/mcp"))
-            .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-            .to_string();
-        output.lock().unwrap().extend_from_slice(line.as_bytes());
-        Server {
-            child,
-            base: format!("http://{addr}"),
-            output,
-            reader: Some(reader),
-        }
-    }
-
-    fn mcp(&self) -> String {
-        format!("{}/mcp", self.base)
-    }
-
-    fn logs(&self) -> String {
-        text(&self.output)
-    }
-
-    /// Every log line, once the process has exited and its stderr has been read to the end.
-    async fn logs_after_exit(&mut self) -> String {
-        if let Some(reader) = self.reader.take() {
-            let _ = tokio::time::timeout(STEP, reader).await;
-        }
-        self.logs()
-    }
-
-    fn terminate(&self) {
-        let pid = self.child.id().expect("running").to_string();
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-}
-
-fn text(buf: &Arc<Mutex<Vec<u8>>>) -> String {
-    String::from_utf8_lossy(&buf.lock().unwrap()).into_owned()
+/// `hh-mcp serve --http 127.0.0.1:0` against `sandbox` with our key.
+async fn against(sandbox: &Sandbox, env: &[(&str, &str)]) -> Server {
+    let token = sandbox.access_token();
+    let key_hashes = digest(KEY);
+    let mut all = vec![
+        ("HH_API_BASE_URL", sandbox.base_url()),
+        ("HH_ACCESS_TOKEN", token),
+        ("HH_MCP_API_KEY_HASHES", key_hashes),
+        ("HH_MCP_STATE_KEY", STATE_KEY.to_string()),
+    ];
+    all.extend(env.iter().map(|(k, v)| (*k, v.to_string())));
+    Server::start(&["serve", "--http", "127.0.0.1:0"], &all, UA).await
 }
 
 // ---- rmcp's client -------------------------------------------------------------------
@@ -343,7 +258,7 @@ async fn sandbox() -> Sandbox {
 #[tokio::test]
 async fn every_tool_answers_over_http_for_a_key_configured_by_its_digest() {
     let sandbox = sandbox().await;
-    let server = Server::against(&sandbox, &[("HH_MCP_CONFIRM", "never")]).await;
+    let server = against(&sandbox, &[("HH_MCP_CONFIRM", "never")]).await;
     let (c, _) = connect(&server.mcp(), KEY, &[], None).await;
     let mut results = Vec::new();
     assert_eq!(tool_names(&c).await.len(), 16);
@@ -470,7 +385,7 @@ async fn every_tool_answers_over_http_for_a_key_configured_by_its_digest() {
 #[tokio::test]
 async fn the_user_confirms_over_http_by_form_or_by_preview_then_confirm() {
     let sandbox = sandbox().await;
-    let server = Server::against(&sandbox, &[]).await;
+    let server = against(&sandbox, &[]).await;
 
     let (plain, _) = connect(&server.mcp(), KEY, &[], None).await;
     let negotiation = a_negotiation_with_a_chat(&plain, &sandbox, 1).await;
@@ -526,7 +441,7 @@ async fn the_user_confirms_over_http_by_form_or_by_preview_then_confirm() {
 #[tokio::test]
 async fn a_request_narrows_the_tools_by_header_or_path_never_widens_them() {
     let sandbox = sandbox().await;
-    let server = Server::against(
+    let server = against(
         &sandbox,
         &[(
             "HH_MCP_TOOLS",
@@ -596,7 +511,7 @@ async fn a_request_narrows_the_tools_by_header_or_path_never_widens_them() {
 #[tokio::test]
 async fn host_origin_body_size_and_rate_are_guarded() {
     let sandbox = sandbox().await;
-    let server = Server::against(
+    let server = against(
         &sandbox,
         &[
             ("HH_MCP_MAX_BODY_BYTES", "4096"),
@@ -674,7 +589,7 @@ async fn serving_refuses_to_start_without_keys_except_the_loopback_sandbox() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("only on loopback"));
 
     // The zero-account demo: open, on loopback.
-    let demo = Server::start(&["--sandbox", "serve", "--http", "127.0.0.1:0"], &[]).await;
+    let demo = Server::start(&["--sandbox", "serve", "--http", "127.0.0.1:0"], &[], UA).await;
     let (c, _) = connect(&demo.mcp(), "", &[], None).await;
     assert_eq!(tool_names(&c).await.len(), 16);
     assert!(ok(&call(&c, "get_me", json!({})).await)["employer"]["id"].is_string());
@@ -683,7 +598,7 @@ async fn serving_refuses_to_start_without_keys_except_the_loopback_sandbox() {
 #[tokio::test]
 async fn sigterm_drains_a_call_in_flight_and_refuses_new_ones() {
     let sandbox = sandbox().await;
-    let mut server = Server::against(&sandbox, &[]).await;
+    let mut server = against(&sandbox, &[]).await;
     let (c, _) = connect(&server.mcp(), KEY, &[], None).await;
     sandbox.set_faults(Faults {
         latency: Duration::from_millis(1500),
@@ -771,8 +686,8 @@ async fn round_robin(upstreams: Vec<String>) -> (String, Arc<Mutex<Vec<(usize, b
 #[tokio::test]
 async fn a_confirmation_asked_on_one_replica_is_answered_on_another_and_sends_once() {
     let sandbox = sandbox().await;
-    let a = Server::against(&sandbox, &[]).await;
-    let b = Server::against(&sandbox, &[]).await;
+    let a = against(&sandbox, &[]).await;
+    let b = against(&sandbox, &[]).await;
     let (url, calls) = round_robin(vec![a.base.clone(), b.base.clone()]).await;
 
     // Elicitation: the question comes from one replica, the answer goes to the other.

@@ -34,6 +34,7 @@ use super::keys::ApiKeys;
 use super::limits::{Limits, Refusal};
 use super::settings::HttpSettings;
 use crate::access::{Access, Caller};
+use crate::oauth::{Authority, Refused};
 use crate::seal::SealedPlans;
 use crate::server::HhServer;
 use crate::session::Session;
@@ -43,16 +44,28 @@ const OPEN_CALLER: &str = "open";
 
 /// What every request to `/mcp` is checked against.
 struct Door {
+    /// Multi-user mode: our OAuth tokens, each for one signed-in recruiter.
+    oauth: Option<Arc<Authority>>,
     keys: Option<ApiKeys>,
     limits: Limits,
     draining: AtomicBool,
 }
 
+/// Listens on `--http ADDR`: first, so that a server on port 0 knows its address (its
+/// public URL on loopback) before it sets up the rest.
+pub async fn bind(settings: &HttpSettings) -> Result<tokio::net::TcpListener, String> {
+    tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {} (--http): {e}", settings.addr))
+}
+
 /// Serves until SIGTERM or Ctrl-C, then drains: no new requests, the calls in flight
 /// finish (within `HH_MCP_DRAIN_SECS`), and it returns.
 pub async fn serve(
+    listener: tokio::net::TcpListener,
     server: HhServer,
-    session: Arc<Session>,
+    session: Option<Arc<Session>>,
+    oauth: Option<Arc<Authority>>,
     settings: HttpSettings,
 ) -> Result<(), String> {
     let state_key = match &settings.state_key {
@@ -82,6 +95,7 @@ pub async fn serve(
         config,
     );
     let door = Arc::new(Door {
+        oauth: oauth.clone(),
         keys: settings.keys.clone(),
         limits: Limits::new(settings.limits),
         draining: AtomicBool::new(false),
@@ -98,8 +112,12 @@ pub async fn serve(
             Router::new()
                 .route("/healthz", get(|| async { "ok\n" }))
                 .route("/readyz", get(ready))
-                .with_state(session),
+                .with_state(Readiness {
+                    session,
+                    oauth: oauth.clone(),
+                }),
         )
+        .merge(oauth.map(crate::oauth::routes).unwrap_or_default())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
@@ -116,9 +134,6 @@ pub async fn serve(
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
 
-    let listener = tokio::net::TcpListener::bind(settings.addr)
-        .await
-        .map_err(|e| format!("cannot listen on {} (--http): {e}", settings.addr))?;
     let bound = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
@@ -229,19 +244,42 @@ async fn admit(State(door): State<Arc<Door>>, mut req: Request, next: Next) -> R
             Some(1),
         );
     }
-    let key_id = match &door.keys {
-        None => OPEN_CALLER.to_string(),
-        Some(keys) => match bearer(req.headers()) {
-            None => return unauthorized(false),
-            Some(presented) => match keys.check(presented) {
-                Some(digest) => digest.id(),
-                None => return unauthorized(true),
-            },
-        },
-    };
-    let access = match requested_access(&req) {
+    let mut access = match requested_access(&req) {
         Ok(a) => a,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, &e, None),
+    };
+    let mut account = None;
+    let key_id = if let Some(oauth) = &door.oauth {
+        let checked = match bearer(req.headers()) {
+            None => Err(Refused::Missing),
+            Some(presented) => oauth.tokens.check(presented).await,
+        };
+        let user = match checked {
+            Ok(user) => user,
+            Err(refused) => return oauth_refusal(oauth, &refused),
+        };
+        // A read-only grant narrows like `/mcp/readonly`; the request may narrow further.
+        access.read_only |= user.read_only;
+        match oauth
+            .accounts
+            .session(&user.account_id, user.manager_account_id.as_deref())
+            .await
+        {
+            Ok(session) => account = Some(session),
+            Err(f) => return refuse(StatusCode::UNAUTHORIZED, &f.0, None),
+        }
+        caller_id(&user.account_id, user.manager_account_id.as_deref())
+    } else {
+        match &door.keys {
+            None => OPEN_CALLER.to_string(),
+            Some(keys) => match bearer(req.headers()) {
+                None => return unauthorized(false),
+                Some(presented) => match keys.check(presented) {
+                    Some(digest) => digest.id(),
+                    None => return unauthorized(true),
+                },
+            },
+        }
     };
     let admitted = match door.limits.admit(&key_id) {
         Ok(a) => a,
@@ -268,7 +306,11 @@ async fn admit(State(door): State<Arc<Door>>, mut req: Request, next: Next) -> R
             );
         }
     };
-    req.extensions_mut().insert(Caller { key_id, access });
+    req.extensions_mut().insert(Caller {
+        key_id,
+        access,
+        account,
+    });
     let response = next.run(req).await;
     drop(admitted);
     response
@@ -309,6 +351,45 @@ fn requested_access(req: &Request) -> Result<Access, String> {
     })
 }
 
+/// A signed-in user's name for limits, logs and sealed confirmations: a short digest of
+/// the account and work account, so confirmations of one never pass for another's.
+fn caller_id(account_id: &str, manager_account_id: Option<&str>) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!(
+        "{account_id}\n{}",
+        manager_account_id.unwrap_or("")
+    ));
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// 401 (or 403 for a missing scope) with the challenge that starts an MCP client's sign-in.
+fn oauth_refusal(oauth: &Authority, refused: &Refused) -> Response {
+    let (status, text) = match refused {
+        Refused::Missing => (
+            StatusCode::UNAUTHORIZED,
+            "sign in: this server needs an OAuth access token",
+        ),
+        Refused::Invalid(why) => (StatusCode::UNAUTHORIZED, *why),
+        Refused::InsufficientScope => (
+            StatusCode::FORBIDDEN,
+            "the access token lacks the scope hh:read",
+        ),
+        Refused::Unavailable(why) => {
+            tracing::warn!(%why, "the sign-in store failed");
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the sign-in store is unavailable; retry",
+                Some(1),
+            );
+        }
+    };
+    let mut r = refuse(status, text, None);
+    if let Ok(v) = HeaderValue::from_str(&oauth.challenge(refused)) {
+        r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    r
+}
+
 fn unauthorized(key_given: bool) -> Response {
     let (challenge, text) = if key_given {
         (
@@ -344,8 +425,39 @@ fn refuse(status: StatusCode, text: &str, retry_after_secs: Option<u64>) -> Resp
     r
 }
 
-/// `/readyz`: whether hh.ru (or the sandbox) answers a cheap GET with our token.
-async fn ready(State(session): State<Arc<Session>>) -> Response {
+/// What `/readyz` asks: hh.ru with the server's token, or the sign-in store.
+#[derive(Clone)]
+struct Readiness {
+    session: Option<Arc<Session>>,
+    oauth: Option<Arc<Authority>>,
+}
+
+/// `/readyz`: whether hh.ru (or the sandbox) answers a cheap GET with our token; in
+/// multi-user mode, whether the sign-in store answers (each user's hh.ru token is theirs).
+async fn ready(State(r): State<Readiness>) -> Response {
+    let Some(session) = r.session else {
+        let store = match &r.oauth {
+            Some(o) => tokio::time::timeout(Duration::from_secs(5), o.store.client("readyz")).await,
+            None => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        };
+        let (status, body) = match store {
+            Ok(Ok(_)) => (StatusCode::OK, serde_json::json!({ "ready": true })),
+            Ok(Err(e)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "ready": false, "reason": format!("the sign-in store: {e}") }),
+            ),
+            Err(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "ready": false, "reason": "the sign-in store took longer than 5 s" }),
+            ),
+        };
+        return (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response();
+    };
     let (status, body) = match tokio::time::timeout(Duration::from_secs(5), session.hh.me()).await {
         Ok(Ok(_)) => (StatusCode::OK, serde_json::json!({ "ready": true })),
         Ok(Err(e)) => (

@@ -68,14 +68,25 @@ const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 /// Loopback origins, the default for `Origin`.
 const LOOPBACK_ORIGINS: [&str; 3] = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
 
+/// Whether callers present API keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPolicy {
+    /// Single-tenant: every caller presents one of `HH_MCP_API_KEY_HASHES`.
+    Required,
+    /// The embedded sandbox on loopback: no key is asked.
+    SandboxOpen,
+    /// Multi-user: each recruiter signs in with OAuth; API keys are not accepted.
+    SignIn,
+}
+
 impl HttpSettings {
-    /// `addr`: `--http ADDR` or `HH_MCP_HTTP_ADDR`. `sandbox`: serving the embedded sandbox,
-    /// the one case where no API key is needed — and then only on loopback.
+    /// `addr`: `--http ADDR` or `HH_MCP_HTTP_ADDR`.
     pub fn load(
         env: &dyn Fn(&str) -> Option<String>,
         addr: &str,
-        sandbox: bool,
+        policy: KeyPolicy,
     ) -> Result<HttpSettings, Vec<String>> {
+        let sandbox = policy == KeyPolicy::SandboxOpen;
         let mut problems = Vec::new();
         let addr = match addr.trim().parse::<SocketAddr>() {
             Ok(a) => Some(a),
@@ -99,8 +110,15 @@ impl HttpSettings {
             None => None,
         };
         let configured_keys = var(env, "HH_MCP_API_KEY_HASHES").is_some();
+        if policy == KeyPolicy::SignIn && configured_keys {
+            problems.push(
+                "HH_MCP_API_KEY_HASHES is set, but in multi-user mode each recruiter signs in                  with their own hh.ru account and API keys are not accepted: unset it"
+                    .to_string(),
+            );
+        }
         if let Some(a) = addr
             && !configured_keys
+            && policy != KeyPolicy::SignIn
         {
             if !sandbox {
                 problems.push(
@@ -222,16 +240,24 @@ mod tests {
     #[test]
     fn without_keys_only_the_loopback_sandbox_starts() {
         let all = |e: &dyn Fn(&str) -> Option<String>, addr, sandbox| {
-            HttpSettings::load(e, addr, sandbox)
-                .err()
-                .unwrap_or_default()
-                .join("\n")
+            HttpSettings::load(
+                e,
+                addr,
+                if sandbox {
+                    KeyPolicy::SandboxOpen
+                } else {
+                    KeyPolicy::Required
+                },
+            )
+            .err()
+            .unwrap_or_default()
+            .join("\n")
         };
         let none = env(&[]);
         assert!(all(&none, "127.0.0.1:0", false).contains("HH_MCP_API_KEY_HASHES is not set"));
         assert!(all(&none, "0.0.0.0:80", true).contains("only on loopback"));
         assert!(
-            HttpSettings::load(&none, "127.0.0.1:0", true)
+            HttpSettings::load(&none, "127.0.0.1:0", KeyPolicy::SandboxOpen)
                 .unwrap()
                 .keys
                 .is_none()
@@ -248,7 +274,7 @@ mod tests {
             ("HH_MCP_RATE_PER_SEC", "fast"),
             ("HH_MCP_MAX_BODY_BYTES", "10"),
         ]);
-        let all = HttpSettings::load(&e, "127.0.0.1:0", false)
+        let all = HttpSettings::load(&e, "127.0.0.1:0", KeyPolicy::Required)
             .unwrap_err()
             .join("\n");
         for name in [

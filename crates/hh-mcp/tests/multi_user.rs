@@ -1,0 +1,800 @@
+//! Multi-user mode end to end: recruiters sign in with their own hh.ru accounts.
+//!
+//! The built binary runs as two replicas behind a round-robin proxy (one public URL, as
+//! behind a load balancer), sharing one PostgreSQL database; the sandbox plays hh.ru's API
+//! and its login page. rmcp's OAuth client does what an assistant does — discovery from a
+//! bare 401, registration, the authorization URL, the code exchange, refresh — and a plain
+//! HTTP client without redirects plays the recruiter's browser (consent, hh.ru's login).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hh_sandbox::{Sandbox, SandboxConfig};
+use rmcp::ServiceExt;
+use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::service::{RoleClient, RunningService};
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::auth::{
+    AuthClient, AuthorizationManager, AuthorizationRequest, AuthorizationSession,
+};
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use serde_json::{Value, json};
+
+mod served;
+use served::Server;
+
+const UA: &str = "HhMcpTeamE2E/1.0 (e2e@example.com)";
+const STATE_KEY: &str = "team-e2e-state-key-0123456789abcdef012345";
+/// Where the MCP client says the browser comes back to; nothing listens there: the test
+/// reads the redirect instead of following it.
+const CLIENT_CALLBACK: &str = "http://127.0.0.1:9/callback";
+const STEP: Duration = Duration::from_secs(30);
+
+// ---- the deployment ----------------------------------------------------------------
+
+/// Where the replicas keep their state.
+enum Storage {
+    Postgres(hh_store::testing::TestDatabase),
+    Sqlite(tempfile::TempDir),
+}
+
+impl Storage {
+    fn env(&self) -> (&'static str, String) {
+        match self {
+            Storage::Postgres(db) => ("HH_MCP_DATABASE_URL", db.url().to_string()),
+            Storage::Sqlite(dir) => ("HH_MCP_DATA_DIR", dir.path().display().to_string()),
+        }
+    }
+}
+
+/// A team's deployment: the sandbox as hh.ru, replicas, and the proxy in front of them.
+struct Team {
+    sandbox: Sandbox,
+    /// `http://127.0.0.1:PORT`, the public URL every replica is configured with.
+    public: String,
+    replicas: Vec<Server>,
+    /// Which replica each proxied request went to.
+    routed: Arc<Mutex<Vec<usize>>>,
+    /// What every replica was started with.
+    env: Vec<(&'static str, String)>,
+    _storage: Storage,
+}
+
+/// `None` when PostgreSQL is not available outside CI (the test says so loudly).
+async fn postgres(label: &str) -> Option<Storage> {
+    hh_store::testing::TestDatabase::postgres(label)
+        .await
+        .map(Storage::Postgres)
+}
+
+fn sqlite() -> Storage {
+    Storage::Sqlite(tempfile::tempdir().unwrap())
+}
+
+async fn team(storage: Storage, replicas: usize, extra: &[(&'static str, &str)]) -> Team {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let (public, upstreams, routed) = round_robin().await;
+    let (_, key) = hh_store::EncryptionKey::generate();
+    let mut env = vec![
+        ("HH_CLIENT_ID", sandbox.oauth_client_id()),
+        ("HH_CLIENT_SECRET", sandbox.oauth_client_secret()),
+        ("HH_AUTHORIZE_URL", sandbox.authorize_url()),
+        ("HH_API_BASE_URL", sandbox.base_url()),
+        ("HH_MCP_ENCRYPTION_KEY", key),
+        ("HH_MCP_PUBLIC_URL", public.clone()),
+        ("HH_MCP_STATE_KEY", STATE_KEY.to_string()),
+        ("HH_MCP_RATE_PER_SEC", "100000".to_string()),
+        ("HH_MCP_RATE_BURST", "100000".to_string()),
+        storage.env(),
+    ];
+    env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    let mut servers = Vec::new();
+    for _ in 0..replicas {
+        servers.push(Server::start(&["serve", "--http", "127.0.0.1:0"], &env, UA).await);
+    }
+    *upstreams.lock().unwrap() = servers.iter().map(|s| s.base.clone()).collect();
+    Team {
+        sandbox,
+        public,
+        replicas: servers,
+        routed,
+        env,
+        _storage: storage,
+    }
+}
+
+impl Team {
+    fn mcp(&self) -> String {
+        format!("{}/mcp", self.public)
+    }
+
+    fn logs(&self) -> String {
+        self.replicas
+            .iter()
+            .map(|r| r.logs())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn login(&self, nth: usize) -> hh_sandbox::SandboxUser {
+        self.sandbox.users()[nth].clone()
+    }
+
+    /// Users of two different employers.
+    fn two_employers(&self) -> (hh_sandbox::SandboxUser, hh_sandbox::SandboxUser) {
+        let users = self.sandbox.users();
+        let a = users[0].clone();
+        let b = users
+            .iter()
+            .find(|u| u.employer_id != a.employer_id)
+            .expect("the sandbox has a second employer")
+            .clone();
+        (a, b)
+    }
+}
+
+/// A load balancer without affinity, forwarding path and query, never following redirects.
+async fn round_robin() -> (String, Arc<Mutex<Vec<String>>>, Arc<Mutex<Vec<usize>>>) {
+    let upstreams: Arc<Mutex<Vec<String>>> = Arc::default();
+    let routed: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let next = Arc::new(AtomicUsize::new(0));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (ups, seen) = (upstreams.clone(), routed.clone());
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (ups, seen, next, client) = (ups.clone(), seen.clone(), next.clone(), client.clone());
+        async move {
+            let targets = ups.lock().unwrap().clone();
+            let i = next.fetch_add(1, Ordering::SeqCst) % targets.len().max(1);
+            seen.lock().unwrap().push(i);
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+            let path = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let mut out = client
+                .request(parts.method, format!("{}{path}", targets[i]))
+                .body(body);
+            for (k, v) in &parts.headers {
+                if k != http::header::HOST && k != http::header::CONTENT_LENGTH {
+                    out = out.header(k, v);
+                }
+            }
+            let answer = out.send().await.unwrap();
+            let mut reply = axum::response::Response::builder().status(answer.status());
+            for (k, v) in answer.headers() {
+                if k != http::header::CONTENT_LENGTH && k != http::header::TRANSFER_ENCODING {
+                    reply = reply.header(k, v);
+                }
+            }
+            reply
+                .body(axum::body::Body::from(answer.bytes().await.unwrap()))
+                .unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), upstreams, routed)
+}
+
+// ---- the recruiter's browser ---------------------------------------------------------
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get("location")
+        .unwrap_or_else(|| panic!("a redirect, not {}", r.status()))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The value of the hidden `name` field of a form.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in {html}"))
+        + marker.len();
+    html[at..at + html[at..].find('"').unwrap()].to_string()
+}
+
+/// How the recruiter answers on the way.
+#[derive(Clone, Copy, Default)]
+struct Choices<'a> {
+    read_only: bool,
+    /// Which work account, when hh.ru's login has several.
+    work_account: Option<&'a str>,
+}
+
+/// Consent on our page, sign-in on the sandbox's hh.ru as `login`, a work account if asked:
+/// returns where the browser is sent back to the MCP client (its redirect URI with the code).
+async fn consent_and_sign_in(
+    public: &str,
+    sandbox: &Sandbox,
+    authorize_url: &str,
+    login: &str,
+    choices: Choices<'_>,
+) -> url::Url {
+    let b = browser();
+    let consent = b.get(authorize_url).send().await.unwrap();
+    assert_eq!(
+        consent.status(),
+        200,
+        "the consent page, not {:?}",
+        consent.headers().get("location")
+    );
+    let frame = consent.headers().get("x-frame-options").cloned();
+    let html = consent.text().await.unwrap();
+    assert_eq!(frame.unwrap(), "DENY", "a consent page cannot be framed");
+    let mut form = vec![
+        ("request", hidden(&html, "request")),
+        ("decision", "allow".into()),
+    ];
+    if choices.read_only {
+        form.push(("read_only", "1".into()));
+    }
+    let to_hh = b
+        .post(format!("{public}/authorize/decision"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let hh_login = location(&to_hh);
+    assert!(hh_login.starts_with(&sandbox.authorize_url()), "{hh_login}");
+    let back = b
+        .get(format!("{hh_login}&login_as={}", urlencode(login)))
+        .send()
+        .await
+        .unwrap();
+    let callback = location(&back);
+    assert!(
+        callback.starts_with(&format!("{public}/oauth/hh/callback")),
+        "{callback}"
+    );
+    let done = b.get(&callback).send().await.unwrap();
+    let done = if done.status() == 200 {
+        let html = done.text().await.unwrap();
+        assert!(html.contains("Which work account"), "{html}");
+        let chosen = choices.work_account.expect("the test picks a work account");
+        b.post(format!("{public}/authorize/account"))
+            .form(&[
+                ("request", hidden(&html, "request")),
+                ("manager_account_id", chosen.to_string()),
+            ])
+            .send()
+            .await
+            .unwrap()
+    } else {
+        done
+    };
+    url::Url::parse(&location(&done)).unwrap()
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+// ---- an assistant: rmcp's OAuth client ----------------------------------------------
+
+type Running = RunningService<RoleClient, ()>;
+
+/// Everything an assistant does to connect, from a bare 401 to an MCP session.
+async fn assistant(team: &Team, login: &str, choices: Choices<'_>) -> Running {
+    let bare = reqwest::Client::new()
+        .post(team.mcp())
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), 401);
+    let challenge = bare.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(challenge.contains("resource_metadata="), "{challenge}");
+
+    let mut manager = AuthorizationManager::new_allowing_private_addresses(team.mcp())
+        .await
+        .unwrap();
+    let resolved = manager
+        .resolve_metadata_from_challenge(Some(&challenge))
+        .await
+        .expect("discovery from the challenge");
+    manager.set_metadata(resolved.metadata);
+    let session = AuthorizationSession::new(
+        manager,
+        AuthorizationRequest::new(CLIENT_CALLBACK).with_client_name("Team E2E Assistant"),
+    )
+    .await
+    .map_err(|(_, e)| e)
+    .expect("registration and the authorization URL");
+    let back = consent_and_sign_in(
+        &team.public,
+        &team.sandbox,
+        session.get_authorization_url(),
+        login,
+        choices,
+    )
+    .await;
+    session
+        .handle_callback_url(back.as_str())
+        .await
+        .expect("the code is exchanged");
+    let client = AuthClient::new(reqwest::Client::new(), session.auth_manager);
+    let transport = StreamableHttpClientTransport::with_client(
+        client,
+        StreamableHttpClientTransportConfig::with_uri(team.mcp()),
+    );
+    tokio::time::timeout(STEP, ().serve(transport))
+        .await
+        .expect("connects in time")
+        .expect("connects")
+}
+
+async fn call(c: &Running, name: &str, arguments: Value) -> CallToolResult {
+    let mut p = CallToolRequestParams::new(name.to_string());
+    if let Value::Object(map) = arguments {
+        p = p.with_arguments(map);
+    }
+    tokio::time::timeout(STEP, c.call_tool(p))
+        .await
+        .expect("answers in time")
+        .expect("a result")
+}
+
+fn ok(r: &CallToolResult) -> Value {
+    assert_ne!(r.is_error, Some(true), "{r:?}");
+    r.structured_content.clone().expect("structured content")
+}
+
+fn vacancy_ids(r: &CallToolResult) -> Vec<String> {
+    let mut ids: Vec<String> = ok(r)["items"]
+        .as_array()
+        .expect("a list of vacancies")
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+async fn tool_names(c: &Running) -> Vec<String> {
+    c.list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect()
+}
+
+// ---- the tests -------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_recruiters_on_two_replicas_each_see_only_their_own_employer() {
+    let Some(storage) = postgres("two_recruiters").await else {
+        return;
+    };
+    let team = team(storage, 2, &[]).await;
+    let (a, b) = team.two_employers();
+    let alice = assistant(&team, &a.login, Choices::default()).await;
+    let bob = assistant(&team, &b.login, Choices::default()).await;
+
+    let mut a_ids = a.vacancy_ids.clone();
+    a_ids.sort();
+    let mut b_ids = b.vacancy_ids.clone();
+    b_ids.sort();
+    assert!(!a_ids.is_empty() && !b_ids.is_empty());
+    assert!(
+        a_ids.iter().all(|id| !b_ids.contains(id)),
+        "the employers share no vacancy"
+    );
+
+    // A randomized interleaving of 1,000 calls, some at once, across both replicas.
+    let alice = Arc::new(alice);
+    let bob = Arc::new(bob);
+    let mut order: Vec<bool> = (0..1000).map(|i| i % 2 == 0).collect();
+    use rand::seq::SliceRandom;
+    order.shuffle(&mut rand::rng());
+    let crossings = Arc::new(AtomicUsize::new(0));
+    for batch in order.chunks(8) {
+        let calls: Vec<_> = batch
+            .iter()
+            .map(|&is_alice| {
+                let (client, expected) = if is_alice {
+                    (alice.clone(), a_ids.clone())
+                } else {
+                    (bob.clone(), b_ids.clone())
+                };
+                let crossings = crossings.clone();
+                tokio::spawn(async move {
+                    let seen = vacancy_ids(&call(&client, "list_vacancies", json!({})).await);
+                    if seen != expected {
+                        crossings.fetch_add(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for c in calls {
+            c.await.unwrap();
+        }
+    }
+    assert_eq!(
+        crossings.load(Ordering::SeqCst),
+        0,
+        "no call saw another employer's data"
+    );
+    let routed = team.routed.lock().unwrap().clone();
+    assert!(routed.iter().filter(|&&r| r == 0).count() >= 2);
+    assert!(routed.iter().filter(|&&r| r == 1).count() >= 2);
+
+    // Bob cannot reach Alice's data by naming it.
+    let foreign = call(&bob, "list_collections", json!({"vacancy_id": a_ids[0]})).await;
+    assert_eq!(foreign.is_error, Some(true), "{foreign:?}");
+
+    // Nothing secret in any log line: neither hh.ru's tokens nor ours.
+    let logs = team.logs();
+    for user in [&a, &b] {
+        let (access, refresh) = team.sandbox.tokens_of(&user.login).unwrap();
+        assert!(
+            !logs.contains(&access) && !logs.contains(&refresh),
+            "hh.ru token in logs"
+        );
+    }
+    assert!(
+        !logs.to_lowercase().contains("bearer "),
+        "a bearer token in logs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_calls_after_the_hh_token_expired_refresh_it_once_across_replicas() {
+    let Some(storage) = postgres("one_refresh").await else {
+        return;
+    };
+    let team = team(storage, 2, &[]).await;
+    let user = team.login(0);
+    let alice = Arc::new(assistant(&team, &user.login, Choices::default()).await);
+    ok(&call(&alice, "list_vacancies", json!({})).await);
+    let before = team.sandbox.refresh_grants(&user.login).unwrap();
+    team.sandbox.expire_access_token_of(&user.login).unwrap();
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let c = alice.clone();
+            tokio::spawn(async move { call(&c, "list_vacancies", json!({})).await })
+        })
+        .collect();
+    for c in calls {
+        ok(&c.await.unwrap());
+    }
+    assert_eq!(
+        team.sandbox.refresh_grants(&user.login).unwrap() - before,
+        1,
+        "exactly one refresh reached hh.ru"
+    );
+    let routed = team.routed.lock().unwrap().clone();
+    assert!(
+        routed.contains(&0) && routed.contains(&1),
+        "both replicas served"
+    );
+}
+
+#[tokio::test]
+async fn on_sqlite_a_read_only_grant_gets_only_reading_tools_and_sign_out_ends_everything() {
+    let team = team(sqlite(), 1, &[]).await;
+    let user = team.login(0);
+    let reader = assistant(
+        &team,
+        &user.login,
+        Choices {
+            read_only: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let names = tool_names(&reader).await;
+    assert!(names.contains(&"list_vacancies".to_string()));
+    assert!(!names.contains(&"send_message".to_string()), "{names:?}");
+    let acting = assistant(&team, &user.login, Choices::default()).await;
+    assert!(
+        tool_names(&acting)
+            .await
+            .contains(&"send_message".to_string())
+    );
+}
+
+// ---- the OAuth flow by hand, for what a client library does not let go wrong -----------
+
+/// A client registered by hand (Dynamic Client Registration).
+async fn register(base: &str, redirect_uri: &str) -> String {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/register"))
+        .json(
+            &json!({"client_name": "Raw E2E", "redirect_uris": [redirect_uri],
+                      "token_endpoint_auth_method": "none"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["token_endpoint_auth_method"], "none");
+    body["client_id"].as_str().unwrap().to_string()
+}
+
+fn authorize_url(base: &str, client_id: &str, challenge: &str, extra: &[(&str, &str)]) -> String {
+    let mut u = url::Url::parse(&format!("{base}/authorize")).unwrap();
+    {
+        let mut q = u.query_pairs_mut();
+        q.append_pair("response_type", "code")
+            .append_pair("client_id", client_id)
+            .append_pair("redirect_uri", CLIENT_CALLBACK)
+            .append_pair("code_challenge", challenge)
+            .append_pair("code_challenge_method", "S256")
+            .append_pair("state", "client-state-1")
+            .append_pair("resource", &format!("{base}/mcp"));
+        for (k, v) in extra {
+            q.append_pair(k, v);
+        }
+    }
+    u.to_string()
+}
+
+async fn token(base: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/token"))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// Signs in by hand and returns the code and the PKCE verifier it needs.
+async fn code_for(
+    public: &str,
+    sandbox: &Sandbox,
+    client_id: &str,
+    login: &str,
+) -> (String, String) {
+    let pkce = hh_api::auth::Pkce::new();
+    let back = consent_and_sign_in(
+        public,
+        sandbox,
+        &authorize_url(public, client_id, &pkce.challenge, &[]),
+        login,
+        Choices::default(),
+    )
+    .await;
+    assert_eq!(param(&back, "state").as_deref(), Some("client-state-1"));
+    assert_eq!(param(&back, "iss").as_deref(), Some(public));
+    (param(&back, "code").expect("a code"), pkce.verifier)
+}
+
+async fn exchange(public: &str, client_id: &str, code: &str, verifier: &str) -> (u16, Value) {
+    token(
+        public,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id),
+            ("code", code),
+            ("redirect_uri", CLIENT_CALLBACK),
+            ("code_verifier", verifier),
+        ],
+    )
+    .await
+}
+
+/// The status of a `tools/list` with this access token.
+async fn mcp_status(base: &str, access: &str) -> (u16, String) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/mcp"))
+        .bearer_auth(access)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .body(json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let challenge = r
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, challenge)
+}
+
+fn error_of(body: &Value) -> &str {
+    body["error"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn codes_pkce_redirects_refresh_tokens_and_audiences_are_checked() {
+    let team = team(sqlite(), 1, &[("HH_MCP_TOKEN_CACHE_SECS", "0")]).await;
+    let login = team.login(0).login;
+    let client_id = register(&team.public, CLIENT_CALLBACK).await;
+    let mut secrets: Vec<String> = Vec::new();
+
+    // A wrong verifier spends the code; presented again it is refused as used.
+    let (code, verifier) = code_for(&team.public, &team.sandbox, &client_id, &login).await;
+    let (status, body) = exchange(&team.public, &client_id, &code, &"x".repeat(43)).await;
+    assert_eq!((status, error_of(&body)), (400, "invalid_grant"), "{body}");
+    let (status, body) = exchange(&team.public, &client_id, &code, &verifier).await;
+    assert_eq!((status, error_of(&body)), (400, "invalid_grant"), "{body}");
+
+    // Another redirect URI than the code's.
+    let (code, verifier) = code_for(&team.public, &team.sandbox, &client_id, &login).await;
+    let (status, body) = token(
+        &team.public,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("code", &code),
+            ("redirect_uri", "http://127.0.0.1:9/other"),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!((status, error_of(&body)), (400, "invalid_grant"), "{body}");
+
+    // No verifier at all: asked for, and the code is not spent by asking.
+    let (code, verifier) = code_for(&team.public, &team.sandbox, &client_id, &login).await;
+    let (status, body) = token(
+        &team.public,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &client_id),
+            ("code", &code),
+            ("redirect_uri", CLIENT_CALLBACK),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, error_of(&body)),
+        (400, "invalid_request"),
+        "{body}"
+    );
+    let (status, first) = exchange(&team.public, &client_id, &code, &verifier).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["token_type"], "Bearer");
+    let access = first["access_token"].as_str().unwrap().to_string();
+    let refresh = first["refresh_token"].as_str().unwrap().to_string();
+    secrets.extend([access.clone(), refresh.clone()]);
+    assert_eq!(mcp_status(&team.public, &access).await.0, 200);
+
+    // The code once more: refused, and every token issued from it stops working.
+    let (status, body) = exchange(&team.public, &client_id, &code, &verifier).await;
+    assert_eq!((status, error_of(&body)), (400, "invalid_grant"), "{body}");
+    let (status, challenge) = mcp_status(&team.public, &access).await;
+    assert_eq!(status, 401);
+    assert!(challenge.contains("invalid_token"), "{challenge}");
+
+    // Refresh rotates; the old refresh token replayed revokes the whole sign-in.
+    let (code, verifier) = code_for(&team.public, &team.sandbox, &client_id, &login).await;
+    let (_, t1) = exchange(&team.public, &client_id, &code, &verifier).await;
+    let r1 = t1["refresh_token"].as_str().unwrap().to_string();
+    let rotate = |r: String| {
+        let public = team.public.clone();
+        let client_id = client_id.clone();
+        async move {
+            token(
+                &public,
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("client_id", &client_id),
+                    ("refresh_token", &r),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, t2) = rotate(r1.clone()).await;
+    assert_eq!(status, 200, "{t2}");
+    let a2 = t2["access_token"].as_str().unwrap().to_string();
+    assert_ne!(
+        t2["refresh_token"].as_str().unwrap(),
+        r1,
+        "the refresh token rotates"
+    );
+    assert_eq!(mcp_status(&team.public, &a2).await.0, 200);
+    let (status, body) = rotate(r1.clone()).await;
+    assert_eq!((status, error_of(&body)), (400, "invalid_grant"), "{body}");
+    assert_eq!(
+        mcp_status(&team.public, &a2).await.0,
+        401,
+        "the family is revoked"
+    );
+    let (status, _) = rotate(t2["refresh_token"].as_str().unwrap().to_string()).await;
+    assert_eq!(
+        status, 400,
+        "the newest refresh token of a revoked family is dead too"
+    );
+    secrets.extend([r1, a2]);
+
+    // Forged steps of the browser's way: an unknown state from "hh.ru", an unknown
+    // consent request, a redirect URI the client never registered.
+    let b = browser();
+    let forged = b
+        .get(format!(
+            "{}/oauth/hh/callback?code=C&state=forged",
+            team.public
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+    let forged = b
+        .post(format!("{}/authorize/decision", team.public))
+        .form(&[("request", "forged"), ("decision", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+    let pkce = hh_api::auth::Pkce::new();
+    let elsewhere = authorize_url(&team.public, &client_id, &pkce.challenge, &[]).replace(
+        &urlencode(CLIENT_CALLBACK),
+        &urlencode("http://127.0.0.1:9/elsewhere"),
+    );
+    let mismatch = b.get(&elsewhere).send().await.unwrap();
+    assert_eq!(mismatch.status(), 400, "shown, never redirected");
+    assert!(mismatch.headers().get("location").is_none());
+    // PKCE is required, S256 only.
+    let plain = authorize_url(&team.public, &client_id, &pkce.challenge, &[])
+        .replace("code_challenge_method=S256", "code_challenge_method=plain");
+    let r = b.get(&plain).send().await.unwrap();
+    let back = url::Url::parse(&location(&r)).unwrap();
+    assert_eq!(param(&back, "error").as_deref(), Some("invalid_request"));
+    // A token for another resource is not asked for here…
+    let other = authorize_url(&team.public, &client_id, &pkce.challenge, &[]).replace(
+        &urlencode(&format!("{}/mcp", team.public)),
+        &urlencode("https://other.example/mcp"),
+    );
+    let r = b.get(&other).send().await.unwrap();
+    let back = url::Url::parse(&location(&r)).unwrap();
+    assert_eq!(param(&back, "error").as_deref(), Some("invalid_target"));
+
+    // …and one issued by a server for another resource is refused here, though the two
+    // share the store.
+    let mut env = team.env.clone();
+    env.retain(|(k, _)| *k != "HH_MCP_PUBLIC_URL");
+    let other = Server::start(&["serve", "--http", "127.0.0.1:0"], &env, UA).await;
+    let other_client = register(&other.base, CLIENT_CALLBACK).await;
+    let (code, verifier) = code_for(&other.base, &team.sandbox, &other_client, &login).await;
+    let (status, theirs) = exchange(&other.base, &other_client, &code, &verifier).await;
+    assert_eq!(status, 200, "{theirs}");
+    let theirs = theirs["access_token"].as_str().unwrap().to_string();
+    assert_eq!(mcp_status(&other.base, &theirs).await.0, 200);
+    let (status, challenge) = mcp_status(&team.public, &theirs).await;
+    assert_eq!(status, 401, "{challenge}");
+    assert!(challenge.contains("another resource"), "{challenge}");
+    secrets.push(theirs);
+
+    let logs = team.logs() + &other.logs();
+    for s in &secrets {
+        assert!(!logs.contains(s.as_str()), "a token of ours in the logs");
+    }
+}
