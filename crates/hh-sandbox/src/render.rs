@@ -576,11 +576,13 @@ impl<'a> Render<'a> {
                     "url": self.url(&format!("/vacancies/{}", v.id)),
                     "archived": false,
                     "can_edit": true,
+                    "negotiations_url": self.url(&format!("/negotiations/{}", n.id)),
                     "messages_url": self.url(&format!("/negotiations/{}/messages", n.id)),
                     "items": [{
                         "state": id_name((n.employer_state.id(), n.employer_state.name())),
                         "created_at": hh_time(&n.created_at),
                         "employer_state": id_name((n.employer_state.id(), n.employer_state.name())),
+                        "with_message": n.invited,
                     }],
                 })
             })
@@ -597,6 +599,8 @@ impl<'a> Render<'a> {
             "contact": [
                 {
                     "type": { "id": "cell", "name": "Мобильный телефон" },
+                    "kind": "phone",
+                    "contact_value": format!("+7 ({}) {}-{}-{}", &r.phone[1..4], &r.phone[4..7], &r.phone[7..9], &r.phone[9..11]),
                     "value": {
                         "country": "7",
                         "city": &r.phone[1..4],
@@ -610,6 +614,8 @@ impl<'a> Render<'a> {
                 },
                 {
                     "type": { "id": "email", "name": "Эл. почта" },
+                    "kind": "email",
+                    "contact_value": r.email,
                     "value": r.email,
                     "preferred": false,
                 },
@@ -629,7 +635,8 @@ impl<'a> Render<'a> {
             "metro": null,
             "paid_services": [],
             "complaint_status": { "applicant_topics_are_hidden": false },
-            "contact_view_status": "OPENED",
+            "contact_view_status": "FULL",
+            "portfolio": [],
             "creds": null,
             "experience_group_by_company": [],
             "negotiations_history": {

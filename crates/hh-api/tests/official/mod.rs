@@ -7,6 +7,8 @@
 //! then skips the comparison.
 #![allow(dead_code)]
 
+pub mod deliberate;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -73,6 +75,95 @@ pub fn resolve<'a>(official: &'a Value, mut v: &'a Value) -> &'a Value {
         v = at;
     }
     v
+}
+
+/// The HTTP methods an operation can have (a path item holds other keys too: `parameters`,
+/// hh's `x-name`).
+pub const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+
+/// `/negotiations/{nid}/messages` → `/negotiations/{}/messages`: OpenAPI tells templates
+/// apart by shape, not by their placeholders' names.
+pub fn blank(template: &str) -> String {
+    template
+        .split('/')
+        .map(|s| if s.starts_with('{') { "{}" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `(path template, method, operation)` of every operation of a description.
+pub fn operations(doc: &Value) -> Vec<(&str, &'static str, &Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for method in METHODS {
+            if let Some(op) = item.get(method).filter(|op| op.is_object()) {
+                out.push((path.as_str(), method, op));
+            }
+        }
+    }
+    out
+}
+
+/// hh.ru's operation with the same method and template shape as `template` (one of ours).
+pub fn operation_like<'a>(
+    official: &'a Value,
+    method: &str,
+    template: &str,
+) -> Option<(&'a str, &'a Value)> {
+    let shape = blank(template);
+    operations(official)
+        .into_iter()
+        .find(|(p, m, _)| m.eq_ignore_ascii_case(method) && blank(p) == shape)
+        .map(|(p, _, op)| (p, op))
+}
+
+/// Whether a concrete path (`/negotiations/123`) fits a template (`/negotiations/{id}`).
+pub fn fits(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
+}
+
+/// Why hh.ru's operation is retired, if it is: `deprecated: true`, or its text carries one
+/// of `spec/overlay.yaml`'s `retired.markers` (as `cargo xtask spec import` decides).
+pub fn retired(op: &Value) -> Option<&'static str> {
+    if op.get("deprecated") == Some(&Value::Bool(true)) {
+        return Some("marked `deprecated: true`");
+    }
+    let text = ["summary", "description"]
+        .iter()
+        .filter_map(|k| op.get(*k).and_then(Value::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    deliberate::retired_markers()
+        .iter()
+        .any(|m| text.contains(m.as_str()))
+        .then_some("its text says it is no longer supported")
+}
+
+/// The response an operation declares for `status` (or its class `4XX`, or `default`),
+/// through `$ref`.
+pub fn response<'a>(official: &'a Value, op: &'a Value, status: u16) -> Option<&'a Value> {
+    let responses = &op["responses"];
+    let status = status.to_string();
+    let class = format!("{}XX", &status[..1]);
+    [status.as_str(), class.as_str(), "default"]
+        .iter()
+        .find_map(|k| responses.get(*k))
+        .map(|r| resolve(official, r))
+}
+
+/// The JSON media type entry of a response or request body (`application/json`, with or
+/// without parameters).
+pub fn json_media(holder: &Value) -> Option<&Value> {
+    holder["content"]
+        .as_object()?
+        .iter()
+        .find(|(name, _)| name.split(';').next() == Some("application/json"))
+        .map(|(_, media)| media)
 }
 
 /// The names of an operation's query parameters.
