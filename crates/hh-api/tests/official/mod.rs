@@ -186,14 +186,25 @@ pub fn instance(official: &Value, schema: &Value) -> Value {
     build(official, schema, 0)
 }
 
+/// How deep [`instance`] builds: hh's answers nest about ten levels (a page of vacancies,
+/// their actions, their arguments, the arguments those need), and some schemas nest in
+/// themselves (areas in areas).
+const MAX_DEPTH: usize = 16;
+
 fn build(official: &Value, schema: &Value, depth: usize) -> Value {
     let schema = resolve(official, schema);
     if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
         let mut merged = Map::new();
+        // `allOf: [{$ref: a string schema}]` (hh's deprecated fields) is that string.
+        let mut scalar = None;
         for part in parts {
-            if let Value::Object(o) = build(official, part, depth) {
-                merged.extend(o);
+            match build(official, part, depth) {
+                Value::Object(o) => merged.extend(o),
+                other => scalar = Some(other),
             }
+        }
+        if let Some(value) = scalar.filter(|_| merged.is_empty()) {
+            return value;
         }
         if let Value::Object(own) = build_own(official, schema, depth) {
             merged.extend(own);
@@ -222,9 +233,14 @@ fn build_own(official: &Value, schema: &Value, depth: usize) -> Value {
     match schema.get("type").and_then(Value::as_str) {
         Some("string") => Value::from("x"),
         Some("integer") => Value::from(1),
-        Some("number") => Value::from(1.5),
+        // hh types counts and sizes as `number` and sends whole ones (spec/deliberate-
+        // differences.yaml: `type number -> integer`); a fraction only where its format says.
+        Some("number") => match schema.get("format").and_then(Value::as_str) {
+            Some("float" | "double") => Value::from(1.5),
+            _ => Value::from(2),
+        },
         Some("boolean") => Value::from(false),
-        Some("array") if depth < 8 => match schema.get("items") {
+        Some("array") if depth < MAX_DEPTH => match schema.get("items") {
             Some(items) => Value::Array(vec![build(official, items, depth + 1)]),
             None => Value::Array(vec![]),
         },
@@ -238,7 +254,7 @@ fn build_own(official: &Value, schema: &Value, depth: usize) -> Value {
                 let p = resolve(official, property);
                 let gone = p.get("deprecated") == Some(&Value::Bool(true))
                     && p.get("nullable") == Some(&Value::Bool(true));
-                let value = if gone || depth >= 8 {
+                let value = if gone || depth >= MAX_DEPTH {
                     Value::Null
                 } else {
                     build(official, property, depth + 1)
