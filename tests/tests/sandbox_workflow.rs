@@ -453,13 +453,15 @@ async fn mark_read_bulk_move_templates_and_preferred_order() {
     let dictionaries = hh.read(hh.api().get_dictionaries().send()).await.unwrap();
     assert!(dictionaries.contains_key("negotiations_state"));
     // In hh's shapes: currencies by code (no id), licence types by id alone.
-    let rub = &dictionaries["currency"][0];
+    let rub = &dictionaries["currency"].as_deref().unwrap()[0];
     assert_eq!(
         (rub.id.as_deref(), rub.code.as_deref()),
         (None, Some("RUR"))
     );
     assert!(
         dictionaries["driver_license_types"]
+            .as_deref()
+            .unwrap()
             .iter()
             .all(|l| l.name.is_none())
     );

@@ -1,6 +1,7 @@
 //! Our description against the official one: for every operation both have (same method,
 //! same path once parameter names are blanked to `{}`), compare parameters (name, `in`,
-//! `required`), request body media types, and form body field names. Every difference is a
+//! `required`), request body media types, form body field names, and the success responses
+//! (statuses, media types, JSON schemas). Every difference is a
 //! short `what` string; the ones we mean are listed with a reason in
 //! `spec/deliberate-differences.yaml`, anything else is an error.
 //!
@@ -11,6 +12,10 @@
 //! - `param NAME (IN) required OFFICIAL -> OURS` — e.g. `required false -> true`
 //! - `request body MEDIA_TYPES -> MEDIA_TYPES` — comma-separated, or `none`
 //! - `form field NAME missing` / `form field NAME extra` — x-www-form-urlencoded properties
+//! - `operation deprecated`, `response STATUS …` — the success responses, down to each
+//!   field's type, `required`, `nullable`, `enum` and deprecation (see `responses`)
+//!
+//! An entry's `what` may hold `*`, standing for any text (`response * field * missing`).
 //!
 //! The `HH-User-Agent` header is stripped from both first: the client sets it once
 //! (see `normalize::strip_user_agent_header`).
@@ -24,6 +29,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::normalize;
+use crate::responses;
 use crate::spec;
 
 /// One difference for one operation.
@@ -61,8 +67,28 @@ impl Deliberate {
     fn covers(&self, d: &Difference) -> bool {
         (self.method == "*" || self.method.eq_ignore_ascii_case(&d.method))
             && (self.path == "*" || blank_params(&self.path) == blank_params(&d.path))
-            && self.what == d.what
+            && glob(&self.what, &d.what)
     }
+}
+
+/// `pattern` with `*` standing for any run of characters, matched against the whole of `text`.
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let mut parts: Vec<&str> = parts.collect();
+    let Some(last) = parts.pop() else {
+        return rest.is_empty();
+    };
+    for part in parts {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 pub struct Report {
@@ -212,6 +238,12 @@ fn compare_operation(
             .difference(&official_fields)
             .map(|f| format!("form field {f} extra")),
     );
+    whats.extend(responses::compare(
+        ours,
+        &ours["paths"][path][method],
+        official,
+        &official["paths"][official_path][method],
+    ));
     whats
 }
 
@@ -459,6 +491,10 @@ mod tests {
         assert!(entry("*", "*", "param page (query) extra").covers(&d));
         assert!(!entry("GET", "*", "param page (query) extra").covers(&d));
         assert!(!entry("*", "*", "param page (query) missing").covers(&d));
+        assert!(entry("*", "*", "param * (query) extra").covers(&d));
+        assert!(entry("*", "*", "*").covers(&d));
+        assert!(!entry("*", "*", "param * (query) missing").covers(&d));
+        assert!(!entry("*", "*", "param page").covers(&d));
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! - `cargo xtask codegen [--check] [--verbose]` — `spec/hh-employer.yaml` →
 //!   `crates/hh-api/src/generated.rs` (or, with `--check`, fail if that file is stale)
 //! - `cargo xtask codegen --spec FILE --out DIR` — a complete stand-alone crate in DIR
-//! - `cargo xtask official-check` — generate hh.ru's official description into
-//!   `target/official-client` and `cargo check` it
+//! - `cargo xtask official-check` — compare our description with the official one (as
+//!   `spec-diff`), then generate the official one into `target/official-client` and
+//!   `cargo check` it
 //! - `cargo xtask spec import [FILE] [--out FILE] [--check]` — hh.ru's description →
 //!   `spec/hh-derived.yaml` (prose dropped, `spec/overlay.yaml` applied)
 //! - `cargo xtask spec diff FILE` — what hh.ru changed since our import; fails on a breaking
@@ -23,6 +24,7 @@ mod import;
 mod normalize;
 mod official;
 mod overlay;
+mod responses;
 mod spec;
 
 use std::path::{Path, PathBuf};
@@ -70,7 +72,8 @@ enum Task {
         #[arg(long, short)]
         verbose: bool,
     },
-    /// Generate the official description into target/official-client and `cargo check` it.
+    /// Compare spec/hh-employer.yaml with the official description (as spec-diff), then generate
+    /// the official one into target/official-client and `cargo check` it.
     OfficialCheck {
         /// The official description (default: ../shared/hh-openapi/hh-openapi.yml).
         #[arg(long)]
@@ -161,6 +164,12 @@ fn run(task: Task) -> Result<()> {
         }
         Task::OfficialCheck { spec } => {
             let spec = spec.unwrap_or_else(|| root.join(OFFICIAL_SPEC));
+            // First what is cheap: every difference of ours from it is one we mean.
+            compare::check(
+                &root.join(OUR_SPEC),
+                &spec,
+                &root.join(DELIBERATE_DIFFERENCES),
+            )?;
             let dir = root.join("target/official-client");
             generate_crate(&spec, &dir)?;
             official::cargo_check(&dir, &root.join("target/official-check"))

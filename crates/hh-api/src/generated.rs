@@ -121,7 +121,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub salary: ::std::option::Option<Salary>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<IdName>,
+        pub type_: ::std::option::Option<VacancyAttribute>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
@@ -1178,19 +1178,19 @@ pub mod types {
     pub struct Dictionaries(
         pub ::std::collections::HashMap<
             ::std::string::String,
-            ::std::vec::Vec<DictionaryEntry>,
+            ::std::option::Option<::std::vec::Vec<DictionaryEntry>>,
         >,
     );
     impl ::std::ops::Deref for Dictionaries {
         type Target = ::std::collections::HashMap<
             ::std::string::String,
-            ::std::vec::Vec<DictionaryEntry>,
+            ::std::option::Option<::std::vec::Vec<DictionaryEntry>>,
         >;
         fn deref(
             &self,
         ) -> &::std::collections::HashMap<
             ::std::string::String,
-            ::std::vec::Vec<DictionaryEntry>,
+            ::std::option::Option<::std::vec::Vec<DictionaryEntry>>,
         > {
             &self.0
         }
@@ -1198,7 +1198,7 @@ pub mod types {
     impl ::std::convert::From<Dictionaries>
     for ::std::collections::HashMap<
         ::std::string::String,
-        ::std::vec::Vec<DictionaryEntry>,
+        ::std::option::Option<::std::vec::Vec<DictionaryEntry>>,
     > {
         fn from(value: Dictionaries) -> Self {
             value.0
@@ -1207,13 +1207,13 @@ pub mod types {
     impl ::std::convert::From<
         ::std::collections::HashMap<
             ::std::string::String,
-            ::std::vec::Vec<DictionaryEntry>,
+            ::std::option::Option<::std::vec::Vec<DictionaryEntry>>,
         >,
     > for Dictionaries {
         fn from(
             value: ::std::collections::HashMap<
                 ::std::string::String,
-                ::std::vec::Vec<DictionaryEntry>,
+                ::std::option::Option<::std::vec::Vec<DictionaryEntry>>,
             >,
         ) -> Self {
             Self(value)
@@ -1844,8 +1844,8 @@ pub mod types {
     pub struct ResumeEducation {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub level: ::std::option::Option<IdName>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub primary: ::std::vec::Vec<ResumeEducationItem>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub primary: ::std::option::Option<::std::vec::Vec<ResumeEducationItem>>,
     }
     impl ResumeEducation {
         pub fn builder() -> builder::ResumeEducation {
@@ -2315,9 +2315,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub employer: ::std::option::Option<VacancyEmployer>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub employment: ::std::option::Option<IdName>,
+        pub employment: ::std::option::Option<VacancyAttribute>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub experience: ::std::option::Option<IdName>,
+        pub experience: ::std::option::Option<VacancyAttribute>,
         pub id: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub key_skills: ::std::vec::Vec<VacancyKeySkillsItem>,
@@ -2329,12 +2329,33 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub salary: ::std::option::Option<Salary>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub schedule: ::std::option::Option<IdName>,
+        pub schedule: ::std::option::Option<VacancyAttribute>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl Vacancy {
         pub fn builder() -> builder::Vacancy {
+            Default::default()
+        }
+    }
+    /**A dictionary value of a vacancy (its type, experience, schedule, employment): hh requires neither part, and the id of some may be null.
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct VacancyAttribute {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl VacancyAttribute {
+        pub fn builder() -> builder::VacancyAttribute {
             Default::default()
         }
     }
@@ -2390,10 +2411,12 @@ pub mod types {
         ::serde::Serialize,
         Clone,
         Debug,
+        Default,
         schemars::JsonSchema
     )]
     pub struct VacancyKeySkillsItem {
-        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
     }
     impl VacancyKeySkillsItem {
         pub fn builder() -> builder::VacancyKeySkillsItem {
@@ -2886,7 +2909,7 @@ pub mod types {
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::IdName>,
+                ::std::option::Option<super::VacancyAttribute>,
                 ::std::string::String,
             >,
             url: ::std::result::Result<
@@ -3119,7 +3142,9 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IdName>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::VacancyAttribute>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -8874,7 +8899,7 @@ pub mod types {
                 ::std::string::String,
             >,
             primary: ::std::result::Result<
-                ::std::vec::Vec<super::ResumeEducationItem>,
+                ::std::option::Option<::std::vec::Vec<super::ResumeEducationItem>>,
                 ::std::string::String,
             >,
         }
@@ -8901,7 +8926,9 @@ pub mod types {
             }
             pub fn primary<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ResumeEducationItem>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::ResumeEducationItem>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.primary = value
@@ -10858,11 +10885,11 @@ pub mod types {
                 ::std::string::String,
             >,
             employment: ::std::result::Result<
-                ::std::option::Option<super::IdName>,
+                ::std::option::Option<super::VacancyAttribute>,
                 ::std::string::String,
             >,
             experience: ::std::result::Result<
-                ::std::option::Option<super::IdName>,
+                ::std::option::Option<super::VacancyAttribute>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -10884,7 +10911,7 @@ pub mod types {
                 ::std::string::String,
             >,
             schedule: ::std::result::Result<
-                ::std::option::Option<super::IdName>,
+                ::std::option::Option<super::VacancyAttribute>,
                 ::std::string::String,
             >,
             url: ::std::result::Result<
@@ -11006,7 +11033,9 @@ pub mod types {
             }
             pub fn employment<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IdName>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::VacancyAttribute>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.employment = value
@@ -11018,7 +11047,9 @@ pub mod types {
             }
             pub fn experience<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IdName>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::VacancyAttribute>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.experience = value
@@ -11102,7 +11133,9 @@ pub mod types {
             }
             pub fn schedule<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IdName>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::VacancyAttribute>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.schedule = value
@@ -11171,6 +11204,68 @@ pub mod types {
                     salary: Ok(value.salary),
                     schedule: Ok(value.schedule),
                     url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct VacancyAttribute {
+            id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VacancyAttribute {
+            fn default() -> Self {
+                Self {
+                    id: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl VacancyAttribute {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VacancyAttribute> for super::VacancyAttribute {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VacancyAttribute,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VacancyAttribute> for VacancyAttribute {
+            fn from(value: super::VacancyAttribute) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    name: Ok(value.name),
                 }
             }
         }
@@ -11379,19 +11474,22 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct VacancyKeySkillsItem {
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for VacancyKeySkillsItem {
             fn default() -> Self {
                 Self {
-                    name: Err("no value supplied for name".to_string()),
+                    name: Ok(Default::default()),
                 }
             }
         }
         impl VacancyKeySkillsItem {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value

@@ -66,7 +66,9 @@ async fn dictionaries_decode_hhs_example() {
 
     let dictionaries = hh.read(hh.api().get_dictionaries().send()).await.unwrap();
 
-    let currency = &dictionaries["currency"];
+    let currency = dictionaries["currency"]
+        .as_deref()
+        .expect("hh lists currencies");
     assert!(!currency.is_empty());
     assert!(currency.iter().all(|c| c.id.is_none() && c.code.is_some()));
     assert_eq!(
@@ -74,7 +76,9 @@ async fn dictionaries_decode_hhs_example() {
         example["currency"][0]["code"].as_str()
     );
     assert!(currency[0].rate.is_some() && currency[0].in_use.is_some());
-    let licences = &dictionaries["driver_license_types"];
+    let licences = dictionaries["driver_license_types"]
+        .as_deref()
+        .expect("hh lists driver licence types");
     assert!(!licences.is_empty() && licences.iter().all(|l| l.id.is_some() && l.name.is_none()));
 }
 

@@ -460,7 +460,7 @@ impl From<&types::Resume> for Resume {
             education: r
                 .education
                 .iter()
-                .flat_map(|e| e.primary.iter())
+                .flat_map(|e| e.primary.iter().flatten())
                 .map(|p| {
                     let mut line = p.name.clone();
                     if let Some(o) = &p.organization {

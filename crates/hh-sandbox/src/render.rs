@@ -643,6 +643,8 @@ impl<'a> Render<'a> {
             "contact": [
                 {
                     "type": { "id": "cell", "name": "Мобильный телефон" },
+                    "kind": "phone",
+                    "contact_value": format!("+7 ({}) {}-{}-{}", &r.phone[1..4], &r.phone[4..7], &r.phone[7..9], &r.phone[9..11]),
                     "value": {
                         "country": "7",
                         "city": &r.phone[1..4],
@@ -656,6 +658,8 @@ impl<'a> Render<'a> {
                 },
                 {
                     "type": { "id": "email", "name": "Эл. почта" },
+                    "kind": "email",
+                    "contact_value": r.email,
                     "value": r.email,
                     "preferred": false,
                 },
@@ -675,7 +679,8 @@ impl<'a> Render<'a> {
             "metro": null,
             "paid_services": [],
             "complaint_status": { "applicant_topics_are_hidden": false },
-            "contact_view_status": "OPENED",
+            "contact_view_status": "FULL",
+            "portfolio": [],
             "creds": null,
             "experience_group_by_company": [],
             "negotiations_history": {

@@ -7,6 +7,8 @@
 //! then skips the comparison.
 #![allow(dead_code)]
 
+pub mod deliberate;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -75,6 +77,95 @@ pub fn resolve<'a>(official: &'a Value, mut v: &'a Value) -> &'a Value {
     v
 }
 
+/// The HTTP methods an operation can have (a path item holds other keys too: `parameters`,
+/// hh's `x-name`).
+pub const METHODS: [&str; 5] = ["get", "put", "post", "delete", "patch"];
+
+/// `/negotiations/{nid}/messages` → `/negotiations/{}/messages`: OpenAPI tells templates
+/// apart by shape, not by their placeholders' names.
+pub fn blank(template: &str) -> String {
+    template
+        .split('/')
+        .map(|s| if s.starts_with('{') { "{}" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `(path template, method, operation)` of every operation of a description.
+pub fn operations(doc: &Value) -> Vec<(&str, &'static str, &Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for method in METHODS {
+            if let Some(op) = item.get(method).filter(|op| op.is_object()) {
+                out.push((path.as_str(), method, op));
+            }
+        }
+    }
+    out
+}
+
+/// hh.ru's operation with the same method and template shape as `template` (one of ours).
+pub fn operation_like<'a>(
+    official: &'a Value,
+    method: &str,
+    template: &str,
+) -> Option<(&'a str, &'a Value)> {
+    let shape = blank(template);
+    operations(official)
+        .into_iter()
+        .find(|(p, m, _)| m.eq_ignore_ascii_case(method) && blank(p) == shape)
+        .map(|(p, _, op)| (p, op))
+}
+
+/// Whether a concrete path (`/negotiations/123`) fits a template (`/negotiations/{id}`).
+pub fn fits(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<_>, Vec<_>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| t == p || (t.starts_with('{') && !p.is_empty()))
+}
+
+/// Why hh.ru's operation is retired, if it is: `deprecated: true`, or its text carries one
+/// of `spec/overlay.yaml`'s `retired.markers` (as `cargo xtask spec import` decides).
+pub fn retired(op: &Value) -> Option<&'static str> {
+    if op.get("deprecated") == Some(&Value::Bool(true)) {
+        return Some("marked `deprecated: true`");
+    }
+    let text = ["summary", "description"]
+        .iter()
+        .filter_map(|k| op.get(*k).and_then(Value::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    deliberate::retired_markers()
+        .iter()
+        .any(|m| text.contains(m.as_str()))
+        .then_some("its text says it is no longer supported")
+}
+
+/// The response an operation declares for `status` (or its class `4XX`, or `default`),
+/// through `$ref`.
+pub fn response<'a>(official: &'a Value, op: &'a Value, status: u16) -> Option<&'a Value> {
+    let responses = &op["responses"];
+    let status = status.to_string();
+    let class = format!("{}XX", &status[..1]);
+    [status.as_str(), class.as_str(), "default"]
+        .iter()
+        .find_map(|k| responses.get(*k))
+        .map(|r| resolve(official, r))
+}
+
+/// The JSON media type entry of a response or request body (`application/json`, with or
+/// without parameters).
+pub fn json_media(holder: &Value) -> Option<&Value> {
+    holder["content"]
+        .as_object()?
+        .iter()
+        .find(|(name, _)| name.split(';').next() == Some("application/json"))
+        .map(|(_, media)| media)
+}
+
 /// The names of an operation's query parameters.
 pub fn query_parameters(official: &Value, path: &str, method: &str) -> Vec<String> {
     operation(official, path, method)["parameters"]
@@ -95,14 +186,25 @@ pub fn instance(official: &Value, schema: &Value) -> Value {
     build(official, schema, 0)
 }
 
+/// How deep [`instance`] builds: hh's answers nest about ten levels (a page of vacancies,
+/// their actions, their arguments, the arguments those need), and some schemas nest in
+/// themselves (areas in areas).
+const MAX_DEPTH: usize = 16;
+
 fn build(official: &Value, schema: &Value, depth: usize) -> Value {
     let schema = resolve(official, schema);
     if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
         let mut merged = Map::new();
+        // `allOf: [{$ref: a string schema}]` (hh's deprecated fields) is that string.
+        let mut scalar = None;
         for part in parts {
-            if let Value::Object(o) = build(official, part, depth) {
-                merged.extend(o);
+            match build(official, part, depth) {
+                Value::Object(o) => merged.extend(o),
+                other => scalar = Some(other),
             }
+        }
+        if let Some(value) = scalar.filter(|_| merged.is_empty()) {
+            return value;
         }
         if let Value::Object(own) = build_own(official, schema, depth) {
             merged.extend(own);
@@ -131,9 +233,14 @@ fn build_own(official: &Value, schema: &Value, depth: usize) -> Value {
     match schema.get("type").and_then(Value::as_str) {
         Some("string") => Value::from("x"),
         Some("integer") => Value::from(1),
-        Some("number") => Value::from(1.5),
+        // hh types counts and sizes as `number` and sends whole ones (spec/deliberate-
+        // differences.yaml: `type number -> integer`); a fraction only where its format says.
+        Some("number") => match schema.get("format").and_then(Value::as_str) {
+            Some("float" | "double") => Value::from(1.5),
+            _ => Value::from(2),
+        },
         Some("boolean") => Value::from(false),
-        Some("array") if depth < 8 => match schema.get("items") {
+        Some("array") if depth < MAX_DEPTH => match schema.get("items") {
             Some(items) => Value::Array(vec![build(official, items, depth + 1)]),
             None => Value::Array(vec![]),
         },
@@ -147,7 +254,7 @@ fn build_own(official: &Value, schema: &Value, depth: usize) -> Value {
                 let p = resolve(official, property);
                 let gone = p.get("deprecated") == Some(&Value::Bool(true))
                     && p.get("nullable") == Some(&Value::Bool(true));
-                let value = if gone || depth >= 8 {
+                let value = if gone || depth >= MAX_DEPTH {
                     Value::Null
                 } else {
                     build(official, property, depth + 1)
