@@ -631,6 +631,13 @@ impl<'a> Render<'a> {
                 })
             })
             .collect();
+        let phone = format!(
+            "+7 ({}) {}-{}-{}",
+            &r.phone[1..4],
+            &r.phone[4..7],
+            &r.phone[7..9],
+            &r.phone[9..11]
+        );
         let extra = json!({
             "skills": r.skills_text,
             "birth_date": date(&r.birth_date),
@@ -647,8 +654,11 @@ impl<'a> Render<'a> {
                         "country": "7",
                         "city": &r.phone[1..4],
                         "number": &r.phone[4..],
-                        "formatted": format!("+7 ({}) {}-{}-{}", &r.phone[1..4], &r.phone[4..7], &r.phone[7..9], &r.phone[9..11]),
+                        "formatted": phone,
                     },
+                    // hh's current field; `value` above is its deprecated form.
+                    "contact_value": phone,
+                    "kind": "phone",
                     "preferred": true,
                     "comment": null,
                     "verified": true,
@@ -657,6 +667,8 @@ impl<'a> Render<'a> {
                 {
                     "type": { "id": "email", "name": "Эл. почта" },
                     "value": r.email,
+                    "contact_value": r.email,
+                    "kind": "email",
                     "preferred": false,
                 },
             ],
@@ -675,7 +687,8 @@ impl<'a> Render<'a> {
             "metro": null,
             "paid_services": [],
             "complaint_status": { "applicant_topics_are_hidden": false },
-            "contact_view_status": "OPENED",
+            "contact_view_status": "FULL",
+            "portfolio": [],
             "creds": null,
             "experience_group_by_company": [],
             "negotiations_history": {
