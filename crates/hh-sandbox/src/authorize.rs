@@ -45,6 +45,9 @@ pub fn app(st: AppState) -> Router {
 struct Request {
     client_id: String,
     redirect_uri: Url,
+    /// As the application wrote it (or as registered): `POST /token` must bring it
+    /// back identical (RFC 6749 §4.1.3).
+    redirect_as_given: String,
     state: Option<String>,
     code_challenge: Option<String>,
 }
@@ -86,7 +89,7 @@ async fn authorize(State(st): State<AppState>, RawQuery(query): RawQuery) -> Res
         user,
         Some(CodeBinding {
             client_id: request.client_id.clone(),
-            redirect_uri: request.redirect_uri.to_string(),
+            redirect_uri: request.redirect_as_given.clone(),
             code_challenge: request.code_challenge.clone(),
         }),
     );
@@ -108,6 +111,11 @@ fn check(app: &OAuthApp, q: &Params) -> Result<Result<Request, (Request, &'stati
         }
         Some(id) => id.to_string(),
     };
+    let redirect_as_given = q
+        .get("redirect_uri")
+        .or(app.redirect_uri.as_deref())
+        .unwrap_or_default()
+        .to_string();
     let redirect_uri = match (q.get("redirect_uri"), &app.redirect_uri) {
         (Some(given), registered) => {
             let given = Url::parse(given)
@@ -152,6 +160,7 @@ fn check(app: &OAuthApp, q: &Params) -> Result<Result<Request, (Request, &'stati
     let mut request = Request {
         client_id,
         redirect_uri,
+        redirect_as_given,
         state: q.get("state").map(str::to_string),
         code_challenge: None,
     };

@@ -631,6 +631,13 @@ impl<'a> Render<'a> {
                 })
             })
             .collect();
+        let phone = format!(
+            "+7 ({}) {}-{}-{}",
+            &r.phone[1..4],
+            &r.phone[4..7],
+            &r.phone[7..9],
+            &r.phone[9..11]
+        );
         let extra = json!({
             "skills": r.skills_text,
             "birth_date": date(&r.birth_date),
@@ -649,8 +656,11 @@ impl<'a> Render<'a> {
                         "country": "7",
                         "city": &r.phone[1..4],
                         "number": &r.phone[4..],
-                        "formatted": format!("+7 ({}) {}-{}-{}", &r.phone[1..4], &r.phone[4..7], &r.phone[7..9], &r.phone[9..11]),
+                        "formatted": phone,
                     },
+                    // hh's current field; `value` above is its deprecated form.
+                    "contact_value": phone,
+                    "kind": "phone",
                     "preferred": true,
                     "comment": null,
                     "verified": true,
@@ -661,6 +671,8 @@ impl<'a> Render<'a> {
                     "kind": "email",
                     "contact_value": r.email,
                     "value": r.email,
+                    "contact_value": r.email,
+                    "kind": "email",
                     "preferred": false,
                 },
             ],

@@ -3,8 +3,10 @@
 //! against the response its operation declares.
 //!
 //! OpenAPI 3.0 is not quite JSON Schema: `nullable: true` is translated into allowing
-//! `null`, and `$ref`s to `#/components/schemas/...` are resolved inside one document
-//! that carries the spec's components.
+//! `null`, a `oneOf` with a `discriminator` into "the schema the discriminating
+//! property maps to" (without it, a body that fits two alternatives fits no `oneOf`),
+//! and `$ref`s to `#/components/schemas/...` are resolved inside one document that
+//! carries the spec's components.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -224,7 +226,43 @@ pub fn hh_openapi_path() -> PathBuf {
 }
 
 /// Our operationId → hh.ru's, for the operations held to hh.ru's description.
+/// `get_collection_negotiations` is [`COLLECTION_LIST`]. Not here: the mail templates
+/// (hh's `type` is `SMS`/`EMAIL`, ours the template's kind) and the dictionaries (hh
+/// lists many more than this part of the API uses).
 pub const HH_OPERATIONS: &[(&str, &str)] = &[
+    ("get_me", "get-current-user-info"),
+    ("get_manager_accounts", "get-manager-accounts"),
+    ("obtain_token", "authorize"),
+    ("invalidate_token", "invalidate-token"),
+    ("list_active_vacancies", "get-active-vacancy-list"),
+    ("get_vacancy", "get-vacancy"),
+    (
+        "get_preferred_negotiations_order",
+        "get-pref-negotiations-order",
+    ),
+    (
+        "set_preferred_negotiations_order",
+        "put-pref-negotiations-order",
+    ),
+    ("get_negotiation_collections", "get-negotiations"),
+    ("get_negotiation", "get-negotiation-item"),
+    (COLLECTION_LIST, "get-collection-negotiations-list"),
+    (
+        "move_negotiations",
+        "put-negotiations-collection-to-next-state",
+    ),
+    ("invite_applicant", "invite-applicant-to-vacancy"),
+    ("perform_negotiation_action", "change-negotiation-action"),
+    ("mark_negotiations_read", "post-negotiations-topics-read"),
+    ("get_resume", "get-resume"),
+    ("search_resumes", "search-for-resumes"),
+    (
+        "get_resume_negotiations_history",
+        "get-resume-negotiations-history",
+    ),
+    ("list_applicant_comments", "get-applicant-comments-list"),
+    ("add_applicant_comment", "add-applicant-comment"),
+    ("get_message_template", "get-negotiation-message-templates"),
     ("list_chats", "get-common-chat-list"),
     ("count_unread_chats", "unread-chats-count"),
     ("list_chat_messages", "get-chat-messages"),
@@ -255,15 +293,48 @@ pub fn hh_operation(ours: &str) -> Option<&'static str> {
         .map(|(_, hh)| *hh)
 }
 
+/// A `oneOf`/`anyOf` with a discriminator's `mapping`, as JSON Schema: the property
+/// must be one of the mapped values, and the body must match the schema its value maps
+/// to. `None` when the schema has no such pair (a discriminator on a base schema that
+/// its subtypes extend is only documentation).
+fn discriminated(map: &Map<String, Value>) -> Option<Value> {
+    let discriminator = map.get("discriminator")?;
+    let property = discriminator.get("propertyName")?.as_str()?;
+    let mapping = discriminator.get("mapping")?.as_object()?;
+    if !map.contains_key("oneOf") && !map.contains_key("anyOf") {
+        return None;
+    }
+    let branches: Vec<Value> = mapping
+        .iter()
+        .map(|(value, target)| {
+            json!({
+                "if": { "properties": { property: { "const": value } }, "required": [property] },
+                "then": { "$ref": target },
+            })
+        })
+        .collect();
+    let values: Vec<&String> = mapping.keys().collect();
+    Some(json!({
+        "type": "object",
+        "required": [property],
+        "properties": { property: { "enum": values } },
+        "allOf": branches,
+    }))
+}
+
 /// Translates OpenAPI 3.0 schema objects into JSON Schema: `nullable: true` becomes
-/// "or null", everything else is kept (`$ref`s stay pointing into components).
+/// "or null", a discriminated `oneOf` the schema its discriminator picks, everything
+/// else is kept (`$ref`s stay pointing into components).
 pub fn to_json_schema(schema: &Value) -> Value {
     match schema {
         Value::Array(items) => Value::Array(items.iter().map(to_json_schema).collect()),
         Value::Object(map) => {
+            if let Some(picked) = discriminated(map) {
+                return picked;
+            }
             let mut out: Map<String, Value> = map
                 .iter()
-                .filter(|(k, _)| k.as_str() != "nullable" && k.as_str() != "example")
+                .filter(|(k, _)| !matches!(k.as_str(), "nullable" | "example" | "discriminator"))
                 .map(|(k, v)| {
                     // Property names and enum values are data, not schemas.
                     let v = match k.as_str() {
@@ -321,6 +392,39 @@ mod tests {
         assert_eq!(t["properties"]["a"]["type"], json!(["string", "null"]));
         assert_eq!(t["properties"]["b"]["anyOf"][1], json!({ "type": "null" }));
         assert!(t["properties"]["b"]["anyOf"][0].get("nullable").is_none());
+    }
+
+    #[test]
+    fn a_discriminator_picks_the_alternative() {
+        let doc = json!({
+            "paths": {},
+            "components": { "schemas": {
+                "A": { "type": "object", "properties": { "kind": { "type": "string" }, "a": { "type": "integer" } } },
+                "B": { "type": "object", "properties": { "kind": { "type": "string" }, "b": { "type": "integer" } }, "required": ["b"] },
+                "Either": {
+                    "oneOf": [{ "$ref": "#/components/schemas/A" }, { "$ref": "#/components/schemas/B" }],
+                    "discriminator": { "propertyName": "kind", "mapping": {
+                        "a": "#/components/schemas/A", "b": "#/components/schemas/B",
+                    } },
+                },
+            } },
+        });
+        let spec = Spec::from_value(&doc).unwrap();
+        // Fits both A and B: a plain oneOf refuses it, the discriminator picks A.
+        assert!(
+            spec.validate("Either", &json!({ "kind": "a", "b": 1 }))
+                .is_ok()
+        );
+        assert!(
+            spec.validate("Either", &json!({ "kind": "b", "b": 1 }))
+                .is_ok()
+        );
+        assert!(spec.validate("Either", &json!({ "kind": "b" })).is_err());
+        assert!(
+            spec.validate("Either", &json!({ "kind": "c", "b": 1 }))
+                .is_err()
+        );
+        assert!(spec.validate("Either", &json!({ "b": 1 })).is_err());
     }
 
     #[test]

@@ -386,17 +386,13 @@ pub async fn invite(
     let message = check_arguments(account.employer(&world), action, &form)?.unwrap_or_default();
     let vacancy_id = form.get("vacancy_id").unwrap_or_default().to_string();
     let resume_id = form.get("resume_id").unwrap_or_default().to_string();
+    // An unknown vacancy or one of another employer, and an unknown resume, are hh's
+    // 400 `bad_argument` naming the argument.
     if account.vacancy(&world, &vacancy_id).is_none() {
-        return Err(ApiError::negotiations(
-            StatusCode::BAD_REQUEST,
-            "vacancy_not_found",
-        ));
+        return Err(ApiError::bad_argument("vacancy_id"));
     }
     if world.resume(&resume_id).is_none() {
-        return Err(ApiError::negotiations(
-            StatusCode::BAD_REQUEST,
-            "resume_not_found",
-        ));
+        return Err(ApiError::bad_argument("resume_id"));
     }
     if world.negotiation_for(&vacancy_id, &resume_id).is_some() {
         return Err(ApiError::negotiations(

@@ -33,11 +33,13 @@ pub async fn get_resume(
         return Err(ApiError::not_found());
     }
     let topic = match q.get("topic_id") {
+        // The resume as seen in a negotiation that is not the employer's, or not with
+        // this resume, is not available: hh's 404 (its description declares no 400).
         Some(t) => {
             account
                 .negotiation(&world, t)
                 .filter(|n| n.resume_id == id)
-                .ok_or_else(|| ApiError::bad_argument("topic_id"))?;
+                .ok_or_else(ApiError::not_found)?;
             world.mark_negotiation_read(t, account.manager);
             Some(t.to_string())
         }

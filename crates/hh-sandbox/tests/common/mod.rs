@@ -154,3 +154,45 @@ pub fn uuid() -> String {
     let n = N.fetch_add(1, Ordering::Relaxed);
     format!("00000000-0000-4000-8000-{n:012x}")
 }
+
+/// Every recorded answer of an operation hh.ru's description has holds to the schema
+/// it declares for that status, and every answer of one of our spec's operations to
+/// ours (the sandbox must run with `record`). Returns how many were held to hh.ru's.
+#[cfg(feature = "validate")]
+pub fn assert_answers_conform(sandbox: &Sandbox) -> usize {
+    use hh_sandbox::validate::{Spec, hh_operation};
+    use std::sync::OnceLock;
+    static HH: OnceLock<Option<Spec>> = OnceLock::new();
+    static OURS: OnceLock<Spec> = OnceLock::new();
+    let hh = HH.get_or_init(|| {
+        hh_openapi_path().map(|p| Spec::load(&p).expect("hh.ru's description loads"))
+    });
+    let ours = OURS.get_or_init(|| Spec::load_default().expect("our spec loads"));
+    let mut problems = Vec::new();
+    let mut held = 0;
+    for ex in sandbox.recorded() {
+        let Some(op) = ex.operation else { continue };
+        if let (Some(hh), Some(hh_op)) = (hh, hh_operation(op)) {
+            held += 1;
+            if let Err(e) = hh.check_as(&ex, hh_op) {
+                problems.extend(e.into_iter().map(|e| format!("hh.ru {hh_op}: {e}")));
+            }
+        }
+        if (ours.operation(op).is_some() || op == hh_sandbox::routes::COLLECTION_LIST)
+            && let Err(e) = ours.check(&ex)
+        {
+            problems.extend(e.into_iter().map(|e| format!("ours {op}: {e}")));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    held
+}
+
+/// Without the `validate` feature nothing is checked; says so.
+#[cfg(not(feature = "validate"))]
+pub fn assert_answers_conform(_sandbox: &Sandbox) -> usize {
+    eprintln!(
+        "\n!!! SKIPPED: answers not held to hh.ru's description (feature `validate` is off)\n"
+    );
+    0
+}
