@@ -162,7 +162,8 @@ pub fn explain(error: &Error) -> String {
         }
         ErrorKind::InvalidGrant => {
             "hh.ru refused the refresh token (already used, or no longer valid). \
-             The user must sign in again: run `hh-mcp auth login`."
+             The user must sign in again: run `hh-mcp auth login` (on a team server, \
+             reconnect the assistant and sign in to hh.ru anew)."
                 .to_string()
         }
         ErrorKind::TokenNotExpiredYet => {

@@ -224,7 +224,7 @@ struct Choices<'a> {
 /// returns where the browser is sent back to the MCP client (its redirect URI with the code).
 async fn consent_and_sign_in(
     public: &str,
-    sandbox: &Sandbox,
+    hh_login_page: &str,
     authorize_url: &str,
     login: &str,
     choices: Choices<'_>,
@@ -254,7 +254,7 @@ async fn consent_and_sign_in(
         .await
         .unwrap();
     let hh_login = location(&to_hh);
-    assert!(hh_login.starts_with(&sandbox.authorize_url()), "{hh_login}");
+    assert!(hh_login.starts_with(hh_login_page), "{hh_login}");
     let back = b
         .get(format!("{hh_login}&login_as={}", urlencode(login)))
         .send()
@@ -332,7 +332,7 @@ async fn assistant(team: &Team, login: &str, choices: Choices<'_>) -> Running {
     .expect("registration and the authorization URL");
     let back = consent_and_sign_in(
         &team.public,
-        &team.sandbox,
+        &team.sandbox.authorize_url(),
         session.get_authorization_url(),
         login,
         choices,
@@ -516,12 +516,281 @@ async fn on_sqlite_a_read_only_grant_gets_only_reading_tools_and_sign_out_ends_e
     let names = tool_names(&reader).await;
     assert!(names.contains(&"list_vacancies".to_string()));
     assert!(!names.contains(&"send_message".to_string()), "{names:?}");
-    let acting = assistant(&team, &user.login, Choices::default()).await;
-    assert!(
-        tool_names(&acting)
-            .await
-            .contains(&"send_message".to_string())
+    let refused = call(
+        &reader,
+        "send_message",
+        json!({"chat_id": "1", "text": "hi"}),
+    )
+    .await;
+    assert_eq!(refused.is_error, Some(true));
+
+    // Signing out (with our token) ends our tokens and hh.ru's.
+    let client_id = register(&team.public, CLIENT_CALLBACK).await;
+    let (code, verifier) = code_for(
+        &team.public,
+        &team.sandbox.authorize_url(),
+        &client_id,
+        &user.login,
+    )
+    .await;
+    let (_, t) = exchange(&team.public, &client_id, &code, &verifier).await;
+    let access = t["access_token"].as_str().unwrap().to_string();
+    assert_eq!(mcp_status(&team.public, &access).await.0, 200);
+    let (hh_access, _) = team.sandbox.tokens_of(&user.login).unwrap();
+    let out = reqwest::Client::new()
+        .post(format!("{}/oauth/signout", team.public))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 200);
+    let body: Value = out.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"signed_out": true, "hh_token_invalidated": true})
     );
+    assert_eq!(mcp_status(&team.public, &access).await.0, 401);
+    let hh_me = reqwest::Client::new()
+        .get(format!("{}/me", team.sandbox.base_url()))
+        .bearer_auth(&hh_access)
+        .header("HH-User-Agent", UA)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hh_me.status(), 403, "hh.ru's token is invalidated too");
+    // The assistant signed in before is signed out as well: one account, one sign-out.
+    let after = reader
+        .call_tool(CallToolRequestParams::new("list_vacancies"))
+        .await;
+    assert!(after.is_err() || after.unwrap().is_error == Some(true));
+}
+
+#[tokio::test]
+async fn a_manager_with_two_work_accounts_picks_one_and_acts_as_it() {
+    let team = team(sqlite(), 1, &[]).await;
+    let user = team
+        .sandbox
+        .users()
+        .into_iter()
+        .find(|u| u.accounts.len() > 1)
+        .expect("a sandbox user with two work accounts");
+    for account in &user.accounts {
+        let c = assistant(
+            &team,
+            &user.login,
+            Choices {
+                work_account: Some(&account.id),
+                ..Default::default()
+            },
+        )
+        .await;
+        let mut expected = account.vacancy_ids.clone();
+        expected.sort();
+        assert_eq!(
+            vacancy_ids(&call(&c, "list_vacancies", json!({})).await),
+            expected
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refresh_hh_refuses_says_sign_in_again_and_an_expired_token_is_refused() {
+    let team = team(
+        sqlite(),
+        1,
+        &[
+            ("HH_MCP_ACCESS_TOKEN_SECS", "2"),
+            ("HH_MCP_TOKEN_CACHE_SECS", "0"),
+        ],
+    )
+    .await;
+    let user = team.login(0);
+
+    // Our access token, once expired, is refused with a challenge that says so.
+    let client_id = register(&team.public, CLIENT_CALLBACK).await;
+    let (code, verifier) = code_for(
+        &team.public,
+        &team.sandbox.authorize_url(),
+        &client_id,
+        &user.login,
+    )
+    .await;
+    let (_, t) = exchange(&team.public, &client_id, &code, &verifier).await;
+    let access = t["access_token"].as_str().unwrap().to_string();
+    assert_eq!(t["expires_in"], 2);
+    assert_eq!(mcp_status(&team.public, &access).await.0, 200);
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    let (status, challenge) = mcp_status(&team.public, &access).await;
+    assert_eq!(status, 401);
+    assert!(challenge.contains("invalid_token"), "{challenge}");
+
+    // hh.ru no longer honours the refresh token: the server's refresh is refused, and the
+    // tool says to sign in again.
+    let c = assistant(&team, &user.login, Choices::default()).await;
+    ok(&call(&c, "list_vacancies", json!({})).await);
+    team.sandbox.expire_access_token_of(&user.login).unwrap();
+    team.sandbox.spend_refresh_token_of(&user.login).unwrap();
+    let (_, hh_refresh) = team.sandbox.tokens_of(&user.login).unwrap();
+    let refused = call(&c, "list_vacancies", json!({})).await;
+    assert_eq!(refused.is_error, Some(true), "{refused:?}");
+    let text = format!("{:?}", refused.content);
+    assert!(text.contains("sign in again"), "{text}");
+    assert!(!text.contains(&hh_refresh), "no hh.ru token in the error");
+}
+
+#[tokio::test]
+async fn a_client_metadata_document_is_fetched_checked_and_cached() {
+    let documents: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
+    let served = documents.clone();
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let counted = fetches.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let (served, counted) = (served.clone(), counted.clone());
+        async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let docs = served.lock().unwrap().clone();
+            match docs.iter().find(|(path, _)| *path == uri.path()) {
+                Some((_, doc)) => (axum::http::StatusCode::OK, doc.to_string()),
+                None => (axum::http::StatusCode::NOT_FOUND, String::new()),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let host = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let good = format!("{host}/good.json");
+    let fresh = format!("{host}/fresh.json");
+    let liar = format!("{host}/liar.json");
+    let huge = format!("{host}/huge.json");
+    documents.lock().unwrap().extend([
+        (
+            "/good.json".to_string(),
+            json!({"client_id": good, "client_name": "Metadata Assistant",
+            "redirect_uris": [CLIENT_CALLBACK]}),
+        ),
+        (
+            "/liar.json".to_string(),
+            json!({"client_id": "https://someone.else/c.json",
+            "client_name": "Liar", "redirect_uris": [CLIENT_CALLBACK]}),
+        ),
+        (
+            "/huge.json".to_string(),
+            json!({"client_id": huge, "client_name": "x".repeat(70_000),
+            "redirect_uris": [CLIENT_CALLBACK]}),
+        ),
+    ]);
+
+    let team = team(
+        sqlite(),
+        1,
+        &[("HH_MCP_CLIENT_METADATA_ALLOW_PRIVATE", "1")],
+    )
+    .await;
+    let meta: Value = reqwest::get(format!(
+        "{}/.well-known/oauth-authorization-server",
+        team.public
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(meta["client_id_metadata_document_supported"], true);
+    assert!(
+        meta["token_endpoint_auth_methods_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("none"))
+    );
+    assert_eq!(meta["code_challenge_methods_supported"], json!(["S256"]));
+
+    let pkce = hh_api::auth::Pkce::new();
+    let page = browser()
+        .get(authorize_url(&team.public, &good, &pkce.challenge, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Metadata Assistant"));
+    let (code, verifier) = code_for(
+        &team.public,
+        &team.sandbox.authorize_url(),
+        &good,
+        &team.login(0).login,
+    )
+    .await;
+    let (status, t) = exchange(&team.public, &good, &code, &verifier).await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        1,
+        "the document is cached, not fetched per step"
+    );
+    for (bad, why) in [(&liar, "not the URL"), (&huge, "larger than")] {
+        let r = browser()
+            .get(authorize_url(&team.public, bad, &pkce.challenge, &[]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        let text = r.text().await.unwrap();
+        assert!(text.contains(why), "{text}");
+    }
+
+    // Without the operator's say-so, loopback and plain http are not fetched at all.
+    let strict = team_with_env(&team, &[("HH_MCP_CLIENT_METADATA_ALLOW_PRIVATE", "0")]).await;
+    let before = fetches.load(Ordering::SeqCst);
+    let r = browser()
+        .get(authorize_url(&strict.base, &fresh, &pkce.challenge, &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        fetches.load(Ordering::SeqCst),
+        before,
+        "nothing was fetched"
+    );
+}
+
+/// Another server over the same store as `team`'s, on its own public URL, with `env` changed.
+async fn team_with_env(team: &Team, env: &[(&'static str, &str)]) -> Server {
+    let mut all = team.env.clone();
+    all.retain(|(k, _)| *k != "HH_MCP_PUBLIC_URL" && !env.iter().any(|(e, _)| e == k));
+    all.extend(env.iter().map(|(k, v)| (*k, v.to_string())));
+    Server::start(&["serve", "--http", "127.0.0.1:0"], &all, UA).await
+}
+
+#[tokio::test]
+async fn the_sandbox_demo_serves_sign_in_with_its_own_hh_login_page() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Server::start(
+        &[
+            "--sandbox",
+            "serve",
+            "--http",
+            "127.0.0.1:0",
+            "--multi-user",
+        ],
+        &[("HH_MCP_DATA_DIR", dir.path().display().to_string())],
+        UA,
+    )
+    .await;
+    // The same seed as the demo's: the same users.
+    let local = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let login = local.users()[0].login.clone();
+    let client_id = register(&demo.base, CLIENT_CALLBACK).await;
+    let (code, verifier) = code_for(&demo.base, "http://127.0.0.1:", &client_id, &login).await;
+    let (status, t) = exchange(&demo.base, &client_id, &code, &verifier).await;
+    assert_eq!(status, 200, "{t}");
+    assert_eq!(
+        mcp_status(&demo.base, t["access_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
+    assert_eq!(mcp_status(&demo.base, "not-a-token").await.0, 401);
 }
 
 // ---- the OAuth flow by hand, for what a client library does not let go wrong -----------
@@ -575,14 +844,14 @@ async fn token(base: &str, form: &[(&str, &str)]) -> (u16, Value) {
 /// Signs in by hand and returns the code and the PKCE verifier it needs.
 async fn code_for(
     public: &str,
-    sandbox: &Sandbox,
+    hh_login_page: &str,
     client_id: &str,
     login: &str,
 ) -> (String, String) {
     let pkce = hh_api::auth::Pkce::new();
     let back = consent_and_sign_in(
         public,
-        sandbox,
+        hh_login_page,
         &authorize_url(public, client_id, &pkce.challenge, &[]),
         login,
         Choices::default(),
@@ -640,14 +909,26 @@ async fn codes_pkce_redirects_refresh_tokens_and_audiences_are_checked() {
     let mut secrets: Vec<String> = Vec::new();
 
     // A wrong verifier spends the code; presented again it is refused as used.
-    let (code, verifier) = code_for(&team.public, &team.sandbox, &client_id, &login).await;
+    let (code, verifier) = code_for(
+        &team.public,
+        &team.sandbox.authorize_url(),
+        &client_id,
+        &login,
+    )
+    .await;
     let (status, body) = exchange(&team.public, &client_id, &code, &"x".repeat(43)).await;
     assert_eq!((status, error_of(&body)), (400, "invalid_grant"), "{body}");
     let (status, body) = exchange(&team.public, &client_id, &code, &verifier).await;
     assert_eq!((status, error_of(&body)), (400, "invalid_grant"), "{body}");
 
     // Another redirect URI than the code's.
-    let (code, verifier) = code_for(&team.public, &team.sandbox, &client_id, &login).await;
+    let (code, verifier) = code_for(
+        &team.public,
+        &team.sandbox.authorize_url(),
+        &client_id,
+        &login,
+    )
+    .await;
     let (status, body) = token(
         &team.public,
         &[
@@ -662,7 +943,13 @@ async fn codes_pkce_redirects_refresh_tokens_and_audiences_are_checked() {
     assert_eq!((status, error_of(&body)), (400, "invalid_grant"), "{body}");
 
     // No verifier at all: asked for, and the code is not spent by asking.
-    let (code, verifier) = code_for(&team.public, &team.sandbox, &client_id, &login).await;
+    let (code, verifier) = code_for(
+        &team.public,
+        &team.sandbox.authorize_url(),
+        &client_id,
+        &login,
+    )
+    .await;
     let (status, body) = token(
         &team.public,
         &[
@@ -694,7 +981,13 @@ async fn codes_pkce_redirects_refresh_tokens_and_audiences_are_checked() {
     assert!(challenge.contains("invalid_token"), "{challenge}");
 
     // Refresh rotates; the old refresh token replayed revokes the whole sign-in.
-    let (code, verifier) = code_for(&team.public, &team.sandbox, &client_id, &login).await;
+    let (code, verifier) = code_for(
+        &team.public,
+        &team.sandbox.authorize_url(),
+        &client_id,
+        &login,
+    )
+    .await;
     let (_, t1) = exchange(&team.public, &client_id, &code, &verifier).await;
     let r1 = t1["refresh_token"].as_str().unwrap().to_string();
     let rotate = |r: String| {
@@ -783,7 +1076,13 @@ async fn codes_pkce_redirects_refresh_tokens_and_audiences_are_checked() {
     env.retain(|(k, _)| *k != "HH_MCP_PUBLIC_URL");
     let other = Server::start(&["serve", "--http", "127.0.0.1:0"], &env, UA).await;
     let other_client = register(&other.base, CLIENT_CALLBACK).await;
-    let (code, verifier) = code_for(&other.base, &team.sandbox, &other_client, &login).await;
+    let (code, verifier) = code_for(
+        &other.base,
+        &team.sandbox.authorize_url(),
+        &other_client,
+        &login,
+    )
+    .await;
     let (status, theirs) = exchange(&other.base, &other_client, &code, &verifier).await;
     assert_eq!(status, 200, "{theirs}");
     let theirs = theirs["access_token"].as_str().unwrap().to_string();

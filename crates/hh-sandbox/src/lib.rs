@@ -501,6 +501,14 @@ impl Sandbox {
         Ok(())
     }
 
+    /// Makes the user's latest refresh token refused from now on (`invalid_grant`), as hh
+    /// refuses one it no longer honours; the access token is left as it is.
+    pub fn spend_refresh_token_of(&self, login: &str) -> Result<(), UnknownUser> {
+        let user = self.user_index(login)?;
+        self.state.tokens().spend_current_refresh(user);
+        Ok(())
+    }
+
     /// How many refresh grants (`POST /token`, `grant_type=refresh_token`) reached the
     /// sandbox with one of the user's refresh tokens, granted or refused.
     pub fn refresh_grants(&self, login: &str) -> Result<u64, UnknownUser> {

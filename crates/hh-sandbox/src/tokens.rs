@@ -267,6 +267,16 @@ impl Tokens {
         }
     }
 
+    /// The user's latest refresh token counts as used: refreshing with it is refused.
+    pub fn spend_current_refresh(&mut self, user: usize) {
+        let Some(current) = self.current.get(user) else {
+            return;
+        };
+        if let Some(r) = self.refresh.get_mut(&key(&current.refresh_token)) {
+            r.used = true;
+        }
+    }
+
     /// `DELETE /token`: the token stops working, and its refresh token with it.
     pub fn invalidate(&mut self, bearer: &str) {
         if let Some(a) = self.access.get_mut(&key(bearer)) {

@@ -55,6 +55,7 @@ impl Authority {
         .await
         .map_err(|e| format!("the sign-in store: {e}"))?;
         tracing::info!(engine = ?store.engine(), "sign-in store open");
+        tokio::spawn(purge_every(store.clone(), PURGE_EVERY));
         Ok(Authority {
             tokens: TokenCheck::new(store.clone(), settings.resource(), settings.token_cache),
             accounts: Accounts::new(store.clone(), recipe.clone()),
@@ -101,6 +102,23 @@ impl Authority {
             Refused::InsufficientScope => format!(
                 r#"Bearer error="insufficient_scope", scope="{scope}", resource_metadata="{metadata}""#
             ),
+        }
+    }
+}
+
+/// How often spent codes, sign-in steps and expired tokens are deleted.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Deletes expired rows now and then, for as long as the server runs. Every replica does;
+/// deleting what another already deleted costs nothing.
+async fn purge_every(store: Store, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match store.purge_expired().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "purged expired sign-in rows"),
+            Err(e) => tracing::warn!(error = %e, "could not purge expired sign-in rows"),
         }
     }
 }
