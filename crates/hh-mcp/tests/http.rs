@@ -629,58 +629,19 @@ async fn sigterm_drains_a_call_in_flight_and_refuses_new_ones() {
     assert!(logs.contains("drained"), "{logs}");
 }
 
-/// A load balancer without affinity: requests alternate between the upstreams. Records
-/// which upstream got each `tools/call`, and whether it carried a `requestState`.
-async fn round_robin(upstreams: Vec<String>) -> (String, Arc<Mutex<Vec<(usize, bool)>>>) {
-    let next = Arc::new(AtomicUsize::new(0));
-    let calls: Arc<Mutex<Vec<(usize, bool)>>> = Arc::default();
-    let seen = calls.clone();
-    let client = reqwest::Client::new();
-    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
-        let (next, seen, client, upstreams) = (
-            next.clone(),
-            seen.clone(),
-            client.clone(),
-            upstreams.clone(),
-        );
-        async move {
-            let i = next.fetch_add(1, Ordering::SeqCst) % upstreams.len();
-            let (parts, body) = req.into_parts();
-            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
-            if let Ok(msg) = serde_json::from_slice::<Value>(&body)
-                && msg["method"] == "tools/call"
-            {
-                seen.lock()
-                    .unwrap()
-                    .push((i, msg["params"]["requestState"].is_string()));
-            }
-            let mut out = client
-                .request(
-                    parts.method,
-                    format!("{}{}", upstreams[i], parts.uri.path()),
-                )
-                .body(body);
-            for (k, v) in &parts.headers {
-                if k != http::header::HOST && k != http::header::CONTENT_LENGTH {
-                    out = out.header(k, v);
-                }
-            }
-            let answer = out.send().await.unwrap();
-            let mut reply = axum::response::Response::builder().status(answer.status());
-            for (k, v) in answer.headers() {
-                if k != http::header::CONTENT_LENGTH && k != http::header::TRANSFER_ENCODING {
-                    reply = reply.header(k, v);
-                }
-            }
-            reply
-                .body(axum::body::Body::from(answer.bytes().await.unwrap()))
-                .unwrap()
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}/mcp"), calls)
+/// The `tools/call`s the proxy routed: to which replica, and whether each carried a
+/// `requestState`.
+fn tool_calls(routed: &Mutex<Vec<served::Routed>>) -> Vec<(usize, bool)> {
+    routed
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|r| {
+            let msg: Value = serde_json::from_slice(&r.body).ok()?;
+            (msg["method"] == "tools/call")
+                .then(|| (r.upstream, msg["params"]["requestState"].is_string()))
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -688,7 +649,9 @@ async fn a_confirmation_asked_on_one_replica_is_answered_on_another_and_sends_on
     let sandbox = sandbox().await;
     let a = against(&sandbox, &[]).await;
     let b = against(&sandbox, &[]).await;
-    let (url, calls) = round_robin(vec![a.base.clone(), b.base.clone()]).await;
+    let (base, upstreams, calls) = served::round_robin().await;
+    *upstreams.lock().unwrap() = vec![a.base.clone(), b.base.clone()];
+    let url = format!("{base}/mcp");
 
     // Elicitation: the question comes from one replica, the answer goes to the other.
     let (plain, _) = connect(&url, KEY, &[], None).await;
@@ -703,7 +666,7 @@ async fn a_confirmation_asked_on_one_replica_is_answered_on_another_and_sends_on
     .await);
     assert_eq!(sent["status"], "done", "{sent}");
     assert_eq!(asked.load(Ordering::SeqCst), 1);
-    let legs = calls.lock().unwrap().clone();
+    let legs = tool_calls(&calls);
     assert_eq!(legs.len(), 2, "{legs:?}");
     assert!(!legs[0].1 && legs[1].1, "{legs:?}");
     assert_ne!(
@@ -770,7 +733,7 @@ async fn a_confirmation_asked_on_one_replica_is_answered_on_another_and_sends_on
         ok(&call(&plain, "send_message", confirmed).await)["status"],
         "done"
     );
-    let legs = calls.lock().unwrap().clone();
+    let legs = tool_calls(&calls);
     assert_ne!(legs[0].0, legs[1].0, "{legs:?}");
 
     for text in [

@@ -55,7 +55,7 @@ struct Team {
     public: String,
     replicas: Vec<Server>,
     /// Which replica each proxied request went to.
-    routed: Arc<Mutex<Vec<usize>>>,
+    routed: Arc<Mutex<Vec<served::Routed>>>,
     /// What every replica was started with.
     env: Vec<(&'static str, String)>,
     _storage: Storage,
@@ -75,7 +75,7 @@ fn sqlite() -> Storage {
 async fn team(storage: Storage, replicas: usize, extra: &[(&'static str, &str)]) -> Team {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let (public, upstreams, routed) = round_robin().await;
+    let (public, upstreams, routed) = served::round_robin().await;
     let (_, key) = hh_store::EncryptionKey::generate();
     let mut env = vec![
         ("HH_CLIENT_ID", sandbox.oauth_client_id()),
@@ -122,6 +122,17 @@ impl Team {
         self.sandbox.users()[nth].clone()
     }
 
+    /// A code from a sign-in by hand (consent, hh.ru's login) and the verifier it needs.
+    async fn code(&self, client_id: &str, login: &str) -> (String, String) {
+        code_for(
+            &self.public,
+            &self.sandbox.authorize_url(),
+            client_id,
+            login,
+        )
+        .await
+    }
+
     /// Users of two different employers.
     fn two_employers(&self) -> (hh_sandbox::SandboxUser, hh_sandbox::SandboxUser) {
         let users = self.sandbox.users();
@@ -133,55 +144,6 @@ impl Team {
             .clone();
         (a, b)
     }
-}
-
-/// A load balancer without affinity, forwarding path and query, never following redirects.
-async fn round_robin() -> (String, Arc<Mutex<Vec<String>>>, Arc<Mutex<Vec<usize>>>) {
-    let upstreams: Arc<Mutex<Vec<String>>> = Arc::default();
-    let routed: Arc<Mutex<Vec<usize>>> = Arc::default();
-    let next = Arc::new(AtomicUsize::new(0));
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let (ups, seen) = (upstreams.clone(), routed.clone());
-    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
-        let (ups, seen, next, client) = (ups.clone(), seen.clone(), next.clone(), client.clone());
-        async move {
-            let targets = ups.lock().unwrap().clone();
-            let i = next.fetch_add(1, Ordering::SeqCst) % targets.len().max(1);
-            seen.lock().unwrap().push(i);
-            let (parts, body) = req.into_parts();
-            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
-            let path = parts
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
-            let mut out = client
-                .request(parts.method, format!("{}{path}", targets[i]))
-                .body(body);
-            for (k, v) in &parts.headers {
-                if k != http::header::HOST && k != http::header::CONTENT_LENGTH {
-                    out = out.header(k, v);
-                }
-            }
-            let answer = out.send().await.unwrap();
-            let mut reply = axum::response::Response::builder().status(answer.status());
-            for (k, v) in answer.headers() {
-                if k != http::header::CONTENT_LENGTH && k != http::header::TRANSFER_ENCODING {
-                    reply = reply.header(k, v);
-                }
-            }
-            reply
-                .body(axum::body::Body::from(answer.bytes().await.unwrap()))
-                .unwrap()
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), upstreams, routed)
 }
 
 // ---- the recruiter's browser ---------------------------------------------------------
@@ -446,8 +408,8 @@ async fn two_recruiters_on_two_replicas_each_see_only_their_own_employer() {
         "no call saw another employer's data"
     );
     let routed = team.routed.lock().unwrap().clone();
-    assert!(routed.iter().filter(|&&r| r == 0).count() >= 2);
-    assert!(routed.iter().filter(|&&r| r == 1).count() >= 2);
+    assert!(routed.iter().filter(|r| r.upstream == 0).count() >= 2);
+    assert!(routed.iter().filter(|r| r.upstream == 1).count() >= 2);
 
     // Bob cannot reach Alice's data by naming it.
     let foreign = call(&bob, "list_collections", json!({"vacancy_id": a_ids[0]})).await;
@@ -495,7 +457,7 @@ async fn twenty_calls_after_the_hh_token_expired_refresh_it_once_across_replicas
     );
     let routed = team.routed.lock().unwrap().clone();
     assert!(
-        routed.contains(&0) && routed.contains(&1),
+        routed.iter().any(|r| r.upstream == 0) && routed.iter().any(|r| r.upstream == 1),
         "both replicas served"
     );
 }
@@ -526,13 +488,7 @@ async fn on_sqlite_a_read_only_grant_gets_only_reading_tools_and_sign_out_ends_e
 
     // Signing out (with our token) ends our tokens and hh.ru's.
     let client_id = register(&team.public, CLIENT_CALLBACK).await;
-    let (code, verifier) = code_for(
-        &team.public,
-        &team.sandbox.authorize_url(),
-        &client_id,
-        &user.login,
-    )
-    .await;
+    let (code, verifier) = team.code(&client_id, &user.login).await;
     let (_, t) = exchange(&team.public, &client_id, &code, &verifier).await;
     let access = t["access_token"].as_str().unwrap().to_string();
     assert_eq!(mcp_status(&team.public, &access).await.0, 200);
@@ -608,13 +564,7 @@ async fn a_refresh_hh_refuses_says_sign_in_again_and_an_expired_token_is_refused
 
     // Our access token, once expired, is refused with a challenge that says so.
     let client_id = register(&team.public, CLIENT_CALLBACK).await;
-    let (code, verifier) = code_for(
-        &team.public,
-        &team.sandbox.authorize_url(),
-        &client_id,
-        &user.login,
-    )
-    .await;
+    let (code, verifier) = team.code(&client_id, &user.login).await;
     let (_, t) = exchange(&team.public, &client_id, &code, &verifier).await;
     let access = t["access_token"].as_str().unwrap().to_string();
     assert_eq!(t["expires_in"], 2);
@@ -712,13 +662,7 @@ async fn a_client_metadata_document_is_fetched_checked_and_cached() {
         .unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Metadata Assistant"));
-    let (code, verifier) = code_for(
-        &team.public,
-        &team.sandbox.authorize_url(),
-        &good,
-        &team.login(0).login,
-    )
-    .await;
+    let (code, verifier) = team.code(&good, &team.login(0).login).await;
     let (status, t) = exchange(&team.public, &good, &code, &verifier).await;
     assert_eq!(status, 200, "{t}");
     assert_eq!(
@@ -909,26 +853,14 @@ async fn codes_pkce_redirects_refresh_tokens_and_audiences_are_checked() {
     let mut secrets: Vec<String> = Vec::new();
 
     // A wrong verifier spends the code; presented again it is refused as used.
-    let (code, verifier) = code_for(
-        &team.public,
-        &team.sandbox.authorize_url(),
-        &client_id,
-        &login,
-    )
-    .await;
+    let (code, verifier) = team.code(&client_id, &login).await;
     let (status, body) = exchange(&team.public, &client_id, &code, &"x".repeat(43)).await;
     assert_eq!((status, error_of(&body)), (400, "invalid_grant"), "{body}");
     let (status, body) = exchange(&team.public, &client_id, &code, &verifier).await;
     assert_eq!((status, error_of(&body)), (400, "invalid_grant"), "{body}");
 
     // Another redirect URI than the code's.
-    let (code, verifier) = code_for(
-        &team.public,
-        &team.sandbox.authorize_url(),
-        &client_id,
-        &login,
-    )
-    .await;
+    let (code, verifier) = team.code(&client_id, &login).await;
     let (status, body) = token(
         &team.public,
         &[
@@ -943,13 +875,7 @@ async fn codes_pkce_redirects_refresh_tokens_and_audiences_are_checked() {
     assert_eq!((status, error_of(&body)), (400, "invalid_grant"), "{body}");
 
     // No verifier at all: asked for, and the code is not spent by asking.
-    let (code, verifier) = code_for(
-        &team.public,
-        &team.sandbox.authorize_url(),
-        &client_id,
-        &login,
-    )
-    .await;
+    let (code, verifier) = team.code(&client_id, &login).await;
     let (status, body) = token(
         &team.public,
         &[
@@ -981,13 +907,7 @@ async fn codes_pkce_redirects_refresh_tokens_and_audiences_are_checked() {
     assert!(challenge.contains("invalid_token"), "{challenge}");
 
     // Refresh rotates; the old refresh token replayed revokes the whole sign-in.
-    let (code, verifier) = code_for(
-        &team.public,
-        &team.sandbox.authorize_url(),
-        &client_id,
-        &login,
-    )
-    .await;
+    let (code, verifier) = team.code(&client_id, &login).await;
     let (_, t1) = exchange(&team.public, &client_id, &code, &verifier).await;
     let r1 = t1["refresh_token"].as_str().unwrap().to_string();
     let rotate = |r: String| {

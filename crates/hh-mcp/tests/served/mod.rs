@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -95,4 +96,66 @@ impl Server {
 
 pub fn text(buf: &Arc<Mutex<Vec<u8>>>) -> String {
     String::from_utf8_lossy(&buf.lock().unwrap()).into_owned()
+}
+
+/// A request the proxy passed on: to which upstream, with which body.
+#[derive(Debug, Clone)]
+pub struct Routed {
+    pub upstream: usize,
+    pub body: Vec<u8>,
+}
+
+/// A load balancer without affinity: each request goes to the next upstream in turn, path
+/// and query as they came, redirects passed back rather than followed. Returns its base
+/// URL, the upstreams to fill in (servers started after it can be told its URL), and what
+/// it routed.
+pub async fn round_robin() -> (String, Arc<Mutex<Vec<String>>>, Arc<Mutex<Vec<Routed>>>) {
+    let upstreams: Arc<Mutex<Vec<String>>> = Arc::default();
+    let routed: Arc<Mutex<Vec<Routed>>> = Arc::default();
+    let next = Arc::new(AtomicUsize::new(0));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (ups, seen) = (upstreams.clone(), routed.clone());
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let (ups, seen, next, client) = (ups.clone(), seen.clone(), next.clone(), client.clone());
+        async move {
+            let targets = ups.lock().unwrap().clone();
+            let i = next.fetch_add(1, Ordering::SeqCst) % targets.len().max(1);
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+            seen.lock().unwrap().push(Routed {
+                upstream: i,
+                body: body.to_vec(),
+            });
+            let path = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let mut out = client
+                .request(parts.method, format!("{}{path}", targets[i]))
+                .body(body);
+            for (k, v) in &parts.headers {
+                if k != http::header::HOST && k != http::header::CONTENT_LENGTH {
+                    out = out.header(k, v);
+                }
+            }
+            let answer = out.send().await.unwrap();
+            let mut reply = axum::response::Response::builder().status(answer.status());
+            for (k, v) in answer.headers() {
+                if k != http::header::CONTENT_LENGTH && k != http::header::TRANSFER_ENCODING {
+                    reply = reply.header(k, v);
+                }
+            }
+            reply
+                .body(axum::body::Body::from(answer.bytes().await.unwrap()))
+                .unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), upstreams, routed)
 }
