@@ -200,6 +200,7 @@ async fn consent_and_sign_in(
         consent.headers().get("location")
     );
     let frame = consent.headers().get("x-frame-options").cloned();
+    let cookie = form_cookie(&consent);
     let html = consent.text().await.unwrap();
     assert_eq!(frame.unwrap(), "DENY", "a consent page cannot be framed");
     let mut form = vec![
@@ -209,8 +210,21 @@ async fn consent_and_sign_in(
     if choices.read_only {
         form.push(("read_only", "1".into()));
     }
+    // Without the cookie of the page, as a form another site made the browser post.
+    let forged = b
+        .post(format!("{public}/authorize/decision"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status(),
+        403,
+        "a consent needs the browser that saw the page"
+    );
     let to_hh = b
         .post(format!("{public}/authorize/decision"))
+        .header("cookie", &cookie)
         .form(&form)
         .send()
         .await
@@ -229,10 +243,12 @@ async fn consent_and_sign_in(
     );
     let done = b.get(&callback).send().await.unwrap();
     let done = if done.status() == 200 {
+        let cookie = form_cookie(&done);
         let html = done.text().await.unwrap();
         assert!(html.contains("Which work account"), "{html}");
         let chosen = choices.work_account.expect("the test picks a work account");
         b.post(format!("{public}/authorize/account"))
+            .header("cookie", &cookie)
             .form(&[
                 ("request", hidden(&html, "request")),
                 ("manager_account_id", chosen.to_string()),
@@ -244,6 +260,21 @@ async fn consent_and_sign_in(
         done
     };
     url::Url::parse(&location(&done)).unwrap()
+}
+
+/// The `name=value` of the form cookie a page set.
+fn form_cookie(page: &reqwest::Response) -> String {
+    let set = page
+        .headers()
+        .get("set-cookie")
+        .expect("the page sets its form cookie")
+        .to_str()
+        .unwrap();
+    assert!(
+        set.contains("SameSite=Strict") && set.contains("HttpOnly"),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_string()
 }
 
 fn urlencode(s: &str) -> String {
@@ -962,11 +993,12 @@ async fn codes_pkce_redirects_refresh_tokens_and_audiences_are_checked() {
     assert_eq!(forged.status(), 400);
     let forged = b
         .post(format!("{}/authorize/decision", team.public))
+        .header("cookie", "hh_mcp_form=forged")
         .form(&[("request", "forged"), ("decision", "allow")])
         .send()
         .await
         .unwrap();
-    assert_eq!(forged.status(), 400);
+    assert_eq!(forged.status(), 400, "an unknown consent request");
     let pkce = hh_api::auth::Pkce::new();
     let elsewhere = authorize_url(&team.public, &client_id, &pkce.challenge, &[]).replace(
         &urlencode(CLIENT_CALLBACK),

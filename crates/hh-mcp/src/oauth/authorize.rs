@@ -181,20 +181,24 @@ impl Authority {
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_else(|| redirect_uri.chars().take(60).collect());
-        pages::consent(&ConsentView {
+        let page = pages::consent(&ConsentView {
             request: &request,
             client_name: &client.name,
             redirect_host: &host,
             acting: scopes::acts(&scope),
-        })
+        });
+        with_form_cookie(page, &request, self.settings.public_url.scheme() == "https")
     }
 
     /// `POST /authorize/decision`: the recruiter allowed (then on to hh.ru's login) or denied.
-    pub async fn decide(&self, form: &[u8]) -> Response {
+    pub async fn decide(&self, headers: &http::HeaderMap, form: &[u8]) -> Response {
         let p = match Params::parse(form) {
             Ok(p) => p,
             Err(e) => return pages::error(StatusCode::BAD_REQUEST, &e),
         };
+        if !from_same_browser(headers, p.get("request")) {
+            return not_from_this_browser();
+        }
         let Some(mut pending) = self.take_step(p.get("request")).await else {
             return expired();
         };
@@ -274,17 +278,24 @@ impl Authority {
             {
                 return pages::error(StatusCode::SERVICE_UNAVAILABLE, &format!("the store: {e}"));
             }
-            return pages::pick_account(&request, &work_accounts);
+            return with_form_cookie(
+                pages::pick_account(&request, &work_accounts),
+                &request,
+                self.settings.public_url.scheme() == "https",
+            );
         }
         self.grant_code(&pending, None).await
     }
 
     /// `POST /authorize/account`: which work account the client acts as.
-    pub async fn pick_account(&self, form: &[u8]) -> Response {
+    pub async fn pick_account(&self, headers: &http::HeaderMap, form: &[u8]) -> Response {
         let p = match Params::parse(form) {
             Ok(p) => p,
             Err(e) => return pages::error(StatusCode::BAD_REQUEST, &e),
         };
+        if !from_same_browser(headers, p.get("request")) {
+            return not_from_this_browser();
+        }
         let Some(pending) = self.take_step(p.get("request")).await else {
             return expired();
         };
@@ -420,6 +431,42 @@ async fn work_accounts(hh: &hh_api::Client) -> Result<Vec<WorkAccount>, hh_api::
             current: a.id == list.current_account_id,
         })
         .collect())
+}
+
+/// The cookie that ties a consent (or work-account) form to the browser it was shown in.
+/// A page on another site can make a browser post our form, but not carry this
+/// `SameSite=Strict` cookie: a recruiter cannot be made to consent without seeing the page.
+const FORM_COOKIE: &str = "hh_mcp_form";
+
+fn with_form_cookie(mut page: Response, request: &str, secure: bool) -> Response {
+    let cookie = format!(
+        "{FORM_COOKIE}={request}; Path=/authorize; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        STEP_TTL.as_secs(),
+        if secure { "; Secure" } else { "" }
+    );
+    if let Ok(v) = http::HeaderValue::from_str(&cookie) {
+        page.headers_mut().append(http::header::SET_COOKIE, v);
+    }
+    page
+}
+
+/// Whether the form was posted from the browser its page was shown in.
+fn from_same_browser(headers: &http::HeaderMap, request: Option<&str>) -> bool {
+    let Some(request) = request else { return false };
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .any(|(name, value)| name == FORM_COOKIE && value == request)
+}
+
+fn not_from_this_browser() -> Response {
+    pages::error(
+        StatusCode::FORBIDDEN,
+        "this form was not sent from the page this server showed in this browser",
+    )
 }
 
 fn expired() -> Response {

@@ -177,12 +177,16 @@ async fn authorize(State(a): State<Arc<Authority>>, RawQuery(q): RawQuery) -> Re
     a.authorize(q.unwrap_or_default().as_bytes()).await
 }
 
-async fn decide(State(a): State<Arc<Authority>>, body: Bytes) -> Response {
-    a.decide(&body).await
+async fn decide(State(a): State<Arc<Authority>>, headers: HeaderMap, body: Bytes) -> Response {
+    a.decide(&headers, &body).await
 }
 
-async fn pick_account(State(a): State<Arc<Authority>>, body: Bytes) -> Response {
-    a.pick_account(&body).await
+async fn pick_account(
+    State(a): State<Arc<Authority>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    a.pick_account(&headers, &body).await
 }
 
 async fn hh_callback(State(a): State<Arc<Authority>>, RawQuery(q): RawQuery) -> Response {
