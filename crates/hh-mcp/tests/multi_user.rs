@@ -509,13 +509,57 @@ async fn on_sqlite_a_read_only_grant_gets_only_reading_tools_and_sign_out_ends_e
     let names = tool_names(&reader).await;
     assert!(names.contains(&"list_vacancies".to_string()));
     assert!(!names.contains(&"send_message".to_string()), "{names:?}");
-    let refused = call(
-        &reader,
-        "send_message",
-        json!({"chat_id": "1", "text": "hi"}),
+
+    // Asking for an acting tool anyway: 403 with the scope to ask for (step-up).
+    let client_id = register(&team.public, CLIENT_CALLBACK).await;
+    let pkce = hh_api::auth::Pkce::new();
+    let back = consent_and_sign_in(
+        &team.public,
+        &team.sandbox.authorize_url(),
+        &authorize_url(
+            &team.public,
+            &client_id,
+            &pkce.challenge,
+            &[("scope", "hh:read")],
+        ),
+        &user.login,
+        Choices::default(),
     )
     .await;
-    assert_eq!(refused.is_error, Some(true));
+    let (_, t) = exchange(
+        &team.public,
+        &client_id,
+        &param(&back, "code").unwrap(),
+        &pkce.verifier,
+    )
+    .await;
+    assert_eq!(t["scope"], "hh:read");
+    let read_only = t["access_token"].as_str().unwrap().to_string();
+    let acting = reqwest::Client::new()
+        .post(team.mcp())
+        .bearer_auth(&read_only)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .body(
+            json!({"jsonrpc":"2.0","id":2,"method":"tools/call",
+            "params": {"name": "send_message", "arguments": {"chat_id": "1", "message": "hi"}}})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(acting.status(), 403);
+    let challenge = acting.headers()["www-authenticate"].to_str().unwrap();
+    assert!(
+        challenge.contains(r#"error="insufficient_scope""#) && challenge.contains("hh:act"),
+        "{challenge}"
+    );
+    assert_eq!(
+        mcp_status(&team.public, &read_only).await.0,
+        200,
+        "reading still works"
+    );
 
     // Signing out (with our token) ends our tokens and hh.ru's.
     let client_id = register(&team.public, CLIENT_CALLBACK).await;

@@ -100,7 +100,7 @@ impl Authority {
                 r#"Bearer error="invalid_token", error_description="{why}", resource_metadata="{metadata}", scope="{scope}""#
             ),
             Refused::InsufficientScope => format!(
-                r#"Bearer error="insufficient_scope", scope="{scope}", resource_metadata="{metadata}""#
+                r#"Bearer error="insufficient_scope", scope="{scope}", resource_metadata="{metadata}", error_description="acting needs the scope hh:act""#
             ),
         }
     }

@@ -46,6 +46,7 @@ const OPEN_CALLER: &str = "open";
 struct Door {
     /// Multi-user mode: our OAuth tokens, each for one signed-in recruiter.
     oauth: Option<Arc<Authority>>,
+    max_body_bytes: usize,
     keys: Option<ApiKeys>,
     limits: Limits,
     draining: AtomicBool,
@@ -96,6 +97,7 @@ pub async fn serve(
     );
     let door = Arc::new(Door {
         oauth: oauth.clone(),
+        max_body_bytes: settings.max_body_bytes,
         keys: settings.keys.clone(),
         limits: Limits::new(settings.limits),
         draining: AtomicBool::new(false),
@@ -236,7 +238,7 @@ async fn shutdown_signal() {
 }
 
 /// The door of `/mcp`: who is calling, what they narrowed, whether there is room.
-async fn admit(State(door): State<Arc<Door>>, mut req: Request, next: Next) -> Response {
+async fn admit(State(door): State<Arc<Door>>, req: Request, next: Next) -> Response {
     if door.draining.load(Ordering::SeqCst) {
         return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -281,6 +283,17 @@ async fn admit(State(door): State<Arc<Door>>, mut req: Request, next: Next) -> R
             },
         }
     };
+    // A read-only grant asking for an acting tool: 403 with the scope it lacks, so that an
+    // assistant can ask the recruiter for more (step-up) instead of failing blind.
+    let mut req = match &door.oauth {
+        Some(oauth) if access.read_only && account.is_some() => {
+            match acting_tool_call(req, door.max_body_bytes).await {
+                Ok(req) => req,
+                Err(refusal) => return oauth_refusal(oauth, &refusal),
+            }
+        }
+        _ => req,
+    };
     let admitted = match door.limits.admit(&key_id) {
         Ok(a) => a,
         Err(Refusal::RateLimited(wait)) => {
@@ -314,6 +327,26 @@ async fn admit(State(door): State<Arc<Door>>, mut req: Request, next: Next) -> R
     let response = next.run(req).await;
     drop(admitted);
     response
+}
+
+/// The request back, unless it is a `tools/call` of a tool that acts (then the refusal
+/// for a missing scope). The body is read here, within the door's size cap.
+async fn acting_tool_call(req: Request, cap: usize) -> Result<Request, Refused> {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, cap).await else {
+        // Too large or broken: rmcp's own checks answer it.
+        return Ok(Request::from_parts(parts, Body::empty()));
+    };
+    if let Ok(msg) = serde_json::from_slice::<serde_json::Value>(&bytes)
+        && msg["method"] == "tools/call"
+        && let Some(name) = msg["params"]["name"].as_str()
+        && crate::tools::specs()
+            .iter()
+            .any(|t| t.name == name && t.effect != crate::tools::Effect::Read)
+    {
+        return Err(Refused::InsufficientScope);
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 /// `Authorization: Bearer <key>`, if present and well-formed.
