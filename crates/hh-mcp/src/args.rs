@@ -224,6 +224,55 @@ pub struct NegotiationRef {
     pub negotiation_id: Id,
 }
 
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetResume {
+    pub negotiation_id: Option<Id>,
+    /// Or a resume from search (spends a daily view).
+    pub resume_id: Option<Id>,
+}
+
+/// Which resume get_resume opens: through a negotiation, or by id outside any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResumeWay {
+    Negotiation(Id),
+    Resume(Id),
+}
+
+impl GetResume {
+    /// Exactly one of the two arguments.
+    pub fn way(self) -> Result<ResumeWay, String> {
+        match (self.negotiation_id, self.resume_id) {
+            (Some(n), None) => Ok(ResumeWay::Negotiation(n)),
+            (None, Some(r)) => Ok(ResumeWay::Resume(r)),
+            (None, None) => Err("get_resume: give `negotiation_id` (a negotiation's \
+                 applicant) or `resume_id` (from search_resumes)"
+                .to_string()),
+            (Some(_), Some(_)) => {
+                Err("get_resume: give `negotiation_id` or `resume_id`, not both".to_string())
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NegotiationStatistics {
+    /// Also this manager's (a manager id of the employer).
+    pub manager_id: Option<Id>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListSavedSearches {
+    /// This search's new resumes.
+    pub saved_search_id: Option<Id>,
+    /// From 0.
+    pub page: Option<Count>,
+    /// 1-100.
+    pub per_page: Option<Count>,
+}
+
 /// Which chat a call means: a negotiation's, or one named by its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChatRef {

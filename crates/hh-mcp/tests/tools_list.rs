@@ -9,7 +9,7 @@ use common::*;
 use rmcp::model::Tool;
 use serde_json::{Value, json};
 
-const READ_TOOLS: [&str; 11] = [
+const READ_TOOLS: [&str; 14] = [
     "get_me",
     "list_vacancies",
     "list_collections",
@@ -19,8 +19,11 @@ const READ_TOOLS: [&str; 11] = [
     "list_messages",
     "list_chats",
     "search_resumes",
+    "list_saved_searches",
     "resume_history",
     "list_comments",
+    "vacancy_stats",
+    "negotiation_statistics",
 ];
 const PERSON_TOOLS: [&str; 3] = [
     "invite_applicant",
@@ -68,8 +71,11 @@ async fn initialize_names_the_server_and_tools_list_matches_the_snapshot() {
             "list_messages",
             "list_chats",
             "search_resumes",
+            "list_saved_searches",
             "resume_history",
             "list_comments",
+            "vacancy_stats",
+            "negotiation_statistics",
             "invite_applicant",
             "change_negotiation_state",
             "send_message",

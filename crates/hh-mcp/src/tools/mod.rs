@@ -1,5 +1,5 @@
 //! The tools: one table of every tool, each defined beside its handler in its domain's
-//! file ([`vacancies`], [`negotiations`], [`chats`], [`resumes`]): name (the interface; keep them),
+//! file ([`vacancies`], [`negotiations`], [`chats`], [`resumes`], [`statistics`]): name (the interface; keep them),
 //! title, description, schemas, what it touches, and the function that runs it.
 //!
 //! stdio, HTTP and the `hh-mcp call` command all go through [`call`], so a tool behaves
@@ -8,6 +8,7 @@
 pub mod chats;
 pub mod negotiations;
 pub mod resumes;
+pub mod statistics;
 pub mod vacancies;
 
 use std::sync::Arc;
@@ -90,6 +91,7 @@ pub fn toolsets() -> Vec<(&'static str, Vec<&'static str>)> {
         ("negotiations", names(negotiations::tools())),
         ("chats", names(chats::tools())),
         ("resumes", names(resumes::tools())),
+        ("statistics", names(statistics::tools())),
     ]
 }
 
@@ -101,6 +103,7 @@ pub fn specs() -> Vec<ToolSpec> {
     all.extend(negotiations::tools());
     all.extend(chats::tools());
     all.extend(resumes::tools());
+    all.extend(statistics::tools());
     all.sort_by_key(|t| t.effect != Effect::Read);
     all
 }
