@@ -1166,6 +1166,23 @@ pub mod types {
             Default::default()
         }
     }
+    ///`CountUrl`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct CountUrl {
+        pub count: f64,
+        pub url: ::std::string::String,
+    }
+    impl CountUrl {
+        pub fn builder() -> builder::CountUrl {
+            Default::default()
+        }
+    }
     ///Dictionary name to its entries.
     #[derive(
         ::serde::Deserialize,
@@ -1251,6 +1268,22 @@ pub mod types {
     }
     impl DictionaryEntry {
         pub fn builder() -> builder::DictionaryEntry {
+            Default::default()
+        }
+    }
+    ///`EmployerNegotiationsStatistics`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct EmployerNegotiationsStatistics {
+        pub employer_statistics: NegotiationsStatistics,
+    }
+    impl EmployerNegotiationsStatistics {
+        pub fn builder() -> builder::EmployerNegotiationsStatistics {
             Default::default()
         }
     }
@@ -1473,6 +1506,40 @@ pub mod types {
     }
     impl ManagerAccounts {
         pub fn builder() -> builder::ManagerAccounts {
+            Default::default()
+        }
+    }
+    ///`ManagerNegotiationsStatistics`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ManagerNegotiationsStatistics {
+        pub manager_statistics: NegotiationsStatistics,
+    }
+    impl ManagerNegotiationsStatistics {
+        pub fn builder() -> builder::ManagerNegotiationsStatistics {
+            Default::default()
+        }
+    }
+    ///`ManagerResumeLimits`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ManagerResumeLimits {
+        pub left: ResumeViews,
+        pub limits: ResumeViews,
+        pub spend: ResumeViews,
+    }
+    impl ManagerResumeLimits {
+        pub fn builder() -> builder::ManagerResumeLimits {
             Default::default()
         }
     }
@@ -1724,6 +1791,30 @@ pub mod types {
             Default::default()
         }
     }
+    ///`NegotiationsStatistics`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct NegotiationsStatistics {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub average_reply_time: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub politeness: ::std::option::Option<Politeness>,
+        pub received: f64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub replied_percent: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub viewed_percent: ::std::option::Option<f64>,
+    }
+    impl NegotiationsStatistics {
+        pub fn builder() -> builder::NegotiationsStatistics {
+            Default::default()
+        }
+    }
     ///`OrderType`
     #[derive(
         ::serde::Deserialize,
@@ -1740,6 +1831,25 @@ pub mod types {
     }
     impl OrderType {
         pub fn builder() -> builder::OrderType {
+            Default::default()
+        }
+    }
+    ///`Politeness`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct Politeness {
+        pub article_url: ::std::string::String,
+        pub description: ::std::string::String,
+        pub hint: ::std::string::String,
+        pub index: f64,
+    }
+    impl Politeness {
+        pub fn builder() -> builder::Politeness {
             Default::default()
         }
     }
@@ -2047,6 +2157,24 @@ pub mod types {
             Default::default()
         }
     }
+    ///`ResumeViews`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct ResumeViews {
+        pub resume_view: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub resume_view_from_api: ::std::option::Option<i64>,
+    }
+    impl ResumeViews {
+        pub fn builder() -> builder::ResumeViews {
+            Default::default()
+        }
+    }
     ///`ResumesPage`
     #[derive(
         ::serde::Deserialize,
@@ -2088,6 +2216,47 @@ pub mod types {
     }
     impl Salary {
         pub fn builder() -> builder::Salary {
+            Default::default()
+        }
+    }
+    ///`SavedResumeSearch`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct SavedResumeSearch {
+        pub created_at: ::std::string::String,
+        pub id: ::std::string::String,
+        pub items: CountUrl,
+        pub name: ::std::string::String,
+        pub new_items: CountUrl,
+        pub subscription: bool,
+    }
+    impl SavedResumeSearch {
+        pub fn builder() -> builder::SavedResumeSearch {
+            Default::default()
+        }
+    }
+    ///`SavedResumeSearchesPage`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct SavedResumeSearchesPage {
+        pub found: u32,
+        pub items: ::std::vec::Vec<SavedResumeSearch>,
+        pub page: u32,
+        pub pages: u32,
+        pub per_page: u32,
+    }
+    impl SavedResumeSearchesPage {
+        pub fn builder() -> builder::SavedResumeSearchesPage {
             Default::default()
         }
     }
@@ -2443,6 +2612,42 @@ pub mod types {
             Default::default()
         }
     }
+    ///`VacancyStats`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct VacancyStats {
+        pub items: ::std::vec::Vec<VacancyStatsDay>,
+    }
+    impl VacancyStats {
+        pub fn builder() -> builder::VacancyStats {
+            Default::default()
+        }
+    }
+    ///`VacancyStatsDay`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct VacancyStatsDay {
+        pub date: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub responses: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub views: ::std::option::Option<f64>,
+    }
+    impl VacancyStatsDay {
+        pub fn builder() -> builder::VacancyStatsDay {
+            Default::default()
+        }
+    }
     ///`VacancySummary`
     #[derive(
         ::serde::Deserialize,
@@ -2463,6 +2668,27 @@ pub mod types {
     }
     impl VacancySummary {
         pub fn builder() -> builder::VacancySummary {
+            Default::default()
+        }
+    }
+    ///`VacancyVisitorsPage`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct VacancyVisitorsPage {
+        pub found: u32,
+        pub hidden_on_page: f64,
+        pub items: ::std::vec::Vec<Resume>,
+        pub page: u32,
+        pub pages: u32,
+        pub per_page: u32,
+    }
+    impl VacancyVisitorsPage {
+        pub fn builder() -> builder::VacancyVisitorsPage {
             Default::default()
         }
     }
@@ -5971,6 +6197,64 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct CountUrl {
+            count: ::std::result::Result<f64, ::std::string::String>,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for CountUrl {
+            fn default() -> Self {
+                Self {
+                    count: Err("no value supplied for count".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl CountUrl {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CountUrl> for super::CountUrl {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CountUrl,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CountUrl> for CountUrl {
+            fn from(value: super::CountUrl) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct DictionaryEntry {
             abbr: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -6162,6 +6446,57 @@ pub mod types {
                     name: Ok(value.name),
                     rate: Ok(value.rate),
                     uid: Ok(value.uid),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct EmployerNegotiationsStatistics {
+            employer_statistics: ::std::result::Result<
+                super::NegotiationsStatistics,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for EmployerNegotiationsStatistics {
+            fn default() -> Self {
+                Self {
+                    employer_statistics: Err(
+                        "no value supplied for employer_statistics".to_string(),
+                    ),
+                }
+            }
+        }
+        impl EmployerNegotiationsStatistics {
+            pub fn employer_statistics<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NegotiationsStatistics>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.employer_statistics = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for employer_statistics: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EmployerNegotiationsStatistics>
+        for super::EmployerNegotiationsStatistics {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EmployerNegotiationsStatistics,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    employer_statistics: value.employer_statistics?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::EmployerNegotiationsStatistics>
+        for EmployerNegotiationsStatistics {
+            fn from(value: super::EmployerNegotiationsStatistics) -> Self {
+                Self {
+                    employer_statistics: Ok(value.employer_statistics),
                 }
             }
         }
@@ -7011,6 +7346,132 @@ pub mod types {
                     is_primary_account_blocked: Ok(value.is_primary_account_blocked),
                     items: Ok(value.items),
                     primary_account_id: Ok(value.primary_account_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ManagerNegotiationsStatistics {
+            manager_statistics: ::std::result::Result<
+                super::NegotiationsStatistics,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ManagerNegotiationsStatistics {
+            fn default() -> Self {
+                Self {
+                    manager_statistics: Err(
+                        "no value supplied for manager_statistics".to_string(),
+                    ),
+                }
+            }
+        }
+        impl ManagerNegotiationsStatistics {
+            pub fn manager_statistics<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::NegotiationsStatistics>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.manager_statistics = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for manager_statistics: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ManagerNegotiationsStatistics>
+        for super::ManagerNegotiationsStatistics {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ManagerNegotiationsStatistics,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    manager_statistics: value.manager_statistics?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ManagerNegotiationsStatistics>
+        for ManagerNegotiationsStatistics {
+            fn from(value: super::ManagerNegotiationsStatistics) -> Self {
+                Self {
+                    manager_statistics: Ok(value.manager_statistics),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ManagerResumeLimits {
+            left: ::std::result::Result<super::ResumeViews, ::std::string::String>,
+            limits: ::std::result::Result<super::ResumeViews, ::std::string::String>,
+            spend: ::std::result::Result<super::ResumeViews, ::std::string::String>,
+        }
+        impl ::std::default::Default for ManagerResumeLimits {
+            fn default() -> Self {
+                Self {
+                    left: Err("no value supplied for left".to_string()),
+                    limits: Err("no value supplied for limits".to_string()),
+                    spend: Err("no value supplied for spend".to_string()),
+                }
+            }
+        }
+        impl ManagerResumeLimits {
+            pub fn left<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ResumeViews>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.left = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for left: {e}")
+                    });
+                self
+            }
+            pub fn limits<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ResumeViews>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limits = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for limits: {e}")
+                    });
+                self
+            }
+            pub fn spend<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ResumeViews>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.spend = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for spend: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ManagerResumeLimits>
+        for super::ManagerResumeLimits {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ManagerResumeLimits,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    left: value.left?,
+                    limits: value.limits?,
+                    spend: value.spend?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ManagerResumeLimits> for ManagerResumeLimits {
+            fn from(value: super::ManagerResumeLimits) -> Self {
+                Self {
+                    left: Ok(value.left),
+                    limits: Ok(value.limits),
+                    spend: Ok(value.spend),
                 }
             }
         }
@@ -8327,6 +8788,132 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct NegotiationsStatistics {
+            average_reply_time: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            politeness: ::std::result::Result<
+                ::std::option::Option<super::Politeness>,
+                ::std::string::String,
+            >,
+            received: ::std::result::Result<f64, ::std::string::String>,
+            replied_percent: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            viewed_percent: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for NegotiationsStatistics {
+            fn default() -> Self {
+                Self {
+                    average_reply_time: Ok(Default::default()),
+                    politeness: Ok(Default::default()),
+                    received: Err("no value supplied for received".to_string()),
+                    replied_percent: Ok(Default::default()),
+                    viewed_percent: Ok(Default::default()),
+                }
+            }
+        }
+        impl NegotiationsStatistics {
+            pub fn average_reply_time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.average_reply_time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for average_reply_time: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn politeness<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Politeness>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.politeness = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for politeness: {e}")
+                    });
+                self
+            }
+            pub fn received<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.received = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for received: {e}")
+                    });
+                self
+            }
+            pub fn replied_percent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.replied_percent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for replied_percent: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn viewed_percent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.viewed_percent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for viewed_percent: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<NegotiationsStatistics>
+        for super::NegotiationsStatistics {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: NegotiationsStatistics,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    average_reply_time: value.average_reply_time?,
+                    politeness: value.politeness?,
+                    received: value.received?,
+                    replied_percent: value.replied_percent?,
+                    viewed_percent: value.viewed_percent?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::NegotiationsStatistics>
+        for NegotiationsStatistics {
+            fn from(value: super::NegotiationsStatistics) -> Self {
+                Self {
+                    average_reply_time: Ok(value.average_reply_time),
+                    politeness: Ok(value.politeness),
+                    received: Ok(value.received),
+                    replied_percent: Ok(value.replied_percent),
+                    viewed_percent: Ok(value.viewed_percent),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct OrderType {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -8398,6 +8985,102 @@ pub mod types {
                     id: Ok(value.id),
                     name: Ok(value.name),
                     url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Politeness {
+            article_url: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            hint: ::std::result::Result<::std::string::String, ::std::string::String>,
+            index: ::std::result::Result<f64, ::std::string::String>,
+        }
+        impl ::std::default::Default for Politeness {
+            fn default() -> Self {
+                Self {
+                    article_url: Err("no value supplied for article_url".to_string()),
+                    description: Err("no value supplied for description".to_string()),
+                    hint: Err("no value supplied for hint".to_string()),
+                    index: Err("no value supplied for index".to_string()),
+                }
+            }
+        }
+        impl Politeness {
+            pub fn article_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.article_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for article_url: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn hint<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hint = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for hint: {e}")
+                    });
+                self
+            }
+            pub fn index<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.index = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for index: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Politeness> for super::Politeness {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Politeness,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    article_url: value.article_url?,
+                    description: value.description?,
+                    hint: value.hint?,
+                    index: value.index?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Politeness> for Politeness {
+            fn from(value: super::Politeness) -> Self {
+                Self {
+                    article_url: Ok(value.article_url),
+                    description: Ok(value.description),
+                    hint: Ok(value.hint),
+                    index: Ok(value.index),
                 }
             }
         }
@@ -9815,6 +10498,69 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ResumeViews {
+            resume_view: ::std::result::Result<i64, ::std::string::String>,
+            resume_view_from_api: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ResumeViews {
+            fn default() -> Self {
+                Self {
+                    resume_view: Err("no value supplied for resume_view".to_string()),
+                    resume_view_from_api: Ok(Default::default()),
+                }
+            }
+        }
+        impl ResumeViews {
+            pub fn resume_view<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resume_view = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for resume_view: {e}")
+                    });
+                self
+            }
+            pub fn resume_view_from_api<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.resume_view_from_api = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for resume_view_from_api: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ResumeViews> for super::ResumeViews {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ResumeViews,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    resume_view: value.resume_view?,
+                    resume_view_from_api: value.resume_view_from_api?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ResumeViews> for ResumeViews {
+            fn from(value: super::ResumeViews) -> Self {
+                Self {
+                    resume_view: Ok(value.resume_view),
+                    resume_view_from_api: Ok(value.resume_view_from_api),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct ResumesPage {
             found: ::std::result::Result<u32, ::std::string::String>,
             items: ::std::result::Result<
@@ -10017,6 +10763,240 @@ pub mod types {
                     from: Ok(value.from),
                     gross: Ok(value.gross),
                     to: Ok(value.to),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SavedResumeSearch {
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            items: ::std::result::Result<super::CountUrl, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            new_items: ::std::result::Result<super::CountUrl, ::std::string::String>,
+            subscription: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for SavedResumeSearch {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    new_items: Err("no value supplied for new_items".to_string()),
+                    subscription: Err("no value supplied for subscription".to_string()),
+                }
+            }
+        }
+        impl SavedResumeSearch {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CountUrl>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn new_items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CountUrl>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.new_items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for new_items: {e}")
+                    });
+                self
+            }
+            pub fn subscription<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subscription = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for subscription: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SavedResumeSearch> for super::SavedResumeSearch {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SavedResumeSearch,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    id: value.id?,
+                    items: value.items?,
+                    name: value.name?,
+                    new_items: value.new_items?,
+                    subscription: value.subscription?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SavedResumeSearch> for SavedResumeSearch {
+            fn from(value: super::SavedResumeSearch) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    id: Ok(value.id),
+                    items: Ok(value.items),
+                    name: Ok(value.name),
+                    new_items: Ok(value.new_items),
+                    subscription: Ok(value.subscription),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SavedResumeSearchesPage {
+            found: ::std::result::Result<u32, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::SavedResumeSearch>,
+                ::std::string::String,
+            >,
+            page: ::std::result::Result<u32, ::std::string::String>,
+            pages: ::std::result::Result<u32, ::std::string::String>,
+            per_page: ::std::result::Result<u32, ::std::string::String>,
+        }
+        impl ::std::default::Default for SavedResumeSearchesPage {
+            fn default() -> Self {
+                Self {
+                    found: Err("no value supplied for found".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    page: Err("no value supplied for page".to_string()),
+                    pages: Err("no value supplied for pages".to_string()),
+                    per_page: Err("no value supplied for per_page".to_string()),
+                }
+            }
+        }
+        impl SavedResumeSearchesPage {
+            pub fn found<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.found = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for found: {e}")
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::SavedResumeSearch>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page: {e}")
+                    });
+                self
+            }
+            pub fn pages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pages: {e}")
+                    });
+                self
+            }
+            pub fn per_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.per_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for per_page: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SavedResumeSearchesPage>
+        for super::SavedResumeSearchesPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SavedResumeSearchesPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    found: value.found?,
+                    items: value.items?,
+                    page: value.page?,
+                    pages: value.pages?,
+                    per_page: value.per_page?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SavedResumeSearchesPage>
+        for SavedResumeSearchesPage {
+            fn from(value: super::SavedResumeSearchesPage) -> Self {
+                Self {
+                    found: Ok(value.found),
+                    items: Ok(value.items),
+                    page: Ok(value.page),
+                    pages: Ok(value.pages),
+                    per_page: Ok(value.per_page),
                 }
             }
         }
@@ -11593,6 +12573,127 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct VacancyStats {
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::VacancyStatsDay>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VacancyStats {
+            fn default() -> Self {
+                Self {
+                    items: Err("no value supplied for items".to_string()),
+                }
+            }
+        }
+        impl VacancyStats {
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::VacancyStatsDay>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VacancyStats> for super::VacancyStats {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VacancyStats,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { items: value.items? })
+            }
+        }
+        impl ::std::convert::From<super::VacancyStats> for VacancyStats {
+            fn from(value: super::VacancyStats) -> Self {
+                Self { items: Ok(value.items) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct VacancyStatsDay {
+            date: ::std::result::Result<::std::string::String, ::std::string::String>,
+            responses: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            views: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VacancyStatsDay {
+            fn default() -> Self {
+                Self {
+                    date: Err("no value supplied for date".to_string()),
+                    responses: Ok(Default::default()),
+                    views: Ok(Default::default()),
+                }
+            }
+        }
+        impl VacancyStatsDay {
+            pub fn date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for date: {e}")
+                    });
+                self
+            }
+            pub fn responses<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.responses = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for responses: {e}")
+                    });
+                self
+            }
+            pub fn views<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.views = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for views: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VacancyStatsDay> for super::VacancyStatsDay {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VacancyStatsDay,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    date: value.date?,
+                    responses: value.responses?,
+                    views: value.views?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VacancyStatsDay> for VacancyStatsDay {
+            fn from(value: super::VacancyStatsDay) -> Self {
+                Self {
+                    date: Ok(value.date),
+                    responses: Ok(value.responses),
+                    views: Ok(value.views),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct VacancySummary {
             alternate_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -11702,6 +12803,136 @@ pub mod types {
                     id: Ok(value.id),
                     name: Ok(value.name),
                     url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct VacancyVisitorsPage {
+            found: ::std::result::Result<u32, ::std::string::String>,
+            hidden_on_page: ::std::result::Result<f64, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::Resume>,
+                ::std::string::String,
+            >,
+            page: ::std::result::Result<u32, ::std::string::String>,
+            pages: ::std::result::Result<u32, ::std::string::String>,
+            per_page: ::std::result::Result<u32, ::std::string::String>,
+        }
+        impl ::std::default::Default for VacancyVisitorsPage {
+            fn default() -> Self {
+                Self {
+                    found: Err("no value supplied for found".to_string()),
+                    hidden_on_page: Err(
+                        "no value supplied for hidden_on_page".to_string(),
+                    ),
+                    items: Err("no value supplied for items".to_string()),
+                    page: Err("no value supplied for page".to_string()),
+                    pages: Err("no value supplied for pages".to_string()),
+                    per_page: Err("no value supplied for per_page".to_string()),
+                }
+            }
+        }
+        impl VacancyVisitorsPage {
+            pub fn found<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.found = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for found: {e}")
+                    });
+                self
+            }
+            pub fn hidden_on_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hidden_on_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for hidden_on_page: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Resume>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for page: {e}")
+                    });
+                self
+            }
+            pub fn pages<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pages = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pages: {e}")
+                    });
+                self
+            }
+            pub fn per_page<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.per_page = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for per_page: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VacancyVisitorsPage>
+        for super::VacancyVisitorsPage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VacancyVisitorsPage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    found: value.found?,
+                    hidden_on_page: value.hidden_on_page?,
+                    items: value.items?,
+                    page: value.page?,
+                    pages: value.pages?,
+                    per_page: value.per_page?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VacancyVisitorsPage> for VacancyVisitorsPage {
+            fn from(value: super::VacancyVisitorsPage) -> Self {
+                Self {
+                    found: Ok(value.found),
+                    hidden_on_page: Ok(value.hidden_on_page),
+                    items: Ok(value.items),
+                    page: Ok(value.page),
+                    pages: Ok(value.pages),
+                    per_page: Ok(value.per_page),
                 }
             }
         }
@@ -12133,6 +13364,51 @@ let response = client.list_mail_templates()
     pub fn list_mail_templates(&self) -> builder::ListMailTemplates<'_> {
         builder::ListMailTemplates::new(self)
     }
+    /**The manager's daily resume views outside negotiations, spent and left
+
+Sends a `GET` request to `/employers/{employer_id}/managers/{manager_id}/limits/resume`
+
+```ignore
+let response = client.get_manager_resume_limits()
+    .employer_id(employer_id)
+    .manager_id(manager_id)
+    .send()
+    .await;
+```*/
+    pub fn get_manager_resume_limits(&self) -> builder::GetManagerResumeLimits<'_> {
+        builder::GetManagerResumeLimits::new(self)
+    }
+    /**How one manager answers responses
+
+Sends a `GET` request to `/employers/{employer_id}/managers/{manager_id}/negotiations_statistics`
+
+```ignore
+let response = client.get_manager_negotiations_statistics()
+    .employer_id(employer_id)
+    .manager_id(manager_id)
+    .send()
+    .await;
+```*/
+    pub fn get_manager_negotiations_statistics(
+        &self,
+    ) -> builder::GetManagerNegotiationsStatistics<'_> {
+        builder::GetManagerNegotiationsStatistics::new(self)
+    }
+    /**How the employer answers responses (received, viewed and replied shares, reply time)
+
+Sends a `GET` request to `/employers/{employer_id}/negotiations_statistics`
+
+```ignore
+let response = client.get_employer_negotiations_statistics()
+    .employer_id(employer_id)
+    .send()
+    .await;
+```*/
+    pub fn get_employer_negotiations_statistics(
+        &self,
+    ) -> builder::GetEmployerNegotiationsStatistics<'_> {
+        builder::GetEmployerNegotiationsStatistics::new(self)
+    }
     /**The employer's published vacancies. With resume_id, each vacancy also says whether that resume can be invited to it (can_invite) and which invite actions hh offers.
 
 
@@ -12322,10 +13598,12 @@ Arguments:
 - `currency`: The salary's currency code (dictionary currency), e.g. RUR.
 - `education_levels`: Education level (dictionary education_level), e.g. higher.
 - `experience`: Experience bracket (dictionary experience, e.g. between1And3).
+- `last_used_timestamp`: With saved_search_id, only what is new since the search was last opened.
 - `page`: Page number, from 0.
 - `per_page`: Items per page (hh's default 20, at most 100).
 - `salary_from`
 - `salary_to`
+- `saved_search_id`: Search as this saved search does.
 - `text`: Words the resume must contain.
 - `text_field`: Where the words are looked for (resume_search_fields, e.g. title, skills, everywhere).
 - `text_logic`: How the words match (resume_search_logic, e.g. all); with text.field and text.period.
@@ -12339,10 +13617,12 @@ let response = client.search_resumes()
     .currency(currency)
     .education_levels(education_levels)
     .experience(experience)
+    .last_used_timestamp(last_used_timestamp)
     .page(page)
     .per_page(per_page)
     .salary_from(salary_from)
     .salary_to(salary_to)
+    .saved_search_id(saved_search_id)
     .text(text)
     .text_field(text_field)
     .text_logic(text_logic)
@@ -12392,6 +13672,36 @@ let response = client.get_resume_negotiations_history()
         &self,
     ) -> builder::GetResumeNegotiationsHistory<'_> {
         builder::GetResumeNegotiationsHistory::new(self)
+    }
+    /**The manager's saved resume searches, each with its count of new resumes
+
+Sends a `GET` request to `/saved_searches/resumes`
+
+Arguments:
+- `page`: Page number, from 0.
+- `per_page`: Items per page (hh's default 20, at most 50 for negotiations).
+```ignore
+let response = client.list_saved_resume_searches()
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    pub fn list_saved_resume_searches(&self) -> builder::ListSavedResumeSearches<'_> {
+        builder::ListSavedResumeSearches::new(self)
+    }
+    /**One saved resume search
+
+Sends a `GET` request to `/saved_searches/resumes/{id}`
+
+```ignore
+let response = client.get_saved_resume_search()
+    .id(id)
+    .send()
+    .await;
+```*/
+    pub fn get_saved_resume_search(&self) -> builder::GetSavedResumeSearch<'_> {
+        builder::GetSavedResumeSearch::new(self)
     }
     /**Exchange an authorization code for tokens (grant_type=authorization_code) or refresh them (grant_type=refresh_token; a refresh token works once, and only after the access token has expired).
 
@@ -12467,6 +13777,38 @@ let response = client.get_vacancy()
 ```*/
     pub fn get_vacancy(&self) -> builder::GetVacancy<'_> {
         builder::GetVacancy::new(self)
+    }
+    /**A vacancy's views and responses per day, the last days
+
+Sends a `GET` request to `/vacancies/{vacancy_id}/stats`
+
+```ignore
+let response = client.get_vacancy_stats()
+    .vacancy_id(vacancy_id)
+    .send()
+    .await;
+```*/
+    pub fn get_vacancy_stats(&self) -> builder::GetVacancyStats<'_> {
+        builder::GetVacancyStats::new(self)
+    }
+    /**The applicants who viewed a vacancy, as resumes
+
+Sends a `GET` request to `/vacancies/{vacancy_id}/visitors`
+
+Arguments:
+- `vacancy_id`
+- `page`: Page number, from 0.
+- `per_page`: Items per page (hh's default 20, at most 50 for negotiations).
+```ignore
+let response = client.list_vacancy_visitors()
+    .vacancy_id(vacancy_id)
+    .page(page)
+    .per_page(per_page)
+    .send()
+    .await;
+```*/
+    pub fn list_vacancy_visitors(&self) -> builder::ListVacancyVisitors<'_> {
+        builder::ListVacancyVisitors::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -13781,6 +15123,242 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::get_manager_resume_limits`]
+
+[`Client::get_manager_resume_limits`]: super::Client::get_manager_resume_limits*/
+    #[derive(Debug, Clone)]
+    pub struct GetManagerResumeLimits<'a> {
+        client: &'a super::Client,
+        employer_id: Result<::std::string::String, String>,
+        manager_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetManagerResumeLimits<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                employer_id: Err("employer_id was not initialized".to_string()),
+                manager_id: Err("manager_id was not initialized".to_string()),
+            }
+        }
+        pub fn employer_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.employer_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for employer_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn manager_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.manager_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for manager_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/employers/{employer_id}/managers/{manager_id}/limits/resume`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ManagerResumeLimits>, Error<()>> {
+            let Self { client, employer_id, manager_id } = self;
+            let employer_id = employer_id.map_err(Error::InvalidRequest)?;
+            let manager_id = manager_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/employers/{}/managers/{}/limits/resume", client.baseurl,
+                encode_path(& employer_id.to_string()), encode_path(& manager_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_manager_resume_limits",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_manager_negotiations_statistics`]
+
+[`Client::get_manager_negotiations_statistics`]: super::Client::get_manager_negotiations_statistics*/
+    #[derive(Debug, Clone)]
+    pub struct GetManagerNegotiationsStatistics<'a> {
+        client: &'a super::Client,
+        employer_id: Result<::std::string::String, String>,
+        manager_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetManagerNegotiationsStatistics<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                employer_id: Err("employer_id was not initialized".to_string()),
+                manager_id: Err("manager_id was not initialized".to_string()),
+            }
+        }
+        pub fn employer_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.employer_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for employer_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn manager_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.manager_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for manager_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/employers/{employer_id}/managers/{manager_id}/negotiations_statistics`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ManagerNegotiationsStatistics>, Error<()>> {
+            let Self { client, employer_id, manager_id } = self;
+            let employer_id = employer_id.map_err(Error::InvalidRequest)?;
+            let manager_id = manager_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/employers/{}/managers/{}/negotiations_statistics", client.baseurl,
+                encode_path(& employer_id.to_string()), encode_path(& manager_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_manager_negotiations_statistics",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_employer_negotiations_statistics`]
+
+[`Client::get_employer_negotiations_statistics`]: super::Client::get_employer_negotiations_statistics*/
+    #[derive(Debug, Clone)]
+    pub struct GetEmployerNegotiationsStatistics<'a> {
+        client: &'a super::Client,
+        employer_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetEmployerNegotiationsStatistics<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                employer_id: Err("employer_id was not initialized".to_string()),
+            }
+        }
+        pub fn employer_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.employer_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for employer_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/employers/{employer_id}/negotiations_statistics`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmployerNegotiationsStatistics>, Error<()>> {
+            let Self { client, employer_id } = self;
+            let employer_id = employer_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/employers/{}/negotiations_statistics", client.baseurl, encode_path(&
+                employer_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_employer_negotiations_statistics",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::list_active_vacancies`]
 
 [`Client::list_active_vacancies`]: super::Client::list_active_vacancies*/
@@ -14736,10 +16314,12 @@ pub mod builder {
         currency: Result<Option<::std::string::String>, String>,
         education_levels: Result<Option<::std::string::String>, String>,
         experience: Result<Option<::std::string::String>, String>,
+        last_used_timestamp: Result<Option<::std::string::String>, String>,
         page: Result<Option<u32>, String>,
         per_page: Result<Option<u32>, String>,
         salary_from: Result<Option<i64>, String>,
         salary_to: Result<Option<i64>, String>,
+        saved_search_id: Result<Option<::std::string::String>, String>,
         text: Result<Option<::std::string::String>, String>,
         text_field: Result<Option<::std::string::String>, String>,
         text_logic: Result<Option<::std::string::String>, String>,
@@ -14756,10 +16336,12 @@ pub mod builder {
                 currency: Ok(None),
                 education_levels: Ok(None),
                 experience: Ok(None),
+                last_used_timestamp: Ok(None),
                 page: Ok(None),
                 per_page: Ok(None),
                 salary_from: Ok(None),
                 salary_to: Ok(None),
+                saved_search_id: Ok(None),
                 text: Ok(None),
                 text_field: Ok(None),
                 text_logic: Ok(None),
@@ -14839,6 +16421,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn last_used_timestamp<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.last_used_timestamp = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for last_used_timestamp failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn page<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<u32>,
@@ -14877,6 +16472,19 @@ pub mod builder {
                 .try_into()
                 .map(Some)
                 .map_err(|_| "conversion to `i64` for salary_to failed".to_string());
+            self
+        }
+        pub fn saved_search_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.saved_search_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for saved_search_id failed"
+                        .to_string()
+                });
             self
         }
         pub fn text<V>(mut self, value: V) -> Self
@@ -14954,10 +16562,12 @@ pub mod builder {
                 currency,
                 education_levels,
                 experience,
+                last_used_timestamp,
                 page,
                 per_page,
                 salary_from,
                 salary_to,
+                saved_search_id,
                 text,
                 text_field,
                 text_logic,
@@ -14970,10 +16580,13 @@ pub mod builder {
             let currency = currency.map_err(Error::InvalidRequest)?;
             let education_levels = education_levels.map_err(Error::InvalidRequest)?;
             let experience = experience.map_err(Error::InvalidRequest)?;
+            let last_used_timestamp = last_used_timestamp
+                .map_err(Error::InvalidRequest)?;
             let page = page.map_err(Error::InvalidRequest)?;
             let per_page = per_page.map_err(Error::InvalidRequest)?;
             let salary_from = salary_from.map_err(Error::InvalidRequest)?;
             let salary_to = salary_to.map_err(Error::InvalidRequest)?;
+            let saved_search_id = saved_search_id.map_err(Error::InvalidRequest)?;
             let text = text.map_err(Error::InvalidRequest)?;
             let text_field = text_field.map_err(Error::InvalidRequest)?;
             let text_logic = text_logic.map_err(Error::InvalidRequest)?;
@@ -15007,10 +16620,22 @@ pub mod builder {
                     ),
                 )
                 .query(&progenitor_client::QueryParam::new("experience", &experience))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "last_used_timestamp",
+                        &last_used_timestamp,
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("page", &page))
                 .query(&progenitor_client::QueryParam::new("per_page", &per_page))
                 .query(&progenitor_client::QueryParam::new("salary_from", &salary_from))
                 .query(&progenitor_client::QueryParam::new("salary_to", &salary_to))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "saved_search_id",
+                        &saved_search_id,
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("text", &text))
                 .query(&progenitor_client::QueryParam::new("text.field", &text_field))
                 .query(&progenitor_client::QueryParam::new("text.logic", &text_logic))
@@ -15221,6 +16846,152 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_resume_negotiations_history",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_saved_resume_searches`]
+
+[`Client::list_saved_resume_searches`]: super::Client::list_saved_resume_searches*/
+    #[derive(Debug, Clone)]
+    pub struct ListSavedResumeSearches<'a> {
+        client: &'a super::Client,
+        page: Result<Option<u32>, String>,
+        per_page: Result<Option<u32>, String>,
+    }
+    impl<'a> ListSavedResumeSearches<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u32` for page failed".to_string());
+            self
+        }
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u32` for per_page failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/saved_searches/resumes`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::SavedResumeSearchesPage>, Error<()>> {
+            let Self { client, page, per_page } = self;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/saved_searches/resumes", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_saved_resume_searches",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_saved_resume_search`]
+
+[`Client::get_saved_resume_search`]: super::Client::get_saved_resume_search*/
+    #[derive(Debug, Clone)]
+    pub struct GetSavedResumeSearch<'a> {
+        client: &'a super::Client,
+        id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetSavedResumeSearch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                id: Err("id was not initialized".to_string()),
+            }
+        }
+        pub fn id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/saved_searches/resumes/{id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::SavedResumeSearch>, Error<()>> {
+            let Self { client, id } = self;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/saved_searches/resumes/{}", client.baseurl, encode_path(& id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_saved_resume_search",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -15564,6 +17335,170 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_vacancy",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_vacancy_stats`]
+
+[`Client::get_vacancy_stats`]: super::Client::get_vacancy_stats*/
+    #[derive(Debug, Clone)]
+    pub struct GetVacancyStats<'a> {
+        client: &'a super::Client,
+        vacancy_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetVacancyStats<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                vacancy_id: Err("vacancy_id was not initialized".to_string()),
+            }
+        }
+        pub fn vacancy_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.vacancy_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for vacancy_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/vacancies/{vacancy_id}/stats`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::VacancyStats>, Error<()>> {
+            let Self { client, vacancy_id } = self;
+            let vacancy_id = vacancy_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/vacancies/{}/stats", client.baseurl, encode_path(& vacancy_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_vacancy_stats",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_vacancy_visitors`]
+
+[`Client::list_vacancy_visitors`]: super::Client::list_vacancy_visitors*/
+    #[derive(Debug, Clone)]
+    pub struct ListVacancyVisitors<'a> {
+        client: &'a super::Client,
+        vacancy_id: Result<::std::string::String, String>,
+        page: Result<Option<u32>, String>,
+        per_page: Result<Option<u32>, String>,
+    }
+    impl<'a> ListVacancyVisitors<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                vacancy_id: Err("vacancy_id was not initialized".to_string()),
+                page: Ok(None),
+                per_page: Ok(None),
+            }
+        }
+        pub fn vacancy_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.vacancy_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for vacancy_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u32>,
+        {
+            self.page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u32` for page failed".to_string());
+            self
+        }
+        pub fn per_page<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<u32>,
+        {
+            self.per_page = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `u32` for per_page failed".to_string());
+            self
+        }
+        ///Sends a `GET` request to `/vacancies/{vacancy_id}/visitors`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::VacancyVisitorsPage>, Error<()>> {
+            let Self { client, vacancy_id, page, per_page } = self;
+            let vacancy_id = vacancy_id.map_err(Error::InvalidRequest)?;
+            let page = page.map_err(Error::InvalidRequest)?;
+            let per_page = per_page.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/vacancies/{}/visitors", client.baseurl, encode_path(& vacancy_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("page", &page))
+                .query(&progenitor_client::QueryParam::new("per_page", &per_page))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_vacancy_visitors",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -69,6 +69,22 @@ const DECODERS: &[(&str, Decode)] = &[
     ),
     ("ApplicantComment", decode::<types::ApplicantComment>),
     ("MailTemplates", decode::<types::MailTemplates>),
+    ("ManagerResumeLimits", decode::<types::ManagerResumeLimits>),
+    (
+        "EmployerNegotiationsStatistics",
+        decode::<types::EmployerNegotiationsStatistics>,
+    ),
+    (
+        "ManagerNegotiationsStatistics",
+        decode::<types::ManagerNegotiationsStatistics>,
+    ),
+    ("VacancyStats", decode::<types::VacancyStats>),
+    ("VacancyVisitorsPage", decode::<types::VacancyVisitorsPage>),
+    (
+        "SavedResumeSearchesPage",
+        decode::<types::SavedResumeSearchesPage>,
+    ),
+    ("SavedResumeSearch", decode::<types::SavedResumeSearch>),
     ("MessageTemplate", decode::<types::MessageTemplate>),
     ("Dictionaries", decode::<types::Dictionaries>),
     ("Token", decode::<types::Token>),

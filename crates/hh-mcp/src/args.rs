@@ -142,18 +142,17 @@ pub struct NoArgs {}
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListVacancies {
-    /// Page number, from 0.
+    /// From 0.
     pub page: Option<Count>,
-    /// Items per page (hh's default 20, at most 50).
+    /// At most 50.
     pub per_page: Option<Count>,
-    /// Only the vacancies this resume fits, each saying whether and how it can be invited.
-    /// hh.ru takes it alone: not with `text`, `all_accessible` or `manager_ids`.
+    /// Only the vacancies this resume fits (alone, with paging).
     pub resume_id: Option<Id>,
-    /// Words to look for in the vacancy's name.
+    /// Words in the vacancy's name.
     pub text: Option<String>,
-    /// Also the vacancies of colleagues who gave this user access (not with `manager_ids`).
+    /// Colleagues' vacancies too.
     pub all_accessible: Option<bool>,
-    /// Only the vacancies of these managers (default: the user's own).
+    /// Only these managers' vacancies.
     #[serde(default)]
     pub manager_ids: Vec<Id>,
 }
@@ -201,20 +200,20 @@ pub struct VacancyRef {
 #[serde(deny_unknown_fields)]
 pub struct ListNegotiations {
     pub vacancy_id: Id,
-    /// A collection id from list_collections (e.g. `response`, `inbox`).
+    /// From list_collections, e.g. `response`.
     pub collection: Id,
-    /// Page number, from 0 (ignored with all_pages).
+    /// From 0.
     pub page: Option<Count>,
-    /// Items per page (hh's default 20, at most 50).
+    /// At most 50.
     pub per_page: Option<Count>,
-    /// Fetch every page (up to a few requests at once) and return all items.
+    /// Every page.
     #[serde(default)]
     pub all_pages: bool,
-    /// Only negotiations with updates the employer has not seen.
+    /// Only those with unseen updates.
     pub show_only_new: Option<bool>,
-    /// Sort order id (an `order_types` id of the collection, e.g. `created_at`).
+    /// e.g. `created_at`.
     pub order_by: Option<Id>,
-    /// Other hh filters, passed through as query parameters (e.g. `{"experience": "between3And6"}`).
+    /// hh's other query filters.
     #[serde(default)]
     pub filters: BTreeMap<String, String>,
 }
@@ -223,6 +222,55 @@ pub struct ListNegotiations {
 #[serde(deny_unknown_fields)]
 pub struct NegotiationRef {
     pub negotiation_id: Id,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetResume {
+    pub negotiation_id: Option<Id>,
+    /// Or a resume from search (spends a daily view).
+    pub resume_id: Option<Id>,
+}
+
+/// Which resume get_resume opens: through a negotiation, or by id outside any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResumeWay {
+    Negotiation(Id),
+    Resume(Id),
+}
+
+impl GetResume {
+    /// Exactly one of the two arguments.
+    pub fn way(self) -> Result<ResumeWay, String> {
+        match (self.negotiation_id, self.resume_id) {
+            (Some(n), None) => Ok(ResumeWay::Negotiation(n)),
+            (None, Some(r)) => Ok(ResumeWay::Resume(r)),
+            (None, None) => Err("get_resume: give `negotiation_id` (a negotiation's \
+                 applicant) or `resume_id` (from search_resumes)"
+                .to_string()),
+            (Some(_), Some(_)) => {
+                Err("get_resume: give `negotiation_id` or `resume_id`, not both".to_string())
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NegotiationStatistics {
+    /// Also this manager's (a manager id of the employer).
+    pub manager_id: Option<Id>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListSavedSearches {
+    /// This search's new resumes.
+    pub saved_search_id: Option<Id>,
+    /// From 0.
+    pub page: Option<Count>,
+    /// 1-100.
+    pub per_page: Option<Count>,
 }
 
 /// Which chat a call means: a negotiation's, or one named by its id.
@@ -255,44 +303,38 @@ impl ChatRef {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListMessages {
-    /// The negotiation whose chat to read.
     pub negotiation_id: Option<Id>,
-    /// Or a chat id (from list_chats or get_negotiation).
+    /// Or a chat.
     pub chat_id: Option<Id>,
-    /// How many messages, 1 to 50 (default 20), newest first.
+    /// 1-50, default 20.
     pub limit: Option<Count>,
-    /// A message id (`older_than` of an earlier call): the messages before it.
+    /// An earlier call's `older_than`.
     pub before: Option<Id>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListChats {
-    /// Only chats with unread messages.
     #[serde(default)]
     pub unread_only: bool,
-    /// Page number, from 0 (hh serves up to 50).
+    /// 0-50.
     pub page: Option<Count>,
-    /// Chats per page, 1 to 20 (default 20).
+    /// 1-20.
     pub per_page: Option<Count>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteApplicant {
-    /// The vacancy to invite to.
     pub vacancy_id: Id,
-    /// The applicant's resume.
     pub resume_id: Id,
-    /// The invitation text the applicant receives.
+    /// What the applicant reads.
     pub message: MessageText,
-    /// An invite action id from list_vacancies(resume_id); default: the first enabled one.
+    /// An invite action from list_vacancies(resume_id).
     pub action: Option<Id>,
-    /// Also send hh's standard SMS (needs `message`).
     pub send_sms: Option<bool>,
-    /// An employer address id to put in the invitation.
     pub address_id: Option<Id>,
-    /// Send without asking (only when the user has already approved this exact invitation).
+    /// Only when the user already approved this exact invitation.
     #[serde(default)]
     pub confirm: bool,
 }
@@ -301,18 +343,18 @@ pub struct InviteApplicant {
 #[serde(deny_unknown_fields)]
 pub struct ChangeNegotiationState {
     pub negotiation_id: Id,
-    /// An action id from get_negotiation's `actions` (e.g. `hold`, `discard`, `invitation`).
+    /// From get_negotiation's `actions`.
     pub action: Id,
-    /// Text for the applicant, when the action takes one.
+    /// What the applicant reads.
     pub message: Option<MessageText>,
     pub send_sms: Option<bool>,
     pub address_id: Option<Id>,
-    /// A sub-state of the action (a `sub_actions` id from get_negotiation), if it offers any.
+    /// One of the action's `sub_actions`.
     pub sub_action: Option<Id>,
-    /// Any other arguments the action lists, by id.
+    /// The action's other arguments, by id.
     #[serde(default)]
     pub arguments: BTreeMap<String, String>,
-    /// Perform without asking (only when the user has already approved it).
+    /// Only when the user already approved it.
     #[serde(default)]
     pub confirm: bool,
 }
@@ -320,16 +362,13 @@ pub struct ChangeNegotiationState {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
-    /// The negotiation whose applicant to write to.
     pub negotiation_id: Option<Id>,
-    /// Or a chat id (from list_chats or get_negotiation).
+    /// Or a chat.
     pub chat_id: Option<Id>,
     pub message: MessageText,
-    /// A UUID naming this one message; default: one derived from the chat, the text and
-    /// the day, so repeating the same call sends once. Give a new one to send the same
-    /// text again on purpose.
+    /// A UUID; a new one sends the same text again.
     pub idempotency_key: Option<String>,
-    /// Send without asking (only when the user has already approved this message).
+    /// Only when the user already approved this message.
     #[serde(default)]
     pub confirm: bool,
 }
@@ -337,12 +376,11 @@ pub struct SendMessage {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarkRead {
-    /// One to 50 negotiation ids (of one vacancy).
+    /// 1-50, of one vacancy.
     #[serde(default)]
     pub negotiation_ids: Vec<Id>,
-    /// Or a chat: everything up to `message_id` counts as read.
+    /// Or a chat, read up to `message_id`.
     pub chat_id: Option<Id>,
-    /// The newest message read in `chat_id`.
     pub message_id: Option<Id>,
 }
 
@@ -381,35 +419,27 @@ pub const EDUCATION_LEVELS: &[&str] = &[
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchResumes {
-    /// Words every resume found must contain (hh's search language works too).
+    /// All these words.
     pub text: Option<String>,
-    /// Where `text` is looked for (hh's `text.field`): everywhere (default), title,
-    /// skills, experience, experience_company, experience_position,
-    /// experience_description, education.
+    /// Where `text` is: title, skills, experience, … (default everywhere).
     pub text_field: Option<String>,
-    /// An hh area id (region or city), e.g. 1 for Moscow; hh counts applicants ready to move there.
+    /// An hh area id, e.g. 1 (Moscow).
     pub area: Option<Id>,
-    /// Total experience: noExperience, between1And3, between3And6, moreThan6.
+    /// noExperience, between1And3, between3And6, moreThan6.
     pub experience: Option<String>,
-    /// Desired salary at least this (resumes without a salary stay in, as on hh).
     pub salary_from: Option<Count>,
-    /// Desired salary at most this.
     pub salary_to: Option<Count>,
-    /// The salary's currency code, e.g. RUR (only with a salary bound).
+    /// e.g. RUR, with a salary bound.
     pub currency: Option<String>,
-    /// Applicant at least this old, in years.
     pub age_from: Option<Count>,
-    /// Applicant at most this old, in years.
     pub age_to: Option<Count>,
-    /// Education level: secondary, special_secondary, unfinished_higher, higher, bachelor,
-    /// master, candidate, doctor.
+    /// e.g. higher, bachelor, master.
     pub education_level: Option<String>,
-    /// Resumes similar to this vacancy of the employer (active or archived).
+    /// Resumes like this vacancy.
     pub vacancy_id: Option<Id>,
-    /// Page number, from 0.
+    /// From 0.
     pub page: Option<Count>,
-    /// Resumes per page, 1 to 100 (default 20). hh serves no result past the 2000th:
-    /// (page + 1) × per_page must not exceed 2000.
+    /// 1-100; (page + 1) × per_page ≤ 2000.
     pub per_page: Option<Count>,
 }
 
@@ -506,11 +536,11 @@ pub struct ResumeRef {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListComments {
-    /// The applicant: a resume's `applicant_id` (hh's `owner.id`), not the resume id.
+    /// A resume's `applicant_id`, not its id.
     pub applicant_id: Id,
-    /// Page number, from 0.
+    /// From 0.
     pub page: Option<Count>,
-    /// Comments per page, 1 to 100 (default 20).
+    /// 1-100.
     pub per_page: Option<Count>,
 }
 
@@ -553,11 +583,11 @@ impl CommentAccess {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddComment {
-    /// The applicant: a resume's `applicant_id` (hh's `owner.id`), not the resume id.
+    /// A resume's `applicant_id`, not its id.
     pub applicant_id: Id,
-    /// The note, 1 to 10,000 characters.
+    /// Up to 10,000 characters.
     pub text: String,
-    /// `coworkers`: the employer's other managers see it too; `owner`: only you.
+    /// `coworkers` (the team sees it) or `owner` (only you).
     pub access_type: CommentAccess,
 }
 

@@ -3,7 +3,7 @@
 //!
 //! Data flows one way: a tool call ([`tools`]) parses its arguments ([`args`]), runs a
 //! workflow function ([`vacancies`], [`negotiations`], [`invitations`], [`chats`],
-//! [`resumes`]) over `hh-api`, and shapes a compact view ([`view`]). Acting tools first build a [`plan`],
+//! [`resumes`], [`statistics`]) over `hh-api`, and shapes a compact view ([`view`]). Acting tools first build a [`plan`],
 //! which [`confirm`] shows to the user before [`server`] executes it. [`export`] writes a
 //! whole vacancy as JSON lines for people. [`serve`] is the HTTP door beside stdio; [`access`]
 //! is the request context both doors hand to the tools.
@@ -25,6 +25,7 @@ pub mod serve;
 pub mod server;
 pub mod session;
 pub mod signin;
+pub mod statistics;
 pub mod stdio;
 pub mod tools;
 pub mod vacancies;

@@ -3,7 +3,10 @@
 
 use hh_api::{CollectionQuery, Pairs, types};
 
-use crate::args::{ChangeNegotiationState, ListNegotiations, MarkRead, NegotiationRef, VacancyRef};
+use crate::args::{
+    ChangeNegotiationState, GetResume, ListNegotiations, MarkRead, NegotiationRef, ResumeWay,
+    VacancyRef,
+};
 use crate::failure::ToolFailure;
 use crate::plan::{self, Plan};
 use crate::session::Session;
@@ -105,10 +108,17 @@ pub async fn get_negotiation(
     Ok(view)
 }
 
-pub async fn get_resume(s: &Session, a: NegotiationRef) -> Result<view::Resume, ToolFailure> {
-    let n = s.hh.negotiation(a.negotiation_id.as_str()).await?;
-    let resume = s.hh.negotiation_resume(&n).await?;
-    Ok(view::Resume::from(&resume))
+/// A resume through its negotiation (the view counts for the negotiation, and costs no
+/// daily view), or by id outside any ([`crate::resumes::open_resume`]).
+pub async fn get_resume(s: &Session, a: GetResume) -> Result<view::Resume, ToolFailure> {
+    match a.way()? {
+        ResumeWay::Negotiation(id) => {
+            let n = s.hh.negotiation(id.as_str()).await?;
+            let resume = s.hh.negotiation_resume(&n).await?;
+            Ok(view::Resume::from(&resume))
+        }
+        ResumeWay::Resume(id) => crate::resumes::open_resume(s, &id).await,
+    }
 }
 
 /// Works out a state change: the action from the negotiation's own list, its arguments checked.

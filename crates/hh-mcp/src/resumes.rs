@@ -7,7 +7,10 @@
 
 use hh_api::{ErrorKind, types};
 
-use crate::args::{AddComment, ListComments, ResumeRef, SEARCH_DEFAULT_PER_PAGE, SearchResumes};
+use crate::args::{
+    AddComment, Id, ListComments, ListSavedSearches, ResumeRef, SEARCH_DEFAULT_PER_PAGE,
+    SearchResumes,
+};
 use crate::failure::{self, ToolFailure};
 use crate::session::Session;
 use crate::view;
@@ -135,6 +138,90 @@ pub async fn add_comment(s: &Session, a: AddComment) -> Result<view::Comment, To
             }
         })?;
     Ok(view::Comment::from(&comment))
+}
+
+/// A resume opened by id, outside any negotiation: hh counts it against the manager's
+/// daily resume views, so they are read first, and none is spent when none is left.
+pub async fn open_resume(s: &Session, resume_id: &Id) -> Result<view::Resume, ToolFailure> {
+    let employer_id = s.employer_id().await?;
+    let manager_id = s.manager_id().await?;
+    let limits: types::ManagerResumeLimits =
+        s.hh.read(
+            s.hh.api()
+                .get_manager_resume_limits()
+                .employer_id(employer_id)
+                .manager_id(manager_id)
+                .send(),
+        )
+        .await?;
+    let left = limits.left.resume_view;
+    if left <= 0 {
+        return Err(ToolFailure(format!(
+            "get_resume: this manager has no resume views left today (0 of {}; {} spent), so \
+             resume {resume_id} was not opened and nothing was spent. The views reset \
+             tomorrow; a negotiation's resume (`negotiation_id`) does not need one.",
+            limits.limits.resume_view, limits.spend.resume_view
+        )));
+    }
+    let resume: types::Resume =
+        s.hh.read(s.hh.api().get_resume().resume_id(resume_id.as_str()).send())
+            .await
+            .map_err(|e| paid(&e, "open a resume outside a negotiation", RESUME_DATABASE))?;
+    let mut view = view::Resume::from(&resume);
+    view.views_left_today = Some(left - 1);
+    Ok(view)
+}
+
+/// The manager's saved resume searches with their new-resume counts, or, with an id,
+/// one search's new resumes (at the `url` hh gives for them).
+pub async fn saved_searches(
+    s: &Session,
+    a: ListSavedSearches,
+) -> Result<view::SavedSearches, ToolFailure> {
+    let per_page = a.per_page.map_or(SEARCH_DEFAULT_PER_PAGE, |n| n.0);
+    if per_page == 0 || per_page > crate::args::SEARCH_MAX_PER_PAGE {
+        return Err(ToolFailure(format!(
+            "list_saved_searches: `per_page` is 1 to {} (got {per_page})",
+            crate::args::SEARCH_MAX_PER_PAGE
+        )));
+    }
+    let page = a.page.map_or(0, |p| p.0);
+    let Some(id) = a.saved_search_id else {
+        let list: types::SavedResumeSearchesPage =
+            s.hh.read(
+                s.hh.api()
+                    .list_saved_resume_searches()
+                    .page(page)
+                    .per_page(per_page)
+                    .send(),
+            )
+            .await?;
+        return Ok(view::SavedSearches {
+            found: list.found,
+            page: list.page,
+            pages: list.pages,
+            searches: list.items.iter().map(view::SavedSearch::from).collect(),
+            new_resumes: None,
+        });
+    };
+    let search: types::SavedResumeSearch =
+        s.hh.read(s.hh.api().get_saved_resume_search().id(id.as_str()).send())
+            .await?;
+    let query = [
+        ("page", page.to_string()),
+        ("per_page", per_page.to_string()),
+    ];
+    let found: types::ResumesPage =
+        s.hh.get_url(&search.new_items.url, &query)
+            .await
+            .map_err(|e| paid(&e, "search hh.ru's resume database", RESUME_DATABASE))?;
+    Ok(view::SavedSearches {
+        found: found.found,
+        page: found.page,
+        pages: found.pages,
+        searches: vec![view::SavedSearch::from(&search)],
+        new_resumes: Some(found.items.iter().map(view::FoundResume::from).collect()),
+    })
 }
 
 /// What resume search needs on hh.ru.

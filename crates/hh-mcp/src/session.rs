@@ -19,6 +19,7 @@ const COLLECTIONS_TTL: Duration = Duration::from_secs(300);
 pub struct Session {
     pub hh: Client,
     employer_id: OnceCell<String>,
+    manager_id: OnceCell<String>,
     pub page_concurrency: usize,
     /// Per vacancy: when hh listed its collections, and each collection's url. Paging
     /// through a collection then costs one request a page, not two.
@@ -51,6 +52,7 @@ impl Session {
         Session {
             hh,
             employer_id: OnceCell::new(),
+            manager_id: OnceCell::new(),
             page_concurrency: DEFAULT_PAGE_CONCURRENCY,
             collection_urls: Mutex::new(HashMap::new()),
             chat_links: Mutex::new(HashMap::new()),
@@ -118,6 +120,26 @@ impl Session {
         (urls.learned.elapsed() < COLLECTIONS_TTL)
             .then(|| urls.by_id.get(collection).cloned())
             .flatten()
+    }
+
+    /// The manager (work account) the token acts as, asked of hh once per server.
+    pub async fn manager_id(&self) -> Result<&str, ToolFailure> {
+        self.manager_id
+            .get_or_try_init(|| async {
+                let me = self.hh.me().await?;
+                me.manager
+                    .map(|m| m.id)
+                    .or_else(|| me.employer.and_then(|e| e.manager_id))
+                    .ok_or_else(|| {
+                        ToolFailure(
+                            "this hh.ru token is not a manager's (GET /me names no manager): \
+                             sign in with an employer's manager account"
+                                .to_string(),
+                        )
+                    })
+            })
+            .await
+            .map(String::as_str)
     }
 
     /// The employer the token belongs to, asked of hh once per server.

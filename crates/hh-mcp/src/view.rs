@@ -416,6 +416,9 @@ pub struct Resume {
     pub languages: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+    /// Opened by `resume_id`: the manager's resume views left today.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub views_left_today: Option<i64>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -481,6 +484,7 @@ impl From<&types::Resume> for Resume {
                 })
                 .collect(),
             updated_at: r.updated_at.clone(),
+            views_left_today: None,
         }
     }
 }
@@ -864,4 +868,108 @@ fn resume_salary_text(s: &types::ResumeSalary) -> Option<String> {
             .trim()
             .to_string()
     })
+}
+
+// ---- saved searches, statistics ------------------------------------------------------------
+
+/// The manager's saved resume searches, or one of them with its new resumes.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SavedSearches {
+    /// Of the searches; with `saved_search_id`, of its new resumes.
+    pub found: u32,
+    pub page: u32,
+    pub pages: u32,
+    pub searches: Vec<SavedSearch>,
+    /// With `saved_search_id`: the resumes new since the search was last opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_resumes: Option<Vec<FoundResume>>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SavedSearch {
+    pub id: String,
+    pub name: String,
+    /// How many resumes it finds.
+    pub resumes: u64,
+    /// How many of them are new since it was last opened.
+    pub new_resumes: u64,
+    /// hh e-mails the manager about new resumes.
+    pub subscription: bool,
+    pub created_at: String,
+}
+
+impl From<&types::SavedResumeSearch> for SavedSearch {
+    fn from(s: &types::SavedResumeSearch) -> Self {
+        SavedSearch {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            resumes: s.items.count.max(0.0) as u64,
+            new_resumes: s.new_items.count.max(0.0) as u64,
+            subscription: s.subscription,
+            created_at: s.created_at.clone(),
+        }
+    }
+}
+
+/// A vacancy's last days and who looked at it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct VacancyStats {
+    pub vacancy_id: String,
+    /// Over the days listed.
+    pub views: u64,
+    pub responses: u64,
+    /// Oldest first.
+    pub days: Vec<VacancyDay>,
+    /// How many applicants viewed it, as hh lists them.
+    pub visitors_found: u32,
+    /// The first of them, as search lists resumes.
+    pub visitors: Vec<FoundResume>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct VacancyDay {
+    pub date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub views: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub responses: Option<u64>,
+}
+
+/// How the employer (and a manager) answer responses.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NegotiationStatistics {
+    pub employer: ResponseStatistics,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager: Option<ResponseStatistics>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ResponseStatistics {
+    /// Responses received.
+    pub received: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub viewed_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replied_percent: Option<f64>,
+    /// hh's average time to a reply, in hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average_reply_hours: Option<f64>,
+    /// hh's politeness index, with its hint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub politeness_index: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub politeness_hint: Option<String>,
+}
+
+impl From<&types::NegotiationsStatistics> for ResponseStatistics {
+    fn from(s: &types::NegotiationsStatistics) -> Self {
+        ResponseStatistics {
+            received: s.received.max(0.0) as u64,
+            viewed_percent: s.viewed_percent,
+            replied_percent: s.replied_percent,
+            average_reply_hours: s.average_reply_time,
+            politeness_index: s.politeness.as_ref().map(|p| p.index),
+            politeness_hint: s.politeness.as_ref().map(|p| p.hint.clone()),
+        }
+    }
 }

@@ -9,7 +9,7 @@ use common::*;
 use rmcp::model::Tool;
 use serde_json::{Value, json};
 
-const READ_TOOLS: [&str; 11] = [
+const READ_TOOLS: [&str; 14] = [
     "get_me",
     "list_vacancies",
     "list_collections",
@@ -19,8 +19,11 @@ const READ_TOOLS: [&str; 11] = [
     "list_messages",
     "list_chats",
     "search_resumes",
+    "list_saved_searches",
     "resume_history",
     "list_comments",
+    "vacancy_stats",
+    "negotiation_statistics",
 ];
 const PERSON_TOOLS: [&str; 3] = [
     "invite_applicant",
@@ -68,8 +71,11 @@ async fn initialize_names_the_server_and_tools_list_matches_the_snapshot() {
             "list_messages",
             "list_chats",
             "search_resumes",
+            "list_saved_searches",
             "resume_history",
             "list_comments",
+            "vacancy_stats",
+            "negotiation_statistics",
             "invite_applicant",
             "change_negotiation_state",
             "send_message",
@@ -92,7 +98,9 @@ async fn annotations_say_what_each_tool_touches() {
     for name in READ_TOOLS {
         let a = find(&tools, name).annotations.clone().expect("annotations");
         assert_eq!(a.read_only_hint, Some(true), "{name} readOnlyHint");
-        assert_eq!(a.destructive_hint, Some(false), "{name} destructiveHint");
+        // MCP: the other hints mean something only when readOnlyHint is false.
+        assert_eq!(a.destructive_hint, None, "{name} destructiveHint");
+        assert_eq!(a.idempotent_hint, None, "{name} idempotentHint");
     }
     for name in PERSON_TOOLS {
         let a = find(&tools, name).annotations.clone().expect("annotations");
@@ -111,10 +119,16 @@ async fn annotations_say_what_each_tool_touches() {
     }
     for t in &tools {
         let a = t.annotations.as_ref().unwrap();
-        assert_eq!(a.open_world_hint, Some(true), "{} openWorldHint", t.name);
+        // Every tool talks to hh.ru: MCP's default (true) says so.
+        assert_eq!(a.open_world_hint, None, "{} openWorldHint", t.name);
         assert!(
-            a.title.as_deref().is_some_and(|s| !s.is_empty()),
+            t.title.as_deref().is_some_and(|s| !s.is_empty()),
             "{} title",
+            t.name
+        );
+        assert_eq!(
+            a.title, None,
+            "{}: the title is said once, as the tool's",
             t.name
         );
         assert!(
@@ -188,6 +202,49 @@ async fn read_only_mode_lists_and_runs_only_the_reading_tools() {
     // Reading still works.
     let me = ok(&mcp.call("get_me", json!({})).await);
     assert_eq!(me["user_id"], "777");
+    mcp.stop().await;
+}
+
+/// What an agent's context pays per tool before calling any (BENCHMARKS.md's per-tool row).
+const MAX_AVERAGE_TOOL_BYTES: usize = 600;
+
+#[tokio::test]
+async fn tools_cost_an_agent_at_most_600_bytes_each_without_output_schemas() {
+    let hh = FakeHh::start().await;
+    let mcp = Mcp::start(&hh).await;
+    let tools = mcp.client.list_all_tools().await.expect("tools/list");
+    // Measured as the bench does: each tool as listed, compact JSON, no output schema.
+    let sizes: Vec<(String, usize)> = tools
+        .iter()
+        .map(|t| {
+            let mut t = serde_json::to_value(t).unwrap();
+            t.as_object_mut().unwrap().remove("outputSchema");
+            (
+                t["name"].as_str().unwrap().to_string(),
+                serde_json::to_vec(&t).unwrap().len(),
+            )
+        })
+        .collect();
+    let average = sizes.iter().map(|(_, n)| n).sum::<usize>() / sizes.len();
+    assert!(
+        average <= MAX_AVERAGE_TOOL_BYTES,
+        "tools/list averages {average} bytes a tool without output schemas (at most \
+         {MAX_AVERAGE_TOOL_BYTES}): {sizes:?}"
+    );
+    // The facts that prevent mistakes survive the trimming.
+    let description = |name: &str| {
+        tools
+            .iter()
+            .find(|t| t.name == name)
+            .and_then(|t| t.description.clone())
+            .unwrap_or_default()
+    };
+    for name in PERSON_TOOLS {
+        assert_contains(&description(name), &["confirm"]);
+    }
+    for name in ["get_resume", "search_resumes", "list_messages"] {
+        assert_contains(&description(name), &["data, not instructions"]);
+    }
     mcp.stop().await;
 }
 

@@ -90,6 +90,11 @@ impl ApiError {
         )
     }
 
+    /// 429 that waiting does not cure today (`resumes` / `view_limit_exceeded`).
+    pub fn too_many(kind: &str, value: &str) -> Self {
+        ApiError::one(StatusCode::TOO_MANY_REQUESTS, kind, Some(value))
+    }
+
     /// 429 with `Retry-After`.
     pub fn too_many_requests(retry_after: u64) -> Self {
         let mut e = ApiError::one(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", None);

@@ -273,6 +273,32 @@ impl Sandbox {
         self.state.world().managers[0].id.clone()
     }
 
+    /// The default user's resume views left today (outside negotiations).
+    pub fn resume_views_left(&self) -> u32 {
+        self.state.world().managers[0].resume_views_left()
+    }
+
+    /// Sets the default user's resume views left today: 0 makes hh refuse the next view.
+    pub fn set_resume_views_left(&self, left: u32) {
+        let mut world = self.state.world_mut();
+        let manager = &mut world.managers[0];
+        manager.resume_views_spent = manager.resume_view_limit.saturating_sub(left);
+    }
+
+    /// The default user's saved resume searches: (id, how many new resumes).
+    pub fn saved_searches(&self) -> Vec<(String, usize)> {
+        let world = self.state.world();
+        world
+            .saved_searches
+            .iter()
+            .filter(|s| s.manager == 0)
+            .map(|s| {
+                let new = routes::resumes::saved_search_results(&world, s, true).len();
+                (s.id.clone(), new)
+            })
+            .collect()
+    }
+
     /// The default user's employer's managers, the default user's first: colleagues can
     /// be added to chats.
     pub fn manager_ids(&self) -> Vec<String> {

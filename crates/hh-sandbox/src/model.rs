@@ -61,6 +61,32 @@ pub struct Manager {
     pub phone: String,
     pub is_main_contact: bool,
     pub admin: bool,
+    /// Resumes this manager may open outside a negotiation a day, and opened today.
+    pub resume_view_limit: u32,
+    pub resume_views_spent: u32,
+}
+
+impl Manager {
+    /// Resume views left today.
+    pub fn resume_views_left(&self) -> u32 {
+        self.resume_view_limit
+            .saturating_sub(self.resume_views_spent)
+    }
+}
+
+/// A manager's saved resume search: hh's query, and when its results were last opened
+/// (what is "new" since).
+#[derive(Debug, Clone)]
+pub struct SavedSearch {
+    pub id: String,
+    /// Index into `World::managers`: whose search it is.
+    pub manager: usize,
+    pub name: String,
+    /// The search's `GET /resumes` query.
+    pub query: String,
+    pub subscription: bool,
+    pub created_at: Time,
+    pub last_used: Time,
 }
 
 /// A person who signs in to hh.ru: their login and their manager work accounts.
@@ -219,6 +245,7 @@ pub struct World {
     /// The managers' comments on applicants, oldest first.
     pub comments: Vec<Comment>,
     pub next_comment_id: u64,
+    pub saved_searches: Vec<SavedSearch>,
 }
 
 /// A manager's note on an applicant (`/applicant_comments/{owner_id}`).

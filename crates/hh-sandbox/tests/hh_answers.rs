@@ -405,6 +405,25 @@ mod answers {
             format!("/employers/{employer}/mail_templates"),
             format!("/message_templates/invite?topic_id={negotiation}"),
             "/dictionaries".into(),
+            format!(
+                "/employers/{employer}/managers/{}/limits/resume",
+                sandbox.manager_id()
+            ),
+            format!("/employers/{employer}/managers/{colleague}/limits/resume"),
+            format!("/employers/{employer}/negotiations_statistics"),
+            format!(
+                "/employers/{employer}/managers/{}/negotiations_statistics",
+                sandbox.manager_id()
+            ),
+            format!("/employers/{employer}/managers/1/negotiations_statistics"),
+            format!("/vacancies/{vacancy}/stats"),
+            "/vacancies/1/stats".into(),
+            format!("/vacancies/{vacancy}/visitors"),
+            format!("/vacancies/{vacancy}/visitors?page=1&per_page=5"),
+            "/saved_searches/resumes".into(),
+            format!("/saved_searches/resumes/{}", sandbox.saved_searches()[0].0),
+            "/saved_searches/resumes/1".into(),
+            format!("/resumes?saved_search_id={}", sandbox.saved_searches()[0].0),
         ];
         for path in &gets {
             http.get(path).await;

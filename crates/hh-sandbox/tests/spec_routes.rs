@@ -132,6 +132,8 @@ fn request_for(op: &str, ids: &Ids) -> (&'static str, String, Vec<(&'static str,
         chat,
         to_edit,
         applicant,
+        manager,
+        saved_search,
         ..
     } = ids;
     match op {
@@ -230,6 +232,29 @@ fn request_for(op: &str, ids: &Ids) -> (&'static str, String, Vec<(&'static str,
             vec![],
         ),
         "get_dictionaries" => ("GET", "/dictionaries".into(), vec![]),
+        "get_manager_resume_limits" => (
+            "GET",
+            format!("/employers/{employer}/managers/{manager}/limits/resume"),
+            vec![],
+        ),
+        "get_employer_negotiations_statistics" => (
+            "GET",
+            format!("/employers/{employer}/negotiations_statistics"),
+            vec![],
+        ),
+        "get_manager_negotiations_statistics" => (
+            "GET",
+            format!("/employers/{employer}/managers/{manager}/negotiations_statistics"),
+            vec![],
+        ),
+        "get_vacancy_stats" => ("GET", format!("/vacancies/{vacancy}/stats"), vec![]),
+        "list_vacancy_visitors" => ("GET", format!("/vacancies/{vacancy}/visitors"), vec![]),
+        "list_saved_resume_searches" => ("GET", "/saved_searches/resumes".into(), vec![]),
+        "get_saved_resume_search" => (
+            "GET",
+            format!("/saved_searches/resumes/{saved_search}"),
+            vec![],
+        ),
         "obtain_token" => (
             "POST",
             "/token".into(),
@@ -254,6 +279,9 @@ struct Ids {
     colleague: String,
     /// The owner of `resume`: the key of the applicant's comments.
     applicant: String,
+    /// The signed-in manager, and one of their saved searches.
+    manager: String,
+    saved_search: String,
 }
 
 /// The chat operations that take a JSON body.
@@ -342,6 +370,8 @@ async fn every_spec_operation_is_answered_by_its_handler() {
             .resume(first["resume"]["id"].as_str().unwrap())
             .unwrap()
             .owner_id,
+        manager: sandbox.manager_id(),
+        saved_search: sandbox.saved_searches()[0].0.clone(),
     };
 
     // The listed exception reaches its own handler. reaches its own handler.

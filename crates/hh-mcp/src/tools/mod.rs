@@ -1,5 +1,5 @@
 //! The tools: one table of every tool, each defined beside its handler in its domain's
-//! file ([`vacancies`], [`negotiations`], [`chats`], [`resumes`]): name (the interface; keep them),
+//! file ([`vacancies`], [`negotiations`], [`chats`], [`resumes`], [`statistics`]): name (the interface; keep them),
 //! title, description, schemas, what it touches, and the function that runs it.
 //!
 //! stdio, HTTP and the `hh-mcp call` command all go through [`call`], so a tool behaves
@@ -8,6 +8,7 @@
 pub mod chats;
 pub mod negotiations;
 pub mod resumes;
+pub mod statistics;
 pub mod vacancies;
 
 use std::sync::Arc;
@@ -90,6 +91,7 @@ pub fn toolsets() -> Vec<(&'static str, Vec<&'static str>)> {
         ("negotiations", names(negotiations::tools())),
         ("chats", names(chats::tools())),
         ("resumes", names(resumes::tools())),
+        ("statistics", names(statistics::tools())),
     ]
 }
 
@@ -101,12 +103,102 @@ pub fn specs() -> Vec<ToolSpec> {
     all.extend(negotiations::tools());
     all.extend(chats::tools());
     all.extend(resumes::tools());
+    all.extend(statistics::tools());
     all.sort_by_key(|t| t.effect != Effect::Read);
     all
 }
 
 fn input_schema<I: JsonSchema + 'static>() -> Result<Arc<JsonObject>, String> {
-    schema_for_input::<I>().map(|s| Arc::new(standard_formats(&s)))
+    schema_for_input::<I>().map(|s| Arc::new(compact(&standard_formats(&s))))
+}
+
+/// An input schema as short as it can say the same: every agent's context pays for it
+/// on every `tools/list`. No `$schema` (2020-12 is MCP's default dialect), definitions
+/// inlined without their generic descriptions, optional fields without a `null`
+/// alternative (leaving a field out says it), and no default that only means "absent".
+fn compact(schema: &JsonObject) -> JsonObject {
+    let defs = schema
+        .get("$defs")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut schema = schema.clone();
+    schema.remove("$defs");
+    schema.remove("$schema");
+    compact_node(&mut schema, &defs, 0);
+    schema
+}
+
+/// Our argument types nest a few levels; the bound only stops a recursive definition.
+const MAX_SCHEMA_DEPTH: usize = 32;
+
+fn compact_node(map: &mut JsonObject, defs: &JsonObject, depth: usize) {
+    if depth > MAX_SCHEMA_DEPTH {
+        return;
+    }
+    let null = serde_json::json!({"type": "null"});
+    if let Some(Value::Array(alternatives)) = map.get("anyOf") {
+        let mut rest: Vec<Value> = alternatives
+            .iter()
+            .filter(|a| **a != null)
+            .cloned()
+            .collect();
+        if rest.len() == 1
+            && let Some(Value::Object(only)) = rest.pop()
+        {
+            map.remove("anyOf");
+            merge_under(map, only);
+        }
+    }
+    while let Some(Value::String(reference)) = map.get("$ref").cloned() {
+        let Some(Value::Object(def)) = reference
+            .strip_prefix("#/$defs/")
+            .and_then(|name| defs.get(name))
+        else {
+            break;
+        };
+        map.remove("$ref");
+        let mut def = def.clone();
+        def.remove("description");
+        merge_under(map, def);
+    }
+    if let Some(Value::Array(types)) = map.get("type") {
+        let rest: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        if rest.len() == 1 {
+            map.insert("type".into(), rest[0].clone());
+        }
+    }
+    let absent = |v: &Value| {
+        *v == Value::Bool(false)
+            || v.as_object().is_some_and(|o| o.is_empty())
+            || v.as_array().is_some_and(|a| a.is_empty())
+    };
+    if map.get("default").is_some_and(absent) {
+        map.remove("default");
+    }
+    // A count's lower bound: every count is a whole number, and its description gives
+    // the range where there is one.
+    if map.get("type").is_some_and(|t| t == "integer") && map.get("minimum") == Some(&0.into()) {
+        map.remove("minimum");
+    }
+    for value in map.values_mut() {
+        compact_value(value, defs, depth + 1);
+    }
+}
+
+fn compact_value(value: &mut Value, defs: &JsonObject, depth: usize) {
+    match value {
+        Value::Object(map) => compact_node(map, defs, depth),
+        Value::Array(items) => items.iter_mut().for_each(|v| compact_value(v, defs, depth)),
+        _ => {}
+    }
+}
+
+/// Adds what `map` does not say itself: the field's own description wins.
+fn merge_under(map: &mut JsonObject, from: JsonObject) {
+    for (k, v) in from {
+        map.entry(k).or_insert(v);
+    }
 }
 
 fn output_schema<O: JsonSchema + 'static>() -> Arc<JsonObject> {
@@ -166,11 +258,16 @@ impl ToolSpec {
     /// The MCP tool definition, with annotations that say what it touches.
     pub fn tool(&self) -> Result<Tool, String> {
         let input = (self.input)().map_err(|e| format!("{}: {e}", self.name))?;
-        let annotations = ToolAnnotations::with_title(self.title)
-            .read_only(self.effect == Effect::Read)
-            .destructive(self.effect == Effect::ReachesPerson)
-            .idempotent(self.effect != Effect::ReachesPerson)
-            .open_world(true);
+        // Only what differs from MCP's defaults or means something: the title is the
+        // tool's own `title`; `openWorldHint` is true by default; `destructiveHint` and
+        // `idempotentHint` mean something only for a tool that is not read-only.
+        let annotations = match self.effect {
+            Effect::Read => ToolAnnotations::new().read_only(true),
+            acting => ToolAnnotations::new()
+                .read_only(false)
+                .destructive(acting == Effect::ReachesPerson)
+                .idempotent(acting != Effect::ReachesPerson),
+        };
         Ok(Tool::new(self.name, self.description, input)
             .with_title(self.title)
             .with_raw_output_schema((self.output)())

@@ -12,29 +12,21 @@ pub fn tools() -> Vec<ToolSpec> {
             "get_me",
             "Who am I",
             Read,
-            "Who the hh.ru token belongs to: the manager, and the employer's id and name.",
+            "Who the hh.ru token belongs to: the manager and the employer.",
             get_me,
         ),
         spec::<args::ListVacancies, view::VacancyList>(
             "list_vacancies",
             "List vacancies",
             Read,
-            "The employer's active vacancies, one page at a time (page from 0); colleagues' too with \
-             `all_accessible: true` or `manager_ids`. With `resume_id` (alone: hh.ru takes it only with \
-             paging), only the vacancies that resume fits, each saying whether it can be invited \
-             (`can_invite`), its existing negotiation state, and the invite actions hh offers with \
-             their arguments.",
+            "The employer's active vacancies, a page at a time. With `resume_id`: the vacancies that resume fits, with `can_invite` and the invite actions.",
             list_vacancies,
         ),
         spec::<args::InviteApplicant, view::ActionOutcome>(
             "invite_applicant",
             "Invite an applicant",
             ReachesPerson,
-            "Invite a resume's owner to a vacancy with a message. Uses the invite actions hh offers for \
-             this vacancy and resume (default: the first enabled one) and refuses, with the reason, when \
-             hh says the resume cannot be invited. Spends one of the employer's resume contacts; the \
-             result names the new negotiation. Reaches a real person: the user confirms first \
-             (or, without a confirmation dialog, the first call returns a preview and `confirm: true` sends).",
+            "Invite a resume's owner to a vacancy with a message, by an invite action hh offers; refused with hh's reason when not possible. Spends a resume contact. Reaches a person: the user confirms (or a preview comes back and `confirm: true` sends).",
             invite_applicant,
         ),
     ]

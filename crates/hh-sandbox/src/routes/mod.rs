@@ -7,11 +7,13 @@
 //! their second segment.
 
 pub mod chats;
+pub mod managers;
 pub mod me;
 pub mod messages;
 pub mod negotiations;
 pub mod reference;
 pub mod resumes;
+pub mod saved_searches;
 pub mod token;
 pub mod vacancies;
 
@@ -298,6 +300,55 @@ pub static ROUTES: &[RouteSpec] = &[
         Required,
         false,
     ),
+    route(
+        "GET",
+        "/employers/{employer_id}/managers/{manager_id}/limits/resume",
+        "get_manager_resume_limits",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/employers/{employer_id}/negotiations_statistics",
+        "get_employer_negotiations_statistics",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/employers/{employer_id}/managers/{manager_id}/negotiations_statistics",
+        "get_manager_negotiations_statistics",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/vacancies/{vacancy_id}/stats",
+        "get_vacancy_stats",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/vacancies/{vacancy_id}/visitors",
+        "list_vacancy_visitors",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/saved_searches/resumes",
+        "list_saved_resume_searches",
+        Required,
+        false,
+    ),
+    route(
+        "GET",
+        "/saved_searches/resumes/{id}",
+        "get_saved_resume_search",
+        Required,
+        false,
+    ),
     route("GET", "/dictionaries", "get_dictionaries", Optional, false),
     route("POST", "/token", "obtain_token", Auth::None, false),
     route("DELETE", "/token", "invalidate_token", Required, false),
@@ -382,6 +433,13 @@ fn handler_for(spec: &'static RouteSpec, st: &AppState) -> MethodRouter<AppState
         "list_mail_templates" => wrap(spec, st, reference::mail_templates),
         "get_message_template" => wrap(spec, st, reference::message_template),
         "get_dictionaries" => wrap(spec, st, reference::dictionaries),
+        "get_manager_resume_limits" => wrap(spec, st, managers::resume_limits),
+        "get_employer_negotiations_statistics" => wrap(spec, st, managers::employer_statistics),
+        "get_manager_negotiations_statistics" => wrap(spec, st, managers::manager_statistics),
+        "get_vacancy_stats" => wrap(spec, st, vacancies::stats),
+        "list_vacancy_visitors" => wrap(spec, st, vacancies::visitors),
+        "list_saved_resume_searches" => wrap(spec, st, saved_searches::list),
+        "get_saved_resume_search" => wrap(spec, st, saved_searches::get_one),
         "obtain_token" => wrap(spec, st, token::obtain),
         "invalidate_token" => wrap(spec, st, token::invalidate),
         other => panic!("route table names an operation without a handler: {other}"),

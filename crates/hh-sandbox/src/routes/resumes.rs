@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::account::Account;
 use crate::errors::{ApiError, ApiResult};
 use crate::http::{Params, json, ok, page_of};
-use crate::model::{Comment, CommentAccess, Resume, World, hh_time, now};
+use crate::model::{Comment, CommentAccess, Resume, SavedSearch, World, hh_time, now};
 use crate::render::Render;
 use crate::state::AppState;
 
@@ -43,7 +43,19 @@ pub async fn get_resume(
             world.mark_negotiation_read(t, account.manager);
             Some(t.to_string())
         }
-        None => None,
+        // Outside a negotiation the view is paid for: a resume-database service, and
+        // one of the manager's daily views.
+        None => {
+            if st.faults().no_paid_access {
+                return Err(ApiError::forbidden("resumes", "no_available_service"));
+            }
+            let manager = &mut world.managers[account.manager];
+            if manager.resume_views_left() == 0 {
+                return Err(ApiError::too_many("resumes", "view_limit_exceeded"));
+            }
+            manager.resume_views_spent += 1;
+            None
+        }
     };
     let render = Render::new(&st.base_url, &world).acting_as(account);
     let resume = world.resume(&id).ok_or_else(ApiError::not_found)?;
@@ -71,17 +83,58 @@ pub async fn search(
     if (page as u64 + 1) * per_page as u64 > SEARCH_DEPTH as u64 {
         return Err(ApiError::bad_argument("page"));
     }
-    let filter = SearchFilter::from_query(&q)?;
     let world = st.world();
-    let profession = match q.get("vacancy_id") {
-        Some(id) => Some(
-            account
-                .vacancy(&world, id)
-                .map(|v| v.profession)
-                .ok_or_else(|| ApiError::bad_argument("vacancy_id"))?,
-        ),
-        None => None,
+    let found = match q.get("saved_search_id") {
+        // A saved search runs its own query; with `last_used_timestamp`, only what was
+        // updated since.
+        Some(id) => {
+            let saved = world
+                .saved_searches
+                .iter()
+                .find(|s| s.id == id && s.manager == account.manager)
+                .ok_or_else(|| ApiError::bad_argument("saved_search_id"))?;
+            let since = q
+                .get("last_used_timestamp")
+                .map(|t| {
+                    chrono::DateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%z")
+                        .map_err(|_| ApiError::bad_argument("last_used_timestamp"))
+                })
+                .transpose()?;
+            let filter = SearchFilter::from_query(&Params::query(&Some(saved.query.clone())))?;
+            let mut found = matching(&world, &filter, None);
+            if let Some(since) = since {
+                found.retain(|r| r.updated_at > since);
+            }
+            found
+        }
+        None => {
+            let filter = SearchFilter::from_query(&q)?;
+            let profession = match q.get("vacancy_id") {
+                Some(id) => Some(
+                    account
+                        .vacancy(&world, id)
+                        .map(|v| v.profession)
+                        .ok_or_else(|| ApiError::bad_argument("vacancy_id"))?,
+                ),
+                None => None,
+            };
+            matching(&world, &filter, profession)
+        }
     };
+    let render = Render::new(&st.base_url, &world).acting_as(account);
+    let items: Vec<Value> = found.iter().map(|r| render.resume_search_item(r)).collect();
+    let (items, mut meta) = page_of(&items, page, per_page);
+    meta.insert("items".into(), Value::Array(items));
+    Ok(ok(&meta))
+}
+
+/// The resumes a filter finds, most recently updated first, one per applicant (hh
+/// groups results by applicant).
+fn matching<'w>(
+    world: &'w World,
+    filter: &SearchFilter,
+    profession: Option<usize>,
+) -> Vec<&'w Resume> {
     let mut owners = HashSet::new();
     let mut found: Vec<&Resume> = world
         .resumes
@@ -90,13 +143,24 @@ pub async fn search(
         .filter(|r| filter.matches(r))
         .collect();
     found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
-    // hh groups results by applicant: one resume each.
     found.retain(|r| owners.insert(r.owner_id.clone()));
-    let render = Render::new(&st.base_url, &world).acting_as(account);
-    let items: Vec<Value> = found.iter().map(|r| render.resume_search_item(r)).collect();
-    let (items, mut meta) = page_of(&items, page, per_page);
-    meta.insert("items".into(), Value::Array(items));
-    Ok(ok(&meta))
+    found
+}
+
+/// What a saved search finds: all of it, or only what was updated since it was last opened.
+pub fn saved_search_results<'w>(
+    world: &'w World,
+    saved: &SavedSearch,
+    only_new: bool,
+) -> Vec<&'w Resume> {
+    let Ok(filter) = SearchFilter::from_query(&Params::query(&Some(saved.query.clone()))) else {
+        return Vec::new();
+    };
+    let mut found = matching(world, &filter, None);
+    if only_new {
+        found.retain(|r| r.updated_at > saved.last_used);
+    }
+    found
 }
 
 /// What `GET /resumes` filters by, read from hh's parameters.

@@ -141,3 +141,74 @@ pub async fn set_preferred_order(
     v.preferred_order = order.to_string();
     Ok(no_content())
 }
+
+/// hh's visitors go up to 50 per page.
+const MAX_VISITORS_PER_PAGE: u32 = 50;
+
+/// How many days `GET /vacancies/{id}/stats` covers (hh: exactly five).
+const STATS_DAYS: i64 = 5;
+
+/// `GET /vacancies/{vacancy_id}/stats`: views and responses of the last five days. The
+/// responses are the negotiations the applicants started that day; views follow from
+/// them and the vacancy's overall views, so the figures agree with each other.
+pub async fn stats(
+    State(st): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(vacancy_id): Path<String>,
+) -> ApiResult {
+    let world = st.world();
+    let vacancy = account
+        .vacancy(&world, &vacancy_id)
+        .ok_or_else(ApiError::not_found)?;
+    let today = crate::seed::anchor().date_naive();
+    let items: Vec<Value> = (0..STATS_DAYS)
+        .rev()
+        .map(|back| {
+            let day = today - chrono::Duration::days(back);
+            let responses = world
+                .negotiations
+                .iter()
+                .filter(|n| n.vacancy_id == vacancy.id)
+                .filter(|n| n.initiator == crate::model::Initiator::Applicant)
+                .filter(|n| n.created_at.date_naive() == day)
+                .count() as u32;
+            let views = vacancy.views / 30 + responses * 6 + (back as u32 * 7) % 11;
+            json!({
+                "date": day.format("%Y-%m-%d").to_string(),
+                "views": views,
+                "responses": responses,
+            })
+        })
+        .collect();
+    Ok(ok(&json!({ "items": items })))
+}
+
+/// `GET /vacancies/{vacancy_id}/visitors`: the applicants who looked at the vacancy —
+/// here the owners of resumes of its profession, most recently updated first, one resume each.
+pub async fn visitors(
+    State(st): State<AppState>,
+    Extension(account): Extension<Account>,
+    Path(vacancy_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let q = Params::query(&query);
+    let (page, per_page) = q.paging(MAX_VISITORS_PER_PAGE)?;
+    let world = st.world();
+    let vacancy = account
+        .vacancy(&world, &vacancy_id)
+        .ok_or_else(ApiError::not_found)?;
+    let mut owners = std::collections::HashSet::new();
+    let mut seen: Vec<&crate::model::Resume> = world
+        .resumes
+        .iter()
+        .filter(|r| r.profession == vacancy.profession)
+        .collect();
+    seen.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.id.cmp(&b.id)));
+    seen.retain(|r| owners.insert(r.owner_id.clone()));
+    let render = Render::new(&st.base_url, &world).acting_as(account);
+    let items: Vec<Value> = seen.iter().map(|r| render.resume_search_item(r)).collect();
+    let (items, mut meta) = page_of(&items, page, per_page);
+    meta.insert("items".into(), Value::Array(items));
+    meta.insert("hidden_on_page".into(), 0.into());
+    Ok(ok(&meta))
+}

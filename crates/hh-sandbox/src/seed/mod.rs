@@ -115,6 +115,7 @@ pub fn world(seed: u64, big: Option<usize>) -> World {
         comments: Vec::new(),
         // Not drawn from `rng`: a draw here would change everything seeded after it.
         next_comment_id: 70_000_000,
+        saved_searches: Vec::new(),
     };
     if big.is_some() {
         world.big_vacancy = Some(world.vacancies[0].id.clone());
@@ -151,7 +152,46 @@ pub fn world(seed: u64, big: Option<usize>) -> World {
     seed_vacancies(&mut others, &mut world, &THIRD, third, anchor);
 
     world.users = users(&world.managers);
+    world.saved_searches = saved_searches(&world, anchor);
     world
+}
+
+/// Every manager's saved resume searches: one by a word of each of their vacancies'
+/// names, opened some days before the anchor, so part of the results are new.
+fn saved_searches(world: &World, anchor: Time) -> Vec<SavedSearch> {
+    let mut all = Vec::new();
+    for (mi, _) in world.managers.iter().enumerate() {
+        for (k, v) in world
+            .vacancies
+            .iter()
+            .filter(|v| v.manager == mi)
+            .take(3)
+            .enumerate()
+        {
+            let word = v
+                .name
+                .split_whitespace()
+                .max_by_key(|w| w.chars().count())
+                .unwrap_or(&v.name)
+                .to_lowercase();
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("text", &word)
+                .append_pair("text.field", "title")
+                .append_pair("text.logic", "all")
+                .append_pair("text.period", "")
+                .finish();
+            all.push(SavedSearch {
+                id: format!("{}{:02}", 3_100_000 + mi * 100, k),
+                manager: mi,
+                name: format!("{} — {}", v.name, v.area.1),
+                query,
+                subscription: k % 2 == 0,
+                created_at: anchor - Duration::days(40 + 7 * k as i64),
+                last_used: anchor - Duration::days(10 + 5 * k as i64),
+            });
+        }
+    }
+    all
 }
 
 /// An employer with its offices on `streets`; its id and name differ from `taken`'s.
@@ -227,6 +267,9 @@ fn manager(
         middle_name: middle,
         is_main_contact: i == 0,
         admin: i == 0,
+        // Set by hand, not drawn: the seeded world stays what it was.
+        resume_view_limit: if i == 0 { 200 } else { 100 },
+        resume_views_spent: 12 + 5 * i as u32,
     }
 }
 
