@@ -410,8 +410,8 @@ mod tests {
     fn pkce_challenge_is_base64url_sha256() {
         // The expected value was computed independently (Python's hashlib and base64).
         assert_eq!(
-            challenge_for("hh-mcp-pkce-verifier-0123456789-abcdefghijklmnop"),
-            "BjKmPyZ3YeP5oVWicz2tKrLS2jcirnl1N3PvmwNohFY"
+            challenge_for("hh-api-pkce-verifier-0123456789-abcdefghijklmnop"),
+            "v7aaaL4DTpqgz_JmudQO60fnRD4PIUM-bLZsafH1CQQ"
         );
         let p = Pkce::new();
         assert_eq!(p.challenge, challenge_for(&p.verifier));
