@@ -14,8 +14,8 @@
 //!   as the `spec_matches_official` test)
 //! - `cargo xtask bench [args]` — build `hh-mcp` and `hh-sandbox` in release and run the
 //!   benchmarks (`crates/hh-bench`, `--help` lists its arguments) against the sandbox: start-up,
-//!   memory, tool-call overhead, whole-vacancy fetches, result sizes, the HTTP door (see
-//!   BENCHMARKS.md)
+//!   memory, tool-call overhead, whole-vacancy fetches, result sizes, the HTTP door, the
+//!   multi-user token check (see BENCHMARKS.md)
 
 mod bench;
 mod codegen;

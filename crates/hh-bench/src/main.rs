@@ -16,6 +16,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 mod http;
+mod tokens;
 
 use anyhow::{Context, Result, bail};
 use futures::{StreamExt, TryStreamExt, stream};
@@ -58,9 +59,12 @@ pub struct BenchArgs {
     /// Clients kept open for the HTTP memory figure.
     #[arg(long, default_value_t = 1000)]
     pub open_clients: usize,
+    /// Tool calls timed per server in each token-check configuration.
+    #[arg(long, default_value_t = 2000)]
+    pub token_calls: usize,
     /// Measure only these parts (comma-separated): startup, calls, vacancy, context, chats,
-    /// http.
-    #[arg(long, value_delimiter = ',', value_parser = ["startup", "calls", "vacancy", "context", "chats", "http"])]
+    /// http, tokens.
+    #[arg(long, value_delimiter = ',', value_parser = ["startup", "calls", "vacancy", "context", "chats", "http", "tokens"])]
     pub only: Vec<String>,
 }
 
@@ -81,8 +85,13 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(args: BenchArgs) -> Result<()> {
-    if args.concurrency == 0 || args.calls == 0 || args.startups == 0 || args.runs == 0 {
-        bail!("--concurrency, --calls, --startups and --runs must be at least 1");
+    if args.concurrency == 0
+        || args.calls == 0
+        || args.startups == 0
+        || args.runs == 0
+        || args.token_calls == 0
+    {
+        bail!("--concurrency, --calls, --startups, --runs and --token-calls must be at least 1");
     }
     if cfg!(debug_assertions) {
         eprintln!(
@@ -135,6 +144,9 @@ fn run(args: BenchArgs) -> Result<()> {
             open_clients: args.open_clients,
         };
         http::http_load(&rt, &bin, &sandbox_bin, &load, &mut table)?;
+    }
+    if args.wants("tokens") {
+        tokens::token_check(&rt, &bin, args.token_calls, &mut table)?;
     }
 
     println!();
