@@ -12,9 +12,10 @@
 //!   change
 //! - `cargo xtask spec-diff` — compare our description with the official one (the same check
 //!   as the `spec_matches_official` test)
-//! - `cargo xtask bench [--concurrency N]` — build `hh-mcp` in release and measure start-up,
-//!   memory, tool-call overhead, whole-vacancy fetches and result sizes against the sandbox
-//!   (see BENCHMARKS.md)
+//! - `cargo xtask bench [args]` — build `hh-mcp` and `hh-sandbox` in release and run the
+//!   benchmarks (`crates/hh-bench`, `--help` lists its arguments) against the sandbox: start-up,
+//!   memory, tool-call overhead, whole-vacancy fetches, result sizes, the HTTP door, the
+//!   multi-user token check (see BENCHMARKS.md)
 
 mod bench;
 mod codegen;
@@ -88,9 +89,14 @@ enum Task {
     /// Derive our description from hh.ru's, or see what hh.ru changed since.
     #[command(subcommand)]
     Spec(SpecTask),
-    /// Build hh-mcp in release and measure it against the sandbox (BENCHMARKS.md): start-up,
-    /// peak memory, tool-call overhead, whole-vacancy fetches, result sizes.
-    Bench(bench::BenchArgs),
+    /// Build hh-mcp in release and measure it against the sandbox (BENCHMARKS.md): runs
+    /// `cargo run --release -p hh-bench -- ARGS` (`cargo xtask bench --help` for its own).
+    #[command(disable_help_flag = true)]
+    Bench {
+        /// Passed to hh-bench as they are (`--only tokens`, `--calls 1000`, `--help`, …).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -174,7 +180,7 @@ fn run(task: Task) -> Result<()> {
             generate_crate(&spec, &dir)?;
             official::cargo_check(&dir, &root.join("target/official-check"))
         }
-        Task::Bench(args) => bench::run(&root, args),
+        Task::Bench { args } => bench::run(&root, &args),
         Task::Spec(SpecTask::Import { file, out, check }) => {
             let file = file.unwrap_or_else(|| root.join(OFFICIAL_SPEC));
             let overlay = overlay::Overlay::load(&root.join(OVERLAY))?;

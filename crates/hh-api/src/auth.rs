@@ -162,35 +162,25 @@ impl TokenStore {
             expires_at: tokens.expires_at,
         };
         let body = serde_json::to_vec_pretty(&file).map_err(|e| fail(e.to_string()))?;
-        let tmp = dir.join(format!(
-            ".{}.{}.tmp",
-            self.path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
         let written = (|| -> std::io::Result<()> {
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
+            // Created 0600 in the same directory (a rename stays on one file system); set
+            // again explicitly, as the file's mode is the point. Removed if we stop early.
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
             #[cfg(unix)]
             {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
+                use std::os::unix::fs::PermissionsExt;
+                tmp.as_file()
+                    .set_permissions(std::fs::Permissions::from_mode(0o600))?;
             }
-            let mut f = options.open(&tmp)?;
-            f.write_all(&body)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &self.path)?;
+            tmp.write_all(&body)?;
+            tmp.as_file().sync_all()?;
+            tmp.persist(&self.path).map_err(|e| e.error)?;
             // The rename itself must reach the disk too.
             #[cfg(unix)]
             std::fs::File::open(dir)?.sync_all()?;
             Ok(())
         })();
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(fail(e.to_string()));
-        }
+        written.map_err(|e| fail(e.to_string()))?;
         Ok(())
     }
 
@@ -420,8 +410,8 @@ mod tests {
     fn pkce_challenge_is_base64url_sha256() {
         // The expected value was computed independently (Python's hashlib and base64).
         assert_eq!(
-            challenge_for("hh-mcp-pkce-verifier-0123456789-abcdefghijklmnop"),
-            "BjKmPyZ3YeP5oVWicz2tKrLS2jcirnl1N3PvmwNohFY"
+            challenge_for("hh-api-pkce-verifier-0123456789-abcdefghijklmnop"),
+            "v7aaaL4DTpqgz_JmudQO60fnRD4PIUM-bLZsafH1CQQ"
         );
         let p = Pkce::new();
         assert_eq!(p.challenge, challenge_for(&p.verifier));

@@ -193,9 +193,8 @@ impl ClientBuilder {
             manager_account_id,
         } = self.checked()?;
 
-        // TLS through rustls with the ring provider; install it once per process.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             // Never follow redirects: the token must not travel to a host we did not choose.
@@ -230,6 +229,25 @@ impl ClientBuilder {
             base,
         })
     }
+}
+
+/// rustls with the ring provider carried in the config itself, not installed for the
+/// process: a library must not choose the TLS provider of every other client in its host
+/// program. Certificates are checked by the platform's verifier, as reqwest's own rustls
+/// set-up does; HTTP/1.1 is the only protocol offered (the workspace builds reqwest
+/// without HTTP/2).
+fn tls_config() -> Result<rustls::ClientConfig, Error> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let fail = |e: rustls::Error| Error::Config(format!("could not set up TLS: {e}"));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(fail)?
+        .with_platform_verifier()
+        .map_err(fail)?
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tls)
 }
 
 fn parse_base_url(raw: &str) -> Result<Url, Error> {

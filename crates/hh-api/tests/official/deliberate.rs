@@ -23,7 +23,7 @@ fn load(file: &str) -> Value {
 
 /// An entry of `spec/deliberate-differences.yaml`. `method` and `path` may be `*`; `what` may
 /// hold `*`, which stands for any text.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
 pub struct Deliberate {
     pub method: String,
     pub path: String,
@@ -98,7 +98,7 @@ pub fn retired_markers() -> &'static [String] {
 
 /// An operation the overlay moves: hh.ru's `method from` is ours at `to`
 /// (`POST /negotiations/phone_interview` is the invite at `/negotiations/{id}`).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Moved {
     /// Lower case.
     pub method: String,

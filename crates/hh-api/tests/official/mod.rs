@@ -2,7 +2,7 @@
 //! (`../shared/hh-openapi/hh-openapi.yml`; never copied into it), so tests check our
 //! behaviour against hh.ru's own names, enums, schemas and examples.
 //!
-//! Shared by the hh-api, hh-mcp and hh-sandbox tests (`#[path]`). Without the file,
+//! Other crates' tests include it too (`#[path]`). Without the file,
 //! [`official`] fails under `CI=true`, and elsewhere says so and returns `None`: the test
 //! then skips the comparison.
 #![allow(dead_code)]
