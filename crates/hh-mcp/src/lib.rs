@@ -4,7 +4,8 @@
 //! Data flows one way: a tool call ([`tools`]) parses its arguments ([`args`]), runs a
 //! workflow function ([`vacancies`], [`negotiations`], [`invitations`], [`chats`],
 //! [`resumes`], [`statistics`]) over `hh-api`, and shapes a compact view ([`view`]). Acting tools first build a [`plan`],
-//! which [`confirm`] shows to the user before [`server`] executes it. [`export`] writes a
+//! which [`confirm`] shows to the user before [`server`] executes it. [`prompts`] offers the
+//! employer's mail templates as MCP prompts. [`export`] writes a
 //! whole vacancy as JSON lines for people. [`serve`] is the HTTP door beside stdio; [`access`]
 //! is the request context both doors hand to the tools.
 
@@ -19,6 +20,7 @@ pub mod invitations;
 pub mod negotiations;
 pub mod oauth;
 pub mod plan;
+pub mod prompts;
 pub mod resumes;
 pub mod seal;
 pub mod serve;

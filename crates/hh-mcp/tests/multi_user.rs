@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use hh_sandbox::{Sandbox, SandboxConfig};
 use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, CallToolResult};
+use rmcp::model::{CallToolRequestParams, CallToolResult, GetPromptRequestParams};
 use rmcp::service::{RoleClient, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::auth::{
@@ -445,6 +445,36 @@ async fn two_recruiters_on_two_replicas_each_see_only_their_own_employer() {
     // Bob cannot reach Alice's data by naming it.
     let foreign = call(&bob, "list_collections", json!({"vacancy_id": a_ids[0]})).await;
     assert_eq!(foreign.is_error, Some(true), "{foreign:?}");
+
+    // Prompts act for the caller too: Alice's template fills for her negotiation, Bob's
+    // session cannot fill one for it.
+    let listed = call(
+        &alice,
+        "list_negotiations",
+        json!({"vacancy_id": a_ids[0], "collection": "response"}),
+    )
+    .await;
+    let negotiation = listed.structured_content.as_ref().expect("a list")["items"][0]["id"]
+        .as_str()
+        .expect("a negotiation of Alice's")
+        .to_string();
+    let fill = |who: Arc<Running>| {
+        let negotiation = negotiation.clone();
+        async move {
+            let mut arguments = serde_json::Map::new();
+            arguments.insert("negotiation_id".into(), json!(negotiation));
+            tokio::time::timeout(
+                STEP,
+                who.get_prompt(GetPromptRequestParams::new("invite").with_arguments(arguments)),
+            )
+            .await
+            .expect("prompts/get in time")
+        }
+    };
+    let filled = fill(alice.clone()).await.expect("Alice's template");
+    assert_eq!(filled.messages.len(), 1);
+    let refused = fill(bob.clone()).await.expect_err("not Bob's negotiation");
+    assert!(refused.to_string().contains("404"), "{refused}");
 
     // Nothing secret in any log line: neither hh.ru's tokens nor ours.
     let logs = team.logs();
