@@ -412,7 +412,12 @@ async fn another_employers_chats_and_files_do_not_exist() {
         Some("Добрый день")
     );
     // A's manager is no manager of B's: B cannot add them to B's chat.
-    let cb = b_chats.iter().next().unwrap();
+    // (One B can write to: a blocked chat refuses every change first.)
+    let cb = b_chats
+        .iter()
+        .filter(|c| sandbox.chat(c).is_some_and(|c| c.writable()))
+        .min()
+        .expect("B has a chat it can write to");
     let added = b
         .send_json(
             "PUT",
