@@ -93,10 +93,16 @@ fn resident(pid: u32) -> Result<u64> {
     Ok(kb * 1024)
 }
 
-async fn rpc(http: &reqwest::Client, url: &str, body: &Value) -> Result<Value> {
+/// One JSON-RPC request to `/mcp` with `token`; the answer's JSON (an error status fails).
+pub(crate) async fn rpc(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+) -> Result<Value> {
     let answer = http
         .post(url)
-        .header("authorization", format!("Bearer {KEY}"))
+        .bearer_auth(token)
         .header("accept", "application/json, text/event-stream")
         .header("content-type", "application/json")
         .header("mcp-protocol-version", PROTOCOL)
@@ -106,12 +112,15 @@ async fn rpc(http: &reqwest::Client, url: &str, body: &Value) -> Result<Value> {
     let status = answer.status();
     let bytes = answer.bytes().await?;
     if !status.is_success() {
-        bail!("HTTP {status}: {}", String::from_utf8_lossy(&bytes));
+        bail!(
+            "POST {url}: HTTP {status}: {}",
+            String::from_utf8_lossy(&bytes)
+        );
     }
     Ok(serde_json::from_slice(&bytes)?)
 }
 
-fn initialize(id: usize) -> Value {
+pub(crate) fn initialize(id: usize) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": {
         "protocolVersion": PROTOCOL, "capabilities": {},
         "clientInfo": {"name": "hh-mcp-bench", "version": "1"}}})
@@ -183,7 +192,7 @@ pub fn http_load(
             move |i| {
                 let (http, mcp) = (http.clone(), mcp.clone());
                 async move {
-                    let r = rpc(&http, &mcp, &initialize(i)).await?;
+                    let r = rpc(&http, &mcp, KEY, &initialize(i)).await?;
                     r.get("result").context("an initialize result")?;
                     Ok(())
                 }
@@ -195,7 +204,7 @@ pub fn http_load(
             move |i| {
                 let (http, mcp, n) = (http.clone(), mcp.clone(), n.clone());
                 async move {
-                    let r = rpc(&http, &mcp, &tool_call(i, &n)).await?;
+                    let r = rpc(&http, &mcp, KEY, &tool_call(i, &n)).await?;
                     if r["result"]["isError"] == true
                         || r["result"]["structuredContent"]["vacancy_id"] != *n
                     {
@@ -258,8 +267,8 @@ pub fn http_load(
             let c = reqwest::Client::builder()
                 .pool_max_idle_per_host(1)
                 .build()?;
-            rpc(&c, &mcp, &initialize(i)).await?;
-            rpc(&c, &mcp, &tool_call(i, &negotiation)).await?;
+            rpc(&c, &mcp, KEY, &initialize(i)).await?;
+            rpc(&c, &mcp, KEY, &tool_call(i, &negotiation)).await?;
             clients.push(c);
         }
         anyhow::Ok(clients)

@@ -18,11 +18,11 @@ use hh_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 use sha2::Digest;
 
+use super::http::{initialize, rpc};
 use super::{Table, median, ms, percentile};
 
 /// The single-tenant server's API key (it holds only its digest).
 const KEY: &str = "hhmcp_bench-tokens-key-not-secret";
-const PROTOCOL: &str = "2025-11-25";
 const STATE_KEY: &str = "bench-state-key-0123456789abcdef0123456789";
 /// Where our OAuth sends the browser back with the code; nothing listens there: the bench
 /// reads the redirect instead of following it.
@@ -117,34 +117,6 @@ impl Storage {
             Storage::Postgres(db) => ("HH_MCP_DATABASE_URL", db.url().to_string()),
         }
     }
-}
-
-/// One JSON-RPC request to `/mcp` with `token`; the answer's JSON (an error status fails).
-async fn rpc(http: &reqwest::Client, mcp: &str, token: &str, body: &Value) -> Result<Value> {
-    let answer = http
-        .post(mcp)
-        .bearer_auth(token)
-        .header("accept", "application/json, text/event-stream")
-        .header("content-type", "application/json")
-        .header("mcp-protocol-version", PROTOCOL)
-        .body(body.to_string())
-        .send()
-        .await?;
-    let status = answer.status();
-    let bytes = answer.bytes().await?;
-    if !status.is_success() {
-        bail!(
-            "POST {mcp}: HTTP {status}: {}",
-            String::from_utf8_lossy(&bytes)
-        );
-    }
-    Ok(serde_json::from_slice(&bytes)?)
-}
-
-fn initialize() -> Value {
-    json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-        "protocolVersion": PROTOCOL, "capabilities": {},
-        "clientInfo": {"name": "hh-mcp-bench", "version": "1"}}})
 }
 
 fn get_me(id: usize) -> Value {
@@ -392,13 +364,13 @@ pub fn token_check(
             .post(keyed.mcp())
             .bearer_auth("hhmcp_not-the-key")
             .header("content-type", "application/json")
-            .body(initialize().to_string())
+            .body(initialize(0).to_string())
             .send()
             .await?;
         if wrong.status() != 401 {
             bail!("the API-key server let a wrong key in ({})", wrong.status());
         }
-        rpc(&http, &keyed.mcp(), KEY, &initialize()).await?;
+        rpc(&http, &keyed.mcp(), KEY, &initialize(0)).await?;
         anyhow::Ok(())
     })?;
     println!("  the multi-user server is signed in as the sandbox's `{login}`");
@@ -435,7 +407,7 @@ pub fn token_check(
                 let token = sign_in(&users, &login)
                     .await
                     .context("signing in to the multi-user server")?;
-                rpc(&http, &users.mcp(), &token, &initialize()).await?;
+                rpc(&http, &users.mcp(), &token, &initialize(0)).await?;
                 in_turns(&http, (&keyed.mcp(), KEY), (&users.mcp(), &token), calls).await
             })?;
             drop(users);
