@@ -11,26 +11,17 @@ mod official;
 
 use std::collections::BTreeSet;
 
-use common::{Mcp, Opts, assert_contains, ok, tool_error};
+use common::{Mcp, assert_contains, ok, tool_error};
 use hh_sandbox::{Faults, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
 async fn start_with(faults: Faults) -> (Sandbox, Mcp) {
-    let sandbox = Sandbox::start(SandboxConfig {
+    let config = SandboxConfig {
         record: true,
         faults,
         ..SandboxConfig::default()
-    })
-    .await
-    .unwrap();
-    let mcp = Mcp::start_at(
-        &sandbox.base_url(),
-        Opts::default()
-            .env("HH_ACCESS_TOKEN", &sandbox.access_token())
-            .env("HH_MCP_CONFIRM", "never"),
-    )
-    .await;
-    (sandbox, mcp)
+    };
+    common::sandbox_and_mcp(config, &[]).await
 }
 
 async fn start() -> (Sandbox, Mcp) {
