@@ -840,6 +840,8 @@ async fn the_sandbox_demo_serves_sign_in_with_its_own_hh_login_page() {
         200
     );
     assert_eq!(mcp_status(&demo.base, "not-a-token").await.0, 401);
+    let ready = reqwest::get(format!("{}/readyz", demo.base)).await.unwrap();
+    assert_eq!(ready.status(), 200, "the sign-in store answers");
 }
 
 // ---- the OAuth flow by hand, for what a client library does not let go wrong -----------

@@ -97,6 +97,15 @@ impl Store {
         self.inner.pool.close().await;
     }
 
+    /// Whether the database answers (for a readiness check).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(self.pool())
+            .await
+            .map(|_| ())
+            .map_err(error::db("asking the database whether it answers"))
+    }
+
     fn pool(&self) -> &sqlx::AnyPool {
         &self.inner.pool
     }

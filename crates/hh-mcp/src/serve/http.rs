@@ -470,7 +470,7 @@ struct Readiness {
 async fn ready(State(r): State<Readiness>) -> Response {
     let Some(session) = r.session else {
         let store = match &r.oauth {
-            Some(o) => tokio::time::timeout(Duration::from_secs(5), o.store.client("readyz")).await,
+            Some(o) => tokio::time::timeout(Duration::from_secs(5), o.store.ping()).await,
             None => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
         };
         let (status, body) = match store {
