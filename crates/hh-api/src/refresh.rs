@@ -109,13 +109,11 @@ impl Refresher {
         let Some(refresh_token) = now.tokens.refresh.clone() else {
             return Refreshed::Failed("there is no refresh token; sign in again".into());
         };
-        let mut tokens = match grant.exchange(&refresh_token).await {
+        // `exchange` keeps the old refresh token when hh sends no new one.
+        let tokens = match grant.exchange(&refresh_token).await {
             Ok(tokens) => tokens,
             Err(refusal) => return self.refused(refusal),
         };
-        if tokens.refresh.is_none() {
-            tokens.refresh = Some(refresh_token);
-        }
         // Persist first: if this process dies now, the file holds the only valid pair.
         if let Some(store) = &self.store
             && let Err(e) = store.save(&tokens)
