@@ -62,9 +62,10 @@ fn client_id(p: &Params, headers: &HeaderMap) -> Option<String> {
         .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, _) = text.split_once(':')?;
-    let id = url::form_urlencoded::parse(format!("i={id}").as_bytes())
+    // Basic's user name is the form-encoded client id (RFC 6749 §2.3.1).
+    let id = url::form_urlencoded::parse(id.as_bytes())
         .next()
-        .map(|(_, v)| v.to_string())?;
+        .map(|(name, _)| name.to_string())?;
     (!id.is_empty()).then_some(id)
 }
 
@@ -272,4 +273,27 @@ fn unavailable(why: &str) -> Response {
         "temporarily_unavailable",
         "the sign-in store is unavailable; try again",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_client_id_comes_from_the_form_or_basic_auth() {
+        let form = Params::parse(b"client_id=hhc_form").unwrap();
+        assert_eq!(
+            client_id(&form, &HeaderMap::new()).as_deref(),
+            Some("hhc_form")
+        );
+        let empty = Params::parse(b"grant_type=refresh_token").unwrap();
+        let mut headers = HeaderMap::new();
+        // base64("hhc%2Fbasic:") — the user name is form-encoded.
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic aGhjJTJGYmFzaWM6"),
+        );
+        assert_eq!(client_id(&empty, &headers).as_deref(), Some("hhc/basic"));
+        assert_eq!(client_id(&empty, &HeaderMap::new()), None);
+    }
 }
