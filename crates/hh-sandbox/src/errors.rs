@@ -67,6 +67,29 @@ impl ApiError {
         )
     }
 
+    /// 400 `bad_json_data` with hh's optional `description`: why the value is wrong.
+    pub fn bad_json_described(pointer: &str, reason: &str, description: &str) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            vec![json!({
+                "type": "bad_json_data",
+                "pointer": pointer,
+                "reason": reason,
+                "description": description,
+            })],
+        )
+    }
+
+    /// 400 `notifications` / `already_exist`: the user already has a webhook
+    /// subscription for this application.
+    pub fn webhook_subscription_exists() -> Self {
+        ApiError::one(
+            StatusCode::BAD_REQUEST,
+            "notifications",
+            Some("already_exist"),
+        )
+    }
+
     pub fn forbidden(kind: &str, value: &str) -> Self {
         ApiError::one(StatusCode::FORBIDDEN, kind, Some(value))
     }

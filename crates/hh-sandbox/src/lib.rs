@@ -39,6 +39,7 @@ pub mod tokens;
 pub mod users;
 #[cfg(feature = "validate")]
 pub mod validate;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -56,10 +57,14 @@ pub use faults::{Faults, LostAnswer};
 pub use files::FileHostRequest;
 pub use state::Exchange;
 pub use users::{SandboxAccount, SandboxUser, UnknownUser};
+pub use webhooks::{
+    ActionType, WebhookAction, WebhookConfig, WebhookDelivery, WebhookFaults, WebhookSubscription,
+};
 
 use authorize::SignIn;
 use state::{AppState, Origins, Shared};
 use tokens::OAuthApp;
+use webhooks::events::Change;
 
 /// How the sandbox is seeded, signs users in, and misbehaves.
 #[derive(Clone)]
@@ -85,6 +90,8 @@ pub struct SandboxConfig {
     pub auto_approve: Option<String>,
     /// How long an authorization code lives (hh: "rather short").
     pub authorization_code_ttl: Duration,
+    /// Which webhook URLs are accepted, and how events are delivered (and lost).
+    pub webhooks: WebhookConfig,
 }
 
 impl Default for SandboxConfig {
@@ -100,6 +107,7 @@ impl Default for SandboxConfig {
             oauth_redirect_uri: None,
             auto_approve: None,
             authorization_code_ttl: Duration::from_secs(10 * 60),
+            webhooks: WebhookConfig::default(),
         }
     }
 }
@@ -121,6 +129,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("oauth_redirect_uri", &self.oauth_redirect_uri)
             .field("auto_approve", &self.auto_approve)
             .field("authorization_code_ttl", &self.authorization_code_ttl)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }
@@ -139,6 +148,8 @@ pub struct Sandbox {
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     file_host: Option<(oneshot::Sender<()>, JoinHandle<()>)>,
+    /// The task that delivers webhook events.
+    webhook_task: Option<JoinHandle<()>>,
 }
 
 /// Serves `app` on `listener` until `stopped` fires.
@@ -188,6 +199,9 @@ impl Sandbox {
                 return Err(invalid(format!("SandboxConfig::{name} is empty")));
             }
         }
+        let hub = webhooks::Hub::new(config.seed, config.webhooks)
+            .map(Arc::new)
+            .map_err(|e| invalid(format!("SandboxConfig::{e}")))?;
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
@@ -220,7 +234,9 @@ impl Sandbox {
             sign_in,
             config.faults,
             config.record,
+            hub.clone(),
         ));
+        let webhook_task = tokio::spawn(hub.run());
         let (stop, stopped) = oneshot::channel::<()>();
         let task = serve(listener, routes::app(state.clone()), stopped);
         let (stop_files, files_stopped) = oneshot::channel::<()>();
@@ -232,6 +248,7 @@ impl Sandbox {
             stop: Some(stop),
             task: Some(task),
             file_host: Some((stop_files, files_task)),
+            webhook_task: Some(webhook_task),
         })
     }
 
@@ -449,7 +466,99 @@ impl Sandbox {
             n.has_updates = true;
             n.updated_at = at;
         }
+        self.state.webhooks.publish(
+            &world,
+            Change::ChatMessage {
+                chat_id: id,
+                message_id: &message_id,
+            },
+        );
         Some(message_id)
+    }
+
+    /// An applicant responds to the vacancy (of any employer) with the first seeded
+    /// resume that has no negotiation on it yet: a new negotiation in `response`, with
+    /// a cover letter in its chat, news for the employer, and the webhook events a
+    /// response makes. Returns the negotiation's id; `None` when the vacancy is unknown
+    /// or every resume is on it already.
+    pub fn applicant_responds(&self, vacancy_id: &str) -> Option<String> {
+        let mut world = self.state.world_mut();
+        let employer = world.vacancy(vacancy_id)?.employer;
+        let resume_id = world
+            .resumes
+            .iter()
+            .find(|r| world.negotiation_for(vacancy_id, &r.id).is_none())?
+            .id
+            .clone();
+        let lead = world.lead_manager(employer)?;
+        let at = model::now();
+        let id = world.new_negotiation_id();
+        let chat_id = world.new_chat_id();
+        let message_id = world.new_message_id();
+        let letters = seed::words::COVER_LETTERS;
+        let letter = letters[world.negotiations.len() % letters.len()].to_string();
+        world.add_negotiation(model::Negotiation {
+            id: id.clone(),
+            vacancy_id: vacancy_id.to_string(),
+            resume_id,
+            initiator: model::Initiator::Applicant,
+            employer_state: pipeline::EmployerState::Response,
+            applicant_state: pipeline::ApplicantState::Response,
+            invited: false,
+            pending_applicant_state: None,
+            created_at: at,
+            updated_at: at,
+            has_updates: true,
+            viewed_by_opponent: false,
+            relevance: 500,
+            chat_id,
+        });
+        let mut chat = chat::Chat::new(chat_id, id.clone(), at, &[lead]);
+        chat.push(chat::Message::text(
+            message_id.clone(),
+            chat::Author::Applicant,
+            at,
+            letter,
+            ("response", "Отклик"),
+        ));
+        world.add_chat(chat);
+        tracing::info!(negotiation = %id, vacancy = %vacancy_id, "an applicant responded");
+        let hub = &self.state.webhooks;
+        hub.publish(
+            &world,
+            Change::NewNegotiation {
+                negotiation_id: &id,
+            },
+        );
+        hub.publish(
+            &world,
+            Change::ChatMessage {
+                chat_id,
+                message_id: &message_id,
+            },
+        );
+        Some(id)
+    }
+
+    /// Every attempt to deliver a webhook event so far, in the order they were made.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        self.state.webhooks.deliveries()
+    }
+
+    /// The user's webhook subscription, if they have one.
+    pub fn webhook_subscription_of(
+        &self,
+        login: &str,
+    ) -> Result<Option<WebhookSubscription>, UnknownUser> {
+        let user = self.user_index(login)?;
+        Ok(self.state.webhooks.subscription_of(user))
+    }
+
+    /// Waits until every webhook event made so far has been delivered, given up or
+    /// dropped (retries and duplicates included), so tests need no sleeps. A held
+    /// out-of-order event is let go at once.
+    pub async fn flush_webhooks(&self) {
+        self.state.webhooks.flush().await;
     }
 
     /// A writable chat of the default user's employer that now holds exactly `n`
@@ -635,6 +744,9 @@ impl Sandbox {
 
     /// Stops the server and waits for it.
     pub async fn shutdown(mut self) {
+        if let Some(task) = self.webhook_task.take() {
+            task.abort();
+        }
         if let Some((stop, task)) = self.file_host.take() {
             let _ = stop.send(());
             task.abort();
@@ -657,6 +769,9 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        if let Some(task) = self.webhook_task.take() {
+            task.abort();
+        }
         if let Some((stop, task)) = self.file_host.take() {
             let _ = stop.send(());
             task.abort();

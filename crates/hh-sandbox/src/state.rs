@@ -15,6 +15,7 @@ use crate::faults::{self, Faults, LostAnswer, Outage};
 use crate::files::FileHostRequest;
 use crate::model::World;
 use crate::tokens::Tokens;
+use crate::webhooks::Hub;
 
 /// One request and the answer the sandbox gave, as recorded for tests.
 #[derive(Debug, Clone)]
@@ -73,6 +74,8 @@ pub struct Shared {
     peak_in_flight: AtomicUsize,
     pub recording: bool,
     recorded: Mutex<Vec<Exchange>>,
+    /// Webhook subscriptions and the events on their way (see [`crate::webhooks`]).
+    pub webhooks: Arc<Hub>,
 }
 
 pub type AppState = Arc<Shared>;
@@ -83,6 +86,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
+    // Each argument is one part of the sandbox, built by `Sandbox::start_on`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         origins: Origins,
         seed: u64,
@@ -91,6 +96,7 @@ impl Shared {
         sign_in: SignIn,
         faults: Faults,
         recording: bool,
+        webhooks: Arc<Hub>,
     ) -> Self {
         // Its own stream, so that turning faults on changes no data and no token.
         let fault_rng = StdRng::seed_from_u64(seed ^ 0x6661_756c_7473);
@@ -112,6 +118,7 @@ impl Shared {
             peak_in_flight: AtomicUsize::new(0),
             recording,
             recorded: Mutex::new(Vec::new()),
+            webhooks,
         }
     }
 

@@ -23,6 +23,7 @@ use crate::http::{LoseAnswer, Params, json, no_content, ok, page_of};
 use crate::model::{World, hh_time, now};
 use crate::render::Render;
 use crate::state::AppState;
+use crate::webhooks::events::Change;
 
 /// hh's largest page of chats, and the last page it serves.
 pub const MAX_CHATS_PER_PAGE: u32 = 20;
@@ -316,6 +317,14 @@ pub async fn send(
         is_automated,
         idempotency_key: Some(key),
     });
+    let chat = chat.id;
+    st.webhooks.publish(
+        &world,
+        Change::ChatMessage {
+            chat_id: chat,
+            message_id: &id,
+        },
+    );
     tracing::info!(chat = %chat_id, message = %id, "chat message sent");
     let mut response = json(StatusCode::CREATED, &json!({ "id": id }));
     if let Some(how) = st.lose_send_answer() {
@@ -488,13 +497,21 @@ pub async fn add_participant(
         kind: MessageKind::ParticipantJoined(manager),
         text: None,
         ..Message::text(
-            message_id,
+            message_id.clone(),
             Author::Manager(account.manager),
             now(),
             String::new(),
             ("text", "Текст"),
         )
     });
+    let chat_id = chat.id;
+    st.webhooks.publish(
+        &world,
+        Change::ChatMessage {
+            chat_id,
+            message_id: &message_id,
+        },
+    );
     Ok(no_content())
 }
 

@@ -20,6 +20,7 @@ use crate::model::now;
 use crate::render::Render;
 use crate::routes::negotiations::{MAX_MESSAGE_CHARS, MAX_PER_PAGE};
 use crate::state::AppState;
+use crate::webhooks::events::Change;
 
 /// hh stops the employer after this many messages in a row without an answer.
 pub const IN_A_ROW_LIMIT: usize = 5;
@@ -111,12 +112,19 @@ pub async fn send(
     world.mark_negotiation_read(&nid, account.manager);
     let chat = world.chat_mut(chat_id).ok_or_else(ApiError::not_found)?;
     chat.push(Message::text(
-        id,
+        id.clone(),
         Author::Manager(account.manager),
         at,
         text.to_string(),
         state,
     ));
+    st.webhooks.publish(
+        &world,
+        Change::ChatMessage {
+            chat_id,
+            message_id: &id,
+        },
+    );
     // hh answers an employer's send here with an HTML 201, not the JSON message.
     Ok((
         StatusCode::CREATED,

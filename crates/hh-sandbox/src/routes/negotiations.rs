@@ -23,6 +23,8 @@ use crate::pipeline::{self, Action, ApplicantState, EmployerState};
 use crate::render::Render;
 use crate::routes::COLLECTION_LIST;
 use crate::state::AppState;
+use crate::webhooks::Hub;
+use crate::webhooks::events::Change;
 
 /// hh's largest page of negotiations.
 pub const MAX_PER_PAGE: u32 = 50;
@@ -208,8 +210,9 @@ fn check_arguments(
 /// Moves a negotiation to `to`, with the message of the manager acting (an index into
 /// `World::managers`) if one was sent. A message changes the applicant's state
 /// (invitation or discard) now; without one, the change waits for the employer's next
-/// message, as hh documents.
+/// message, as hh documents. Subscribers hear of the move and of the message.
 fn transition(
+    hub: &Hub,
     world: &mut World,
     manager: usize,
     nid: &str,
@@ -227,6 +230,7 @@ fn transition(
     n.updated_at = at;
     let chat_id = n.chat_id;
     let applicant_state = ApplicantState::after_message_in(to);
+    let written_id = message_id.clone();
     let written = match (message, message_id) {
         (Some(text), Some(id)) => {
             let state = match applicant_state {
@@ -261,6 +265,24 @@ fn transition(
             chat.write_block = None;
         }
     }
+    hub.publish(
+        world,
+        Change::EmployerStateChanged {
+            negotiation_id: nid,
+            from: was,
+            manager,
+            at,
+        },
+    );
+    if let Some(message_id) = &written_id {
+        hub.publish(
+            world,
+            Change::ChatMessage {
+                chat_id,
+                message_id,
+            },
+        );
+    }
 }
 
 /// `PUT /negotiations/{action}/{nid}`
@@ -282,6 +304,7 @@ pub async fn perform_action(
     }
     let message = check_arguments(account.employer(&world), action, &form)?;
     transition(
+        &st.webhooks,
         &mut world,
         account.manager,
         &nid,
@@ -333,7 +356,15 @@ pub async fn move_to_collection(
     let message = check_arguments(account.employer(&world), action, &form)?;
     let at = now();
     for id in &ids {
-        transition(&mut world, account.manager, id, to, message.clone(), at);
+        transition(
+            &st.webhooks,
+            &mut world,
+            account.manager,
+            id,
+            to,
+            message.clone(),
+            at,
+        );
     }
     tracing::info!(count = ids.len(), to = to.id(), "negotiations moved");
     Ok(no_content())
@@ -423,13 +454,26 @@ pub async fn invite(
     let mut chat = Chat::new(chat_id, id.clone(), at, &[account.manager]);
     let invitation = ("invitation", "Приглашение");
     chat.push(Message::text(
-        message_id,
+        message_id.clone(),
         Author::Manager(account.manager),
         at,
         message,
         invitation,
     ));
     world.add_chat(chat);
+    st.webhooks.publish(
+        &world,
+        Change::NewNegotiation {
+            negotiation_id: &id,
+        },
+    );
+    st.webhooks.publish(
+        &world,
+        Change::ChatMessage {
+            chat_id,
+            message_id: &message_id,
+        },
+    );
     tracing::info!(negotiation = %id, action = %action.id, "invitation created");
     let mut response = StatusCode::CREATED.into_response();
     if let Ok(location) = HeaderValue::from_str(&st.url(&format!("/negotiations/{id}"))) {
