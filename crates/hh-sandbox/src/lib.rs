@@ -11,6 +11,12 @@
 //! data. Data are seeded and realistic (Russian names, vacancies, resumes and letters),
 //! the same for the same seed. Faults can be injected.
 //!
+//! It sends hh's webhooks as well ([`webhooks`]): a user subscribes at
+//! `/webhook/subscriptions`, and responses ([`Sandbox::applicant_responds`]), invitations,
+//! moves and chat messages are POSTed to their URL by a background task, with hh's retries
+//! and, on request, its duplicates, delays and disorder. Tests read
+//! [`Sandbox::webhook_deliveries`] after [`Sandbox::flush_webhooks`].
+//!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
 //! use hh_sandbox::{Sandbox, SandboxConfig};

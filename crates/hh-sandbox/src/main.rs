@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use hh_sandbox::{Faults, LostAnswer, Sandbox, SandboxConfig};
+use hh_sandbox::{Faults, LostAnswer, Sandbox, SandboxConfig, WebhookConfig, WebhookFaults};
 
 #[derive(Parser)]
 #[command(
@@ -78,6 +78,34 @@ struct Serve {
     /// Approve every authorization request as this user (a login from the list printed).
     #[arg(long, value_name = "LOGIN")]
     auto_approve: Option<String>,
+    /// Accept webhook subscription URLs on any host, not only loopback.
+    #[arg(long)]
+    webhook_any_host: bool,
+    /// Share of webhook events sent twice, with the same id (0..1).
+    #[arg(long, default_value_t = 0.0, value_parser = rate)]
+    webhook_duplicate_rate: f64,
+    /// Share of webhook events sent after the event that follows them (0..1).
+    #[arg(long, default_value_t = 0.0, value_parser = rate)]
+    webhook_out_of_order_rate: f64,
+    /// Delay each webhook event by a time drawn from MIN..MAX milliseconds, e.g. `100..2000`.
+    #[arg(long, value_name = "MIN..MAX", value_parser = delay_range)]
+    webhook_delay_ms: Option<(u64, u64)>,
+}
+
+fn delay_range(s: &str) -> Result<(u64, u64), String> {
+    let (from, to) = s
+        .split_once("..")
+        .ok_or_else(|| format!("`{s}` is not MIN..MAX, e.g. 100..2000"))?;
+    let ms = |v: &str| {
+        v.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("`{v}` is not a number of milliseconds"))
+    };
+    let (from, to) = (ms(from)?, ms(to)?);
+    if from > to {
+        return Err(format!("{from}..{to} starts after it ends"));
+    }
+    Ok((from, to))
 }
 
 fn lost_answer(s: &str) -> Result<LostAnswer, String> {
@@ -140,6 +168,18 @@ async fn serve(args: Serve) -> ExitCode {
         oauth_client_secret: args.client_secret,
         oauth_redirect_uri: args.redirect_uri.clone(),
         auto_approve: args.auto_approve,
+        webhooks: WebhookConfig {
+            allow_any_host: args.webhook_any_host,
+            faults: WebhookFaults {
+                duplicate_rate: args.webhook_duplicate_rate,
+                out_of_order_rate: args.webhook_out_of_order_rate,
+                delay: match args.webhook_delay_ms {
+                    Some((from, to)) => Duration::from_millis(from)..=Duration::from_millis(to),
+                    None => Duration::ZERO..=Duration::ZERO,
+                },
+            },
+            ..WebhookConfig::default()
+        },
         ..SandboxConfig::default()
     };
     let sandbox = match Sandbox::start_on(args.addr, config).await {
