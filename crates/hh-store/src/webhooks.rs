@@ -146,6 +146,18 @@ impl Store {
             .map_err(db("reading webhook subscriptions to retry"))
     }
 
+    /// The accounts that have a subscription (signed in, live updates on).
+    pub async fn webhook_accounts(&self) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT account_id FROM webhook_subscriptions ORDER BY account_id")
+            .fetch_all(self.pool())
+            .await
+            .map_err(db("listing accounts with webhook subscriptions"))?;
+        rows.iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()
+            .map_err(db("reading accounts with webhook subscriptions"))
+    }
+
     /// Forgets the account's subscription (at sign-out): its path stops working at once.
     /// Returns what it was, so the caller can cancel it at hh.
     pub async fn remove_webhook_subscription(
