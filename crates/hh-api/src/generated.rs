@@ -2718,15 +2718,45 @@ pub mod types {
         ::serde::Serialize,
         Clone,
         Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct WebhookActionSettings(
+        pub ::std::option::Option<WebhookActionSettingsInner>,
+    );
+    impl ::std::ops::Deref for WebhookActionSettings {
+        type Target = ::std::option::Option<WebhookActionSettingsInner>;
+        fn deref(&self) -> &::std::option::Option<WebhookActionSettingsInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhookActionSettings>
+    for ::std::option::Option<WebhookActionSettingsInner> {
+        fn from(value: WebhookActionSettings) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<WebhookActionSettingsInner>>
+    for WebhookActionSettings {
+        fn from(value: ::std::option::Option<WebhookActionSettingsInner>) -> Self {
+            Self(value)
+        }
+    }
+    ///`WebhookActionSettingsInner`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
         Default,
         schemars::JsonSchema
     )]
-    pub struct WebhookActionSettings {
+    pub struct WebhookActionSettingsInner {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vacancies_only_mine: ::std::option::Option<bool>,
     }
-    impl WebhookActionSettings {
-        pub fn builder() -> builder::WebhookActionSettings {
+    impl WebhookActionSettingsInner {
+        pub fn builder() -> builder::WebhookActionSettingsInner {
             Default::default()
         }
     }
@@ -13204,20 +13234,20 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct WebhookActionSettings {
+        pub struct WebhookActionSettingsInner {
             vacancies_only_mine: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for WebhookActionSettings {
+        impl ::std::default::Default for WebhookActionSettingsInner {
             fn default() -> Self {
                 Self {
                     vacancies_only_mine: Ok(Default::default()),
                 }
             }
         }
-        impl WebhookActionSettings {
+        impl WebhookActionSettingsInner {
             pub fn vacancies_only_mine<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -13233,20 +13263,20 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<WebhookActionSettings>
-        for super::WebhookActionSettings {
+        impl ::std::convert::TryFrom<WebhookActionSettingsInner>
+        for super::WebhookActionSettingsInner {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: WebhookActionSettings,
+                value: WebhookActionSettingsInner,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     vacancies_only_mine: value.vacancies_only_mine?,
                 })
             }
         }
-        impl ::std::convert::From<super::WebhookActionSettings>
-        for WebhookActionSettings {
-            fn from(value: super::WebhookActionSettings) -> Self {
+        impl ::std::convert::From<super::WebhookActionSettingsInner>
+        for WebhookActionSettingsInner {
+            fn from(value: super::WebhookActionSettingsInner) -> Self {
                 Self {
                     vacancies_only_mine: Ok(value.vacancies_only_mine),
                 }
