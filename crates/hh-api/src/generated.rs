@@ -2692,6 +2692,237 @@ pub mod types {
             Default::default()
         }
     }
+    /**One kind of event; hh's description gives each kind its own schema, one object shape with the kind in `type` (settings only on the vacancy and negotiation kinds).
+*/
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookAction {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub settings: ::std::option::Option<WebhookActionSettings>,
+        #[serde(rename = "type")]
+        pub type_: WebhookActionType,
+    }
+    impl WebhookAction {
+        pub fn builder() -> builder::WebhookAction {
+            Default::default()
+        }
+    }
+    ///`WebhookActionSettings`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct WebhookActionSettings(
+        pub ::std::option::Option<WebhookActionSettingsInner>,
+    );
+    impl ::std::ops::Deref for WebhookActionSettings {
+        type Target = ::std::option::Option<WebhookActionSettingsInner>;
+        fn deref(&self) -> &::std::option::Option<WebhookActionSettingsInner> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhookActionSettings>
+    for ::std::option::Option<WebhookActionSettingsInner> {
+        fn from(value: WebhookActionSettings) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<::std::option::Option<WebhookActionSettingsInner>>
+    for WebhookActionSettings {
+        fn from(value: ::std::option::Option<WebhookActionSettingsInner>) -> Self {
+            Self(value)
+        }
+    }
+    ///`WebhookActionSettingsInner`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookActionSettingsInner {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vacancies_only_mine: ::std::option::Option<bool>,
+    }
+    impl WebhookActionSettingsInner {
+        pub fn builder() -> builder::WebhookActionSettingsInner {
+            Default::default()
+        }
+    }
+    ///`WebhookActionType`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd,
+        schemars::JsonSchema
+    )]
+    pub enum WebhookActionType {
+        #[serde(rename = "NEW_NEGOTIATION_VACANCY")]
+        NewNegotiationVacancy,
+        #[serde(rename = "NEW_RESPONSE_OR_INVITATION_VACANCY")]
+        NewResponseOrInvitationVacancy,
+        #[serde(rename = "NEGOTIATION_EMPLOYER_STATE_CHANGE")]
+        NegotiationEmployerStateChange,
+        #[serde(rename = "CHAT_MESSAGE_CREATED")]
+        ChatMessageCreated,
+        #[serde(rename = "VACANCY_ARCHIVATION")]
+        VacancyArchivation,
+        #[serde(rename = "VACANCY_CHANGE")]
+        VacancyChange,
+        #[serde(rename = "VACANCY_PROLONGATION")]
+        VacancyProlongation,
+        #[serde(rename = "VACANCY_PUBLICATION_FOR_VACANCY_MANAGER")]
+        VacancyPublicationForVacancyManager,
+    }
+    impl ::std::fmt::Display for WebhookActionType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::NewNegotiationVacancy => f.write_str("NEW_NEGOTIATION_VACANCY"),
+                Self::NewResponseOrInvitationVacancy => {
+                    f.write_str("NEW_RESPONSE_OR_INVITATION_VACANCY")
+                }
+                Self::NegotiationEmployerStateChange => {
+                    f.write_str("NEGOTIATION_EMPLOYER_STATE_CHANGE")
+                }
+                Self::ChatMessageCreated => f.write_str("CHAT_MESSAGE_CREATED"),
+                Self::VacancyArchivation => f.write_str("VACANCY_ARCHIVATION"),
+                Self::VacancyChange => f.write_str("VACANCY_CHANGE"),
+                Self::VacancyProlongation => f.write_str("VACANCY_PROLONGATION"),
+                Self::VacancyPublicationForVacancyManager => {
+                    f.write_str("VACANCY_PUBLICATION_FOR_VACANCY_MANAGER")
+                }
+            }
+        }
+    }
+    impl ::std::str::FromStr for WebhookActionType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "NEW_NEGOTIATION_VACANCY" => Ok(Self::NewNegotiationVacancy),
+                "NEW_RESPONSE_OR_INVITATION_VACANCY" => {
+                    Ok(Self::NewResponseOrInvitationVacancy)
+                }
+                "NEGOTIATION_EMPLOYER_STATE_CHANGE" => {
+                    Ok(Self::NegotiationEmployerStateChange)
+                }
+                "CHAT_MESSAGE_CREATED" => Ok(Self::ChatMessageCreated),
+                "VACANCY_ARCHIVATION" => Ok(Self::VacancyArchivation),
+                "VACANCY_CHANGE" => Ok(Self::VacancyChange),
+                "VACANCY_PROLONGATION" => Ok(Self::VacancyProlongation),
+                "VACANCY_PUBLICATION_FOR_VACANCY_MANAGER" => {
+                    Ok(Self::VacancyPublicationForVacancyManager)
+                }
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhookActionType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WebhookActionType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`WebhookSubscriptionCreate`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookSubscriptionCreate {
+        pub actions: ::std::vec::Vec<WebhookAction>,
+        pub url: ::std::string::String,
+    }
+    impl WebhookSubscriptionCreate {
+        pub fn builder() -> builder::WebhookSubscriptionCreate {
+            Default::default()
+        }
+    }
+    ///`WebhookSubscriptionItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookSubscriptionItem {
+        pub actions: ::std::vec::Vec<WebhookAction>,
+        pub id: ::std::string::String,
+        pub url: ::std::string::String,
+    }
+    impl WebhookSubscriptionItem {
+        pub fn builder() -> builder::WebhookSubscriptionItem {
+            Default::default()
+        }
+    }
+    ///`WebhookSubscriptionUpdate`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookSubscriptionUpdate {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub actions: ::std::vec::Vec<WebhookAction>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl WebhookSubscriptionUpdate {
+        pub fn builder() -> builder::WebhookSubscriptionUpdate {
+            Default::default()
+        }
+    }
+    ///`WebhookSubscriptionsOutput`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct WebhookSubscriptionsOutput {
+        pub items: ::std::vec::Vec<WebhookSubscriptionItem>,
+    }
+    impl WebhookSubscriptionsOutput {
+        pub fn builder() -> builder::WebhookSubscriptionsOutput {
+            Default::default()
+        }
+    }
     ///`WriteMessageState`
     #[derive(
         ::serde::Deserialize,
@@ -12937,6 +13168,372 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct WebhookAction {
+            settings: ::std::result::Result<
+                ::std::option::Option<super::WebhookActionSettings>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                super::WebhookActionType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookAction {
+            fn default() -> Self {
+                Self {
+                    settings: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl WebhookAction {
+            pub fn settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WebhookActionSettings>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for settings: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WebhookActionType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookAction> for super::WebhookAction {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookAction,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    settings: value.settings?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookAction> for WebhookAction {
+            fn from(value: super::WebhookAction) -> Self {
+                Self {
+                    settings: Ok(value.settings),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookActionSettingsInner {
+            vacancies_only_mine: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookActionSettingsInner {
+            fn default() -> Self {
+                Self {
+                    vacancies_only_mine: Ok(Default::default()),
+                }
+            }
+        }
+        impl WebhookActionSettingsInner {
+            pub fn vacancies_only_mine<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.vacancies_only_mine = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for vacancies_only_mine: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookActionSettingsInner>
+        for super::WebhookActionSettingsInner {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookActionSettingsInner,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    vacancies_only_mine: value.vacancies_only_mine?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookActionSettingsInner>
+        for WebhookActionSettingsInner {
+            fn from(value: super::WebhookActionSettingsInner) -> Self {
+                Self {
+                    vacancies_only_mine: Ok(value.vacancies_only_mine),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookSubscriptionCreate {
+            actions: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookAction>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for WebhookSubscriptionCreate {
+            fn default() -> Self {
+                Self {
+                    actions: Err("no value supplied for actions".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl WebhookSubscriptionCreate {
+            pub fn actions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookAction>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.actions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for actions: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookSubscriptionCreate>
+        for super::WebhookSubscriptionCreate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookSubscriptionCreate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    actions: value.actions?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookSubscriptionCreate>
+        for WebhookSubscriptionCreate {
+            fn from(value: super::WebhookSubscriptionCreate) -> Self {
+                Self {
+                    actions: Ok(value.actions),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookSubscriptionItem {
+            actions: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookAction>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for WebhookSubscriptionItem {
+            fn default() -> Self {
+                Self {
+                    actions: Err("no value supplied for actions".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl WebhookSubscriptionItem {
+            pub fn actions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookAction>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.actions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for actions: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookSubscriptionItem>
+        for super::WebhookSubscriptionItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookSubscriptionItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    actions: value.actions?,
+                    id: value.id?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookSubscriptionItem>
+        for WebhookSubscriptionItem {
+            fn from(value: super::WebhookSubscriptionItem) -> Self {
+                Self {
+                    actions: Ok(value.actions),
+                    id: Ok(value.id),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookSubscriptionUpdate {
+            actions: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookAction>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookSubscriptionUpdate {
+            fn default() -> Self {
+                Self {
+                    actions: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl WebhookSubscriptionUpdate {
+            pub fn actions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookAction>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.actions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for actions: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookSubscriptionUpdate>
+        for super::WebhookSubscriptionUpdate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookSubscriptionUpdate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    actions: value.actions?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookSubscriptionUpdate>
+        for WebhookSubscriptionUpdate {
+            fn from(value: super::WebhookSubscriptionUpdate) -> Self {
+                Self {
+                    actions: Ok(value.actions),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookSubscriptionsOutput {
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookSubscriptionItem>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookSubscriptionsOutput {
+            fn default() -> Self {
+                Self {
+                    items: Err("no value supplied for items".to_string()),
+                }
+            }
+        }
+        impl WebhookSubscriptionsOutput {
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::WebhookSubscriptionItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookSubscriptionsOutput>
+        for super::WebhookSubscriptionsOutput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookSubscriptionsOutput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { items: value.items? })
+            }
+        }
+        impl ::std::convert::From<super::WebhookSubscriptionsOutput>
+        for WebhookSubscriptionsOutput {
+            fn from(value: super::WebhookSubscriptionsOutput) -> Self {
+                Self { items: Ok(value.items) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct WriteMessageState {
             allowed: ::std::result::Result<bool, ::std::string::String>,
             reason: ::std::result::Result<
@@ -13809,6 +14406,59 @@ let response = client.list_vacancy_visitors()
 ```*/
     pub fn list_vacancy_visitors(&self) -> builder::ListVacancyVisitors<'_> {
         builder::ListVacancyVisitors::new(self)
+    }
+    /**The application's webhook subscriptions for the user of the token (hh keeps one per user and application)
+
+Sends a `GET` request to `/webhook/subscriptions`
+
+```ignore
+let response = client.get_webhook_subscriptions()
+    .send()
+    .await;
+```*/
+    pub fn get_webhook_subscriptions(&self) -> builder::GetWebhookSubscriptions<'_> {
+        builder::GetWebhookSubscriptions::new(self)
+    }
+    /**Subscribe the user's events to a URL; hh then POSTs each event there (a WebhookSendObjectBaseUser body, unsigned) and wants 2xx, or 409 for an id it sent before, within 2 s.
+
+
+Sends a `POST` request to `/webhook/subscriptions`
+
+```ignore
+let response = client.post_webhook_subscription()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn post_webhook_subscription(&self) -> builder::PostWebhookSubscription<'_> {
+        builder::PostWebhookSubscription::new(self)
+    }
+    /**Replace the subscription's URL or its list of actions
+
+Sends a `PUT` request to `/webhook/subscriptions/{subscription_id}`
+
+```ignore
+let response = client.change_webhook_subscription()
+    .subscription_id(subscription_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn change_webhook_subscription(&self) -> builder::ChangeWebhookSubscription<'_> {
+        builder::ChangeWebhookSubscription::new(self)
+    }
+    /**Cancel the subscription
+
+Sends a `DELETE` request to `/webhook/subscriptions/{subscription_id}`
+
+```ignore
+let response = client.cancel_webhook_subscription()
+    .subscription_id(subscription_id)
+    .send()
+    .await;
+```*/
+    pub fn cancel_webhook_subscription(&self) -> builder::CancelWebhookSubscription<'_> {
+        builder::CancelWebhookSubscription::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -17506,6 +18156,294 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_webhook_subscriptions`]
+
+[`Client::get_webhook_subscriptions`]: super::Client::get_webhook_subscriptions*/
+    #[derive(Debug, Clone)]
+    pub struct GetWebhookSubscriptions<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> GetWebhookSubscriptions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/webhook/subscriptions`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WebhookSubscriptionsOutput>, Error<()>> {
+            let Self { client } = self;
+            let url = format!("{}/webhook/subscriptions", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_webhook_subscriptions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::post_webhook_subscription`]
+
+[`Client::post_webhook_subscription`]: super::Client::post_webhook_subscription*/
+    #[derive(Debug, Clone)]
+    pub struct PostWebhookSubscription<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::WebhookSubscriptionCreate, String>,
+    }
+    impl<'a> PostWebhookSubscription<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WebhookSubscriptionCreate>,
+            <V as std::convert::TryInto<
+                types::WebhookSubscriptionCreate,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WebhookSubscriptionCreate` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WebhookSubscriptionCreate,
+            ) -> types::builder::WebhookSubscriptionCreate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/webhook/subscriptions`
+        pub async fn send(self) -> Result<ResponseValue<types::IdOnly>, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::WebhookSubscriptionCreate::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/webhook/subscriptions", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "post_webhook_subscription",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::change_webhook_subscription`]
+
+[`Client::change_webhook_subscription`]: super::Client::change_webhook_subscription*/
+    #[derive(Debug, Clone)]
+    pub struct ChangeWebhookSubscription<'a> {
+        client: &'a super::Client,
+        subscription_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WebhookSubscriptionUpdate, String>,
+    }
+    impl<'a> ChangeWebhookSubscription<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                subscription_id: Err("subscription_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn subscription_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.subscription_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for subscription_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WebhookSubscriptionUpdate>,
+            <V as std::convert::TryInto<
+                types::WebhookSubscriptionUpdate,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WebhookSubscriptionUpdate` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WebhookSubscriptionUpdate,
+            ) -> types::builder::WebhookSubscriptionUpdate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/webhook/subscriptions/{subscription_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, subscription_id, body } = self;
+            let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WebhookSubscriptionUpdate::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/webhook/subscriptions/{}", client.baseurl, encode_path(&
+                subscription_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "change_webhook_subscription",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::cancel_webhook_subscription`]
+
+[`Client::cancel_webhook_subscription`]: super::Client::cancel_webhook_subscription*/
+    #[derive(Debug, Clone)]
+    pub struct CancelWebhookSubscription<'a> {
+        client: &'a super::Client,
+        subscription_id: Result<::std::string::String, String>,
+    }
+    impl<'a> CancelWebhookSubscription<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                subscription_id: Err("subscription_id was not initialized".to_string()),
+            }
+        }
+        pub fn subscription_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.subscription_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for subscription_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/webhook/subscriptions/{subscription_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+            let Self { client, subscription_id } = self;
+            let subscription_id = subscription_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/webhook/subscriptions/{}", client.baseurl, encode_path(&
+                subscription_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "cancel_webhook_subscription",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

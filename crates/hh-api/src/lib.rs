@@ -54,6 +54,7 @@ pub mod refresh;
 pub mod retry;
 pub mod transport;
 pub mod vacancy;
+pub mod webhooks;
 
 pub use generated::types;
 
@@ -69,3 +70,4 @@ pub use refresh::{GrantRefused, Kept, RefreshGrant, SharedTokens};
 pub use retry::RetryPolicy;
 pub use transport::{AccessToken, Transport};
 pub use vacancy::{CollectionNegotiations, VacancyFetch, VacancyNegotiations};
+pub use webhooks::{WebhookDelivery, WebhookKind};

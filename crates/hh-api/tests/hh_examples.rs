@@ -88,6 +88,10 @@ const DECODERS: &[(&str, Decode)] = &[
     ("MessageTemplate", decode::<types::MessageTemplate>),
     ("Dictionaries", decode::<types::Dictionaries>),
     ("Token", decode::<types::Token>),
+    (
+        "WebhookSubscriptionsOutput",
+        decode::<types::WebhookSubscriptionsOutput>,
+    ),
 ];
 
 /// A collection's list is no operation of ours (the client follows `collections[].url`; see

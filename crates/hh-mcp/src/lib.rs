@@ -17,6 +17,7 @@ pub mod confirm;
 pub mod export;
 pub mod failure;
 pub mod invitations;
+pub mod live;
 pub mod negotiations;
 pub mod oauth;
 pub mod plan;

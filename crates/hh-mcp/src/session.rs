@@ -29,6 +29,15 @@ pub struct Session {
     chat_links: Mutex<HashMap<String, ChatLink>>,
     /// Messages the agent writes go out marked `is_automated` (HH_MCP_AUTOMATED_MESSAGES).
     pub mark_automated: bool,
+    /// Multi-user mode: where the account's live updates are (`whats_new`).
+    pub feed: Option<Feed>,
+}
+
+/// One account's live updates in the store.
+#[derive(Clone)]
+pub struct Feed {
+    pub store: hh_store::Store,
+    pub account_id: String,
 }
 
 /// What a chat belongs to.
@@ -57,6 +66,7 @@ impl Session {
             collection_urls: Mutex::new(HashMap::new()),
             chat_links: Mutex::new(HashMap::new()),
             mark_automated: true,
+            feed: None,
         }
     }
 

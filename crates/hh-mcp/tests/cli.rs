@@ -69,6 +69,7 @@ async fn tools_lists_every_tool_and_marks_the_acting_ones() {
             "list_comments",
             "vacancy_stats",
             "negotiation_statistics",
+            "whats_new",
             "invite_applicant",
             "change_negotiation_state",
             "send_message",

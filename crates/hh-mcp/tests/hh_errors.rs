@@ -188,7 +188,7 @@ async fn an_unreachable_hh_is_a_tool_error_not_a_crash() {
     );
     // Still serving.
     let tools = mcp.client.list_all_tools().await.expect("still serving");
-    assert_eq!(tools.len(), 19);
+    assert_eq!(tools.len(), 20);
     let stderr = mcp.stop().await;
     assert!(!stderr.contains(TOKEN), "token in stderr:\n{stderr}");
 }

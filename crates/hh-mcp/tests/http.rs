@@ -261,7 +261,7 @@ async fn every_tool_answers_over_http_for_a_key_configured_by_its_digest() {
     let server = against(&sandbox, &[("HH_MCP_CONFIRM", "never")]).await;
     let (c, _) = connect(&server.mcp(), KEY, &[], None).await;
     let mut results = Vec::new();
-    assert_eq!(tool_names(&c).await.len(), 19);
+    assert_eq!(tool_names(&c).await.len(), 20);
 
     let me = ok(&call(&c, "get_me", json!({})).await);
     assert_eq!(me["employer"]["id"], sandbox.employer_id());
@@ -591,7 +591,7 @@ async fn serving_refuses_to_start_without_keys_except_the_loopback_sandbox() {
     // The zero-account demo: open, on loopback.
     let demo = Server::start(&["--sandbox", "serve", "--http", "127.0.0.1:0"], &[], UA).await;
     let (c, _) = connect(&demo.mcp(), "", &[], None).await;
-    assert_eq!(tool_names(&c).await.len(), 19);
+    assert_eq!(tool_names(&c).await.len(), 20);
     assert!(ok(&call(&c, "get_me", json!({})).await)["employer"]["id"].is_string());
 }
 

@@ -59,6 +59,8 @@ struct Team {
     /// What every replica was started with.
     env: Vec<(&'static str, String)>,
     _storage: Storage,
+    /// Where the proxy sends requests (the replicas' addresses).
+    upstreams: Arc<Mutex<Vec<String>>>,
 }
 
 /// `None` when PostgreSQL is not available outside CI (the test says so loudly).
@@ -95,6 +97,7 @@ async fn team(storage: Storage, replicas: usize, extra: &[(&'static str, &str)])
         servers.push(Server::start(&["serve", "--http", "127.0.0.1:0"], &env, UA).await);
     }
     *upstreams.lock().unwrap() = servers.iter().map(|s| s.base.clone()).collect();
+    let upstreams = upstreams.clone();
     Team {
         sandbox,
         public,
@@ -102,6 +105,7 @@ async fn team(storage: Storage, replicas: usize, extra: &[(&'static str, &str)])
         routed,
         env,
         _storage: storage,
+        upstreams,
     }
 }
 
@@ -1124,4 +1128,221 @@ async fn codes_pkce_redirects_refresh_tokens_and_audiences_are_checked() {
     for s in &secrets {
         assert!(!logs.contains(s.as_str()), "a token of ours in the logs");
     }
+}
+
+// ---- live updates ---------------------------------------------------------------------
+
+/// A delivery as hh.ru sends one (hh's `WebhookSendObjectBaseUser` with a
+/// `WebhookPayloadNewResponseOrInvitationVacancy`).
+fn delivery(id: &str, negotiation: &str, vacancy: &str) -> String {
+    json!({
+        "id": id, "subscription_id": "sub-1", "user_id": "u",
+        "action_type": "NEW_RESPONSE_OR_INVITATION_VACANCY",
+        "payload": {"topic_id": negotiation, "vacancy_id": vacancy, "chat_id": "1",
+                    "resume_id": "r", "employer_id": "e",
+                    "response_date": "2026-11-30T10:00:00+0300"}
+    })
+    .to_string()
+}
+
+/// Some negotiations of a vacancy of this login's employer, with the vacancy's id.
+async fn negotiations_of(team: &Team, login: &str) -> Vec<(String, String)> {
+    let (access, _) = team.sandbox.tokens_of(login).unwrap();
+    let hh = hh_api::Client::builder()
+        .base_url(team.sandbox.base_url())
+        .user_agent(UA)
+        .token(access)
+        .build()
+        .unwrap();
+    let employer = hh.me().await.unwrap().employer.unwrap().id;
+    let vacancies = hh
+        .read(
+            hh.api()
+                .list_active_vacancies()
+                .employer_id(&employer)
+                .send(),
+        )
+        .await
+        .unwrap();
+    let mut found = Vec::new();
+    for v in vacancies.items.iter().take(3) {
+        let collections = hh.collections(&v.id).await.unwrap();
+        for c in collections.collections.iter().take(2) {
+            let page = hh
+                .collection_page(&c.url, &hh_api::CollectionQuery::default())
+                .await
+                .unwrap();
+            found.extend(page.items.iter().map(|n| (n.id.clone(), v.id.clone())));
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+#[tokio::test]
+async fn a_webhook_burst_with_duplicates_and_a_restart_surfaces_each_change_once() {
+    let mut team = team(sqlite(), 1, &[]).await;
+    let (anna, boris) = team.two_employers();
+    let client = assistant(&team, &anna.login, Choices::default()).await;
+    let mine = negotiations_of(&team, &anna.login).await;
+    let theirs = negotiations_of(&team, &boris.login).await;
+    assert!(mine.len() >= 5, "{mine:?}");
+
+    // hh.ru would know the subscription's URL; the test takes a secret from the store.
+    let key = team
+        .env
+        .iter()
+        .find(|(k, _)| *k == "HH_MCP_ENCRYPTION_KEY")
+        .unwrap();
+    let dir = team
+        .env
+        .iter()
+        .find(|(k, _)| *k == "HH_MCP_DATA_DIR")
+        .unwrap();
+    let store = hh_store::Store::open(
+        None,
+        std::path::Path::new(&dir.1),
+        hh_store::EncryptionKey::parse(&key.1).unwrap(),
+    )
+    .await
+    .unwrap();
+    let account = loop {
+        // The sign-in's subscription attempt (the sandbox has no webhook routes yet) leaves
+        // the account's row to retry from.
+        if let Some(a) = store.webhook_accounts().await.unwrap().first() {
+            break a.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let secret = store
+        .new_webhook_secret(&account, &["NEW_RESPONSE_OR_INVITATION_VACANCY"])
+        .await
+        .unwrap();
+
+    // 1,000 events, many for the same negotiation; 20% sent again at once, 5% again later.
+    let mut plan: Vec<(String, String)> = Vec::new();
+    let mut later = Vec::new();
+    for i in 0..1000 {
+        let (n, v) = &mine[i % mine.len()];
+        let body = delivery(&format!("ev-{i}"), n, v);
+        plan.push((format!("ev-{i}"), body.clone()));
+        if i % 5 == 0 {
+            plan.push((format!("ev-{i}"), body.clone()));
+        }
+        if i % 20 == 3 {
+            later.push((format!("ev-{i}"), body));
+        }
+    }
+    later.reverse();
+    plan.extend(later);
+    let (forged_n, forged_v) = theirs.first().expect("the other employer has negotiations");
+    plan.insert(
+        10,
+        ("forged".into(), delivery("forged", forged_n, forged_v)),
+    );
+
+    let http = reqwest::Client::new();
+    let mut seen = std::collections::HashSet::new();
+    let (mut stored, mut conflicts) = (0, 0);
+    let half = plan.len() / 2;
+    for (i, (id, body)) in plan.iter().enumerate() {
+        if i == half {
+            // A restart in the middle, on the same database.
+            team.replicas[0].child.kill().await.unwrap();
+            let again = Server::start(&["serve", "--http", "127.0.0.1:0"], &team.env, UA).await;
+            team.replicas[0] = again;
+            *team.upstreams.lock().unwrap() = vec![team.replicas[0].base.clone()];
+        }
+        let url = format!("{}/hh/webhook/{secret}", team.replicas[0].base);
+        let r = http.post(&url).body(body.clone()).send().await.unwrap();
+        let status = r.status().as_u16();
+        if seen.insert(id.clone()) {
+            assert_eq!(status, 202, "{id}: {}", r.text().await.unwrap());
+            stored += 1;
+        } else {
+            assert_eq!(status, 409, "{id} again");
+            conflicts += 1;
+        }
+    }
+    assert_eq!(stored, 1001);
+    assert!(conflicts >= 200, "{conflicts}");
+
+    // Bad deliveries: an unknown secret says nothing; a malformed body says what is wrong.
+    let base = &team.replicas[0].base;
+    let r = http
+        .post(format!("{base}/hh/webhook/guessed"))
+        .body(delivery("x", "1", "1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    assert!(r.text().await.unwrap().is_empty());
+    let r = http
+        .post(format!("{base}/hh/webhook/{secret}"))
+        .body("{\"id\":1}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("not an hh.ru webhook delivery")
+    );
+
+    // Every event settles: surfaced, or dropped with a reason.
+    let states = loop {
+        let states = store.event_states(&account).await.unwrap();
+        if states.iter().all(|s| s.state != "received") {
+            break states;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(states.len(), 1001, "none lost across the restart");
+    let forged = states.iter().find(|s| s.hh_event_id == "forged").unwrap();
+    assert_eq!(forged.state, "dropped");
+    assert!(
+        forged.reason.as_deref().unwrap().contains("does not show"),
+        "{forged:?}"
+    );
+    assert!(
+        states
+            .iter()
+            .filter(|s| s.hh_event_id != "forged")
+            .all(|s| s.state == "surfaced")
+    );
+
+    // whats_new, through the MCP client: each negotiation once, none of the other employer's.
+    let client = {
+        drop(client);
+        assistant(&team, &anna.login, Choices::default()).await
+    };
+    let mut cursor = json!(null);
+    let mut negotiations = Vec::new();
+    loop {
+        let args = if cursor.is_null() {
+            json!({"cursor": "w0", "limit": 100})
+        } else {
+            json!({"cursor": cursor, "limit": 100})
+        };
+        let page = ok(&call(&client, "whats_new", args).await);
+        let changes = page["changes"].as_array().unwrap().clone();
+        if changes.is_empty() {
+            break;
+        }
+        for c in &changes {
+            assert_eq!(c["kind"], "negotiation");
+            negotiations.push(c["now"]["negotiation_id"].as_str().unwrap().to_string());
+        }
+        cursor = page["next_cursor"].clone();
+    }
+    let mut want: Vec<String> = mine.iter().map(|(n, _)| n.clone()).collect();
+    want.sort();
+    let mut got = negotiations.clone();
+    got.sort();
+    assert_eq!(got, want, "each change once");
+    assert!(!negotiations.contains(forged_n));
+    assert!(!team.logs().contains(&secret), "the secret is never logged");
 }

@@ -9,7 +9,7 @@ use common::*;
 use rmcp::model::Tool;
 use serde_json::{Value, json};
 
-const READ_TOOLS: [&str; 14] = [
+const READ_TOOLS: [&str; 15] = [
     "get_me",
     "list_vacancies",
     "list_collections",
@@ -24,6 +24,7 @@ const READ_TOOLS: [&str; 14] = [
     "list_comments",
     "vacancy_stats",
     "negotiation_statistics",
+    "whats_new",
 ];
 const PERSON_TOOLS: [&str; 3] = [
     "invite_applicant",
@@ -76,6 +77,7 @@ async fn initialize_names_the_server_and_tools_list_matches_the_snapshot() {
             "list_comments",
             "vacancy_stats",
             "negotiation_statistics",
+            "whats_new",
             "invite_applicant",
             "change_negotiation_state",
             "send_message",

@@ -61,6 +61,9 @@ pub enum StoreError {
     #[error("stored data is malformed: {what}")]
     Corrupt { what: String },
 
+    #[error("{what} is larger than the store keeps ({limit} bytes)")]
+    TooLarge { what: &'static str, limit: usize },
+
     #[error("no account {account_id} in the store")]
     UnknownAccount { account_id: String },
 }

@@ -1,7 +1,9 @@
 //! Storage for hh-mcp's sign-in: the MCP clients that registered, authorizations on their
 //! way through hh.ru's login, accounts (an hh.ru user, or one of their manager work
 //! accounts) with hh.ru's tokens encrypted, authorization codes, and the token families we
-//! issue, kept only as digests. It knows nothing of MCP or of hh.ru's API.
+//! issue, kept only as digests; for live updates, each account's hh.ru webhook
+//! subscription (its path secret as a digest), the events hh.ru reported and the changes
+//! they surfaced. It knows nothing of MCP or of hh.ru's API.
 //!
 //! One code path serves both engines through sqlx's `Any` driver: PostgreSQL when several
 //! replicas share the data, SQLite (`hh-mcp.db` in the data directory) on one machine.
@@ -23,13 +25,16 @@ mod clients;
 mod clock;
 mod database;
 mod error;
+mod events;
 mod grants;
 mod key;
+mod leases;
 mod purge;
 mod refresh;
 mod secret;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod webhooks;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -39,9 +44,14 @@ pub use authorizations::PendingAuthorization;
 pub use clients::RegisteredClient;
 pub use database::{Engine, SQLITE_FILE};
 pub use error::StoreError;
+pub use events::{
+    Change, ClaimedEvent, EventState, MAX_EVENT_PAYLOAD_BYTES, NewEvent, Recorded, Surfaced,
+    SurfacedChange,
+};
 pub use grants::{CodeUse, Grant, IssuedTokens, Rotation, TokenInfo};
 pub use key::EncryptionKey;
 pub use refresh::{Refresh, RefreshFailure};
+pub use webhooks::WebhookSubscription;
 
 /// The store: a pool of connections and the encryption key. Cheap to clone; clones share
 /// the pool and the in-process refresh locks.

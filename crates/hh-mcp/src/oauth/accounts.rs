@@ -81,6 +81,10 @@ impl Accounts {
             .map_err(|e| ToolFailure(format!("could not set up the hh.ru client: {e}")))?;
         let mut session = Session::new(client);
         session.mark_automated = self.recipe.mark_automated;
+        session.feed = Some(crate::session::Feed {
+            store: self.store.clone(),
+            account_id: account_id.to_string(),
+        });
         let session = Arc::new(session);
         let mut sessions = self.lock();
         if sessions.len() >= MAX_SESSIONS {

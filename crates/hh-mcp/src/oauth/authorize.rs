@@ -406,6 +406,16 @@ impl Authority {
         // A new pair: sessions built on the old one must not be reused.
         self.accounts.forget(&account_id);
         tracing::info!(account = %super::accounts::short(&account_id), "signed in on hh.ru");
+        // In the background: a failure to subscribe must not fail (or slow) the sign-in.
+        tokio::spawn({
+            let (store, hh, url, id) = (
+                self.store.clone(),
+                hh.clone(),
+                self.settings.issuer(),
+                account_id.clone(),
+            );
+            async move { crate::live::subscription::ensure_or_retry_later(&store, &hh, &url, &id).await }
+        });
         let work_accounts = work_accounts(&hh).await.unwrap_or_default();
         Ok(SignedIn {
             account_id,

@@ -41,6 +41,8 @@ pub struct Authority {
     pub store: Store,
     pub accounts: Accounts,
     pub tokens: TokenCheck,
+    /// Live updates: changes surfaced on any replica, for this one's subscribers.
+    pub live: crate::live::Live,
     recipe: ClientRecipe,
 }
 
@@ -61,6 +63,7 @@ impl Authority {
             accounts: Accounts::new(store.clone(), recipe.clone()),
             store,
             settings,
+            live: crate::live::Live::default(),
             recipe,
         })
     }

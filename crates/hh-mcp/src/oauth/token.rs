@@ -251,10 +251,16 @@ impl Authority {
         let mut hh_invalidated = false;
         if let Some(t) = hh_tokens {
             match self.hh_client(Some(&t.access)) {
-                Ok(hh) => match hh.invalidate_token().await {
-                    Ok(()) => hh_invalidated = true,
-                    Err(e) => tracing::warn!(error = %e, "could not invalidate the hh.ru token"),
-                },
+                Ok(hh) => {
+                    // With the token, before it is invalidated.
+                    crate::live::subscription::cancel(&self.store, &hh, account_id).await;
+                    match hh.invalidate_token().await {
+                        Ok(()) => hh_invalidated = true,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not invalidate the hh.ru token")
+                        }
+                    }
+                }
                 Err(e) => tracing::warn!(error = %e, "could not set up the hh.ru client"),
             }
         }

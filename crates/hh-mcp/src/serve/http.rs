@@ -119,7 +119,13 @@ pub async fn serve(
                     oauth: oauth.clone(),
                 }),
         )
-        .merge(oauth.map(crate::oauth::routes).unwrap_or_default())
+        .merge(oauth.clone().map(crate::oauth::routes).unwrap_or_default())
+        .merge(
+            oauth
+                .as_ref()
+                .map(|a| crate::live::routes(a.store.clone()))
+                .unwrap_or_default(),
+        )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http()
@@ -129,13 +135,27 @@ pub async fn serve(
                         .get("x-request-id")
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("");
-                    // The path only: never headers (they carry the key) nor bodies.
-                    tracing::info_span!("http", request_id = %id, method = %req.method(), path = %req.uri().path())
+                    // The path only: never headers (they carry the key) nor bodies, nor a
+                    // webhook's secret.
+                    let path = req.uri().path();
+                    let path = if path.starts_with(crate::live::subscription::PATH_PREFIX) {
+                        "/hh/webhook/{secret}"
+                    } else {
+                        path
+                    };
+                    tracing::info_span!("http", request_id = %id, method = %req.method(), path = %path)
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
 
+    if let Some(auth) = &oauth {
+        crate::live::start(
+            auth.clone(),
+            auth.live.clone(),
+            crate::live::reconcile::interval_from_env(),
+        );
+    }
     let bound = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;

@@ -6,6 +6,7 @@
 //! the same for an agent and for a person.
 
 pub mod chats;
+pub mod live;
 pub mod negotiations;
 pub mod resumes;
 pub mod statistics;
@@ -92,6 +93,7 @@ pub fn toolsets() -> Vec<(&'static str, Vec<&'static str>)> {
         ("chats", names(chats::tools())),
         ("resumes", names(resumes::tools())),
         ("statistics", names(statistics::tools())),
+        ("live", names(live::tools())),
     ]
 }
 
@@ -104,6 +106,7 @@ pub fn specs() -> Vec<ToolSpec> {
     all.extend(chats::tools());
     all.extend(resumes::tools());
     all.extend(statistics::tools());
+    all.extend(live::tools());
     all.sort_by_key(|t| t.effect != Effect::Read);
     all
 }

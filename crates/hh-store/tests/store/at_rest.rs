@@ -14,7 +14,7 @@ both_engines!(
 );
 
 /// Every value of every row of the table, as bytes.
-async fn dump(raw: &AnyPool, table: &str) -> Vec<Vec<u8>> {
+pub async fn dump(raw: &AnyPool, table: &str) -> Vec<Vec<u8>> {
     let rows = sqlx::query(&format!("SELECT * FROM {table}"))
         .fetch_all(raw)
         .await
@@ -36,7 +36,7 @@ async fn dump(raw: &AnyPool, table: &str) -> Vec<Vec<u8>> {
     values
 }
 
-fn contains(haystack: &[Vec<u8>], needle: &[u8]) -> bool {
+pub fn contains(haystack: &[Vec<u8>], needle: &[u8]) -> bool {
     haystack
         .iter()
         .any(|v| v.windows(needle.len()).any(|w| w == needle))

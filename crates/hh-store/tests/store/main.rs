@@ -7,6 +7,7 @@ mod accounts;
 mod at_rest;
 mod clients;
 mod codes;
+mod live_updates;
 mod opening;
 mod refresh;
 mod tokens;
