@@ -283,10 +283,10 @@ pub const HH_OPERATIONS: &[(&str, &str)] = &[
     ),
     ("list_negotiation_messages", "get-negotiation-messages"),
     ("send_negotiation_message", "send-negotiation-message"),
-    ("list_webhook_subscriptions", "get-webhook-subscriptions"),
-    ("create_webhook_subscription", "post-webhook-subscription"),
-    ("update_webhook_subscription", "change-webhook-subscription"),
-    ("delete_webhook_subscription", "cancel-webhook-subscription"),
+    ("get_webhook_subscriptions", "get-webhook-subscriptions"),
+    ("post_webhook_subscription", "post-webhook-subscription"),
+    ("change_webhook_subscription", "change-webhook-subscription"),
+    ("cancel_webhook_subscription", "cancel-webhook-subscription"),
 ];
 
 /// hh.ru's operationId for one of ours.

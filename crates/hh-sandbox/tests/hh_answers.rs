@@ -58,40 +58,10 @@ mod answers {
         explained: BTreeSet<(String, String, String)>,
     }
 
-    /// Differences on routes our spec does not describe (`RouteSpec::outside_spec`), so
-    /// `spec/deliberate-differences.yaml` cannot hold them: (method, path, what, why).
-    const OUTSIDE_SPEC_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
-        (
-            "GET",
-            "/webhook/subscriptions",
-            "response 200 field items[].url extra",
-            "hh's WebhookSubscriptionItem puts `additionalProperties: false` beside the common \
-             item inside `allOf`, which in JSON Schema forbids the `url` and `actions` the common \
-             item requires: no answer fits it. The sandbox answers what it means: id, url, actions.",
-        ),
-        (
-            "GET",
-            "/webhook/subscriptions",
-            "response 200 field items[].actions extra",
-            "As for items[].url: hh's allOf forbids what it requires.",
-        ),
-    ];
-
-    fn explained_outside_spec(method: &str, template: &str, what: &str) -> bool {
-        ROUTES
-            .iter()
-            .any(|r| r.outside_spec && r.method == method && r.path == template)
-            && OUTSIDE_SPEC_DIFFERENCES
-                .iter()
-                .any(|(m, p, w, _)| *m == method && *p == template && *w == what)
-    }
-
     impl Findings {
         fn add(&mut self, method: &str, template: &str, what: String, seen_in: &str) {
             let key = (method.to_string(), template.to_string(), what);
-            if official::deliberate::explained(method, template, &key.2).is_some()
-                || explained_outside_spec(method, template, &key.2)
-            {
+            if official::deliberate::explained(method, template, &key.2).is_some() {
                 self.explained.insert(key);
             } else {
                 self.unexplained
@@ -753,7 +723,6 @@ mod answers {
             auth: hh_sandbox::routes::Auth::Required,
             captcha: false,
             retired,
-            outside_spec: false,
         };
         let routes = [
             route("GET", "/negotiations/{nid}/notes", "list_notes", false),

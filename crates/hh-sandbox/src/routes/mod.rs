@@ -53,16 +53,12 @@ pub struct RouteSpec {
     /// hh.ru retired the operation (its description says: no longer supported) but
     /// still answers it; our spec no longer lists it, hh.ru's description does.
     pub retired: bool,
-    /// hh.ru's description has the operation and the sandbox serves it, but our spec
-    /// does not describe it (yet): the webhook subscriptions, which the sandbox offers so
-    /// that a receiver can be tested against it.
-    pub outside_spec: bool,
 }
 
 impl RouteSpec {
-    /// An operation of `spec/hh-employer.yaml`: neither retired nor outside it.
+    /// An operation of `spec/hh-employer.yaml`: not retired.
     pub fn in_our_spec(&self) -> bool {
-        !self.retired && !self.outside_spec
+        !self.retired
     }
 }
 
@@ -80,24 +76,6 @@ const fn route(
         auth,
         captcha,
         retired: false,
-        outside_spec: false,
-    }
-}
-
-/// A route of hh.ru's our spec does not describe (see [`RouteSpec::outside_spec`]).
-const fn outside_spec(
-    method: &'static str,
-    path: &'static str,
-    operation: &'static str,
-) -> RouteSpec {
-    RouteSpec {
-        method,
-        path,
-        operation,
-        auth: Auth::Required,
-        captcha: false,
-        retired: false,
-        outside_spec: true,
     }
 }
 
@@ -115,7 +93,6 @@ const fn retired(
         auth: Auth::Required,
         captcha,
         retired: true,
-        outside_spec: false,
     }
 }
 
@@ -383,25 +360,33 @@ pub static ROUTES: &[RouteSpec] = &[
     route("GET", "/dictionaries", "get_dictionaries", Optional, false),
     route("POST", "/token", "obtain_token", Auth::None, false),
     route("DELETE", "/token", "invalidate_token", Required, false),
-    outside_spec(
+    route(
         "GET",
         "/webhook/subscriptions",
-        "list_webhook_subscriptions",
+        "get_webhook_subscriptions",
+        Required,
+        false,
     ),
-    outside_spec(
+    route(
         "POST",
         "/webhook/subscriptions",
-        "create_webhook_subscription",
+        "post_webhook_subscription",
+        Required,
+        false,
     ),
-    outside_spec(
+    route(
         "PUT",
         "/webhook/subscriptions/{subscription_id}",
-        "update_webhook_subscription",
+        "change_webhook_subscription",
+        Required,
+        false,
     ),
-    outside_spec(
+    route(
         "DELETE",
         "/webhook/subscriptions/{subscription_id}",
-        "delete_webhook_subscription",
+        "cancel_webhook_subscription",
+        Required,
+        false,
     ),
 ];
 
@@ -493,10 +478,10 @@ fn handler_for(spec: &'static RouteSpec, st: &AppState) -> MethodRouter<AppState
         "get_saved_resume_search" => wrap(spec, st, saved_searches::get_one),
         "obtain_token" => wrap(spec, st, token::obtain),
         "invalidate_token" => wrap(spec, st, token::invalidate),
-        "list_webhook_subscriptions" => wrap(spec, st, webhooks::list),
-        "create_webhook_subscription" => wrap(spec, st, webhooks::create),
-        "update_webhook_subscription" => wrap(spec, st, webhooks::update),
-        "delete_webhook_subscription" => wrap(spec, st, webhooks::delete),
+        "get_webhook_subscriptions" => wrap(spec, st, webhooks::list),
+        "post_webhook_subscription" => wrap(spec, st, webhooks::create),
+        "change_webhook_subscription" => wrap(spec, st, webhooks::update),
+        "cancel_webhook_subscription" => wrap(spec, st, webhooks::delete),
         other => panic!("route table names an operation without a handler: {other}"),
     }
 }
