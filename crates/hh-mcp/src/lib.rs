@@ -22,6 +22,7 @@ pub mod negotiations;
 pub mod oauth;
 pub mod plan;
 pub mod prompts;
+pub mod resources;
 pub mod resumes;
 pub mod seal;
 pub mod serve;

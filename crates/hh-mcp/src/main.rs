@@ -461,7 +461,9 @@ async fn serve_users(
         Ok(a) => Arc::new(a),
         Err(e) => return report(&[e]),
     };
-    let server = HhServer::per_user(settings.read_only, settings.confirm).with_tools(tools);
+    let server = HhServer::per_user(settings.read_only, settings.confirm)
+        .with_tools(tools)
+        .with_live(authority.live.clone());
     match hh_mcp::serve::http::serve(listener, server, None, Some(authority), http).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

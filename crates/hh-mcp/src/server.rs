@@ -1,22 +1,26 @@
 //! The MCP server: `tools/list` and `tools/call` over [`tools`], with the
 //! confirmation policy applied to acting tools; `prompts/list` and `prompts/get` over
-//! the employer's mail templates ([`crate::prompts`]).
+//! the employer's mail templates ([`crate::prompts`]); resources, read and followed, over a
+//! vacancy's and a chat's current state ([`crate::resources`]).
 
 use std::sync::Arc;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ElicitRequest,
     ElicitRequestParams, ErrorData, GetPromptRequestParams, GetPromptResponse, Implementation,
-    InputRequest, InputRequests, InputRequiredResult, ListPromptsResult, ListToolsResult,
-    PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig, Tool,
+    InputRequest, InputRequests, InputRequiredResult, ListPromptsResult,
+    ListResourceTemplatesResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+    SubscribeRequestParams, SubscriptionFilter, Tool, UnsubscribeRequestParams,
 };
-use rmcp::service::{RequestContext, RoleServer};
+use rmcp::service::{RequestContext, RoleServer, SubscriptionContext};
 use rmcp::{ServerHandler, ServiceExt};
 use serde_json::Value;
 
 use crate::access::{Access, Caller};
 use crate::confirm::{self, ConfirmPolicy, PendingPlans};
 use crate::failure::ToolFailure;
+use crate::live::Live;
 use crate::plan::Plan;
 use crate::prompts::PromptFailure;
 use crate::seal::{self, Pending, SealedPlans};
@@ -50,6 +54,8 @@ pub struct HhServer {
     /// Whether the transport can carry a server-to-client request and its answer (stdio
     /// can; stateless HTTP cannot: the answer would reach another request, or replica).
     server_requests: bool,
+    /// Multi-user mode: the changes this replica sees surface, for resource subscriptions.
+    live: Option<Live>,
 }
 
 impl HhServer {
@@ -85,7 +91,14 @@ impl HhServer {
             tools: Arc::new(tools),
             pending: Arc::new(Pending::InProcess(PendingPlans::default())),
             server_requests: true,
+            live: None,
         }
+    }
+
+    /// Follows this replica's surfaced changes, for `subscriptions/listen`.
+    pub fn with_live(mut self, live: Live) -> Self {
+        self.live = Some(live);
+        self
     }
 
     /// Offers only these tools (`--tools`), to every caller.
@@ -300,6 +313,15 @@ fn outcome(o: crate::view::ActionOutcome) -> CallToolResult {
     }
 }
 
+/// This server keeps no session whose stream could carry an update later.
+fn legacy_subscription() -> ErrorData {
+    ErrorData::invalid_request(
+        "resources/subscribe is not kept by this server (it keeps no sessions); follow \
+         resources with subscriptions/listen (MCP 2026-07-28), or poll the whats_new tool",
+        None,
+    )
+}
+
 fn failure(f: ToolFailure) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(f.0)])
 }
@@ -310,6 +332,8 @@ impl ServerHandler for HhServer {
             ServerCapabilities::builder()
                 .enable_tools()
                 .enable_prompts()
+                .enable_resources()
+                .enable_resources_subscribe()
                 .build(),
         )
         .with_server_info(Implementation::new("hh-mcp", env!("CARGO_PKG_VERSION")))
@@ -360,6 +384,73 @@ impl ServerHandler for HhServer {
             Err(PromptFailure::Invalid(why)) => Err(ErrorData::invalid_params(why, None)),
             Err(PromptFailure::Upstream(f)) => Err(ErrorData::internal_error(f.0, None)),
         }
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            crate::resources::templates(),
+        ))
+    }
+
+    /// A vacancy's or a chat's state now, for the caller's own account.
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let session = self
+            .session(&context)
+            .map_err(|f| ErrorData::invalid_request(f.0, None))?;
+        crate::resources::read(&session, &request.uri)
+            .await
+            .map(Into::into)
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        crate::resources::accepted(requested)
+    }
+
+    /// One client's `subscriptions/listen`: updates of the resources it named, for the
+    /// changes of its own account only.
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        let account = self
+            .session(context.request_context())
+            .ok()
+            .and_then(|s| s.feed.as_ref().map(|f| f.account_id.clone()));
+        match (&self.live, account) {
+            (Some(live), Some(account)) => crate::resources::listen(live, &account, context).await,
+            // No live updates here (stdio, one-account HTTP): nothing will ever change, so
+            // the stream stays quiet until the client ends it.
+            _ => {
+                context.cancelled().await;
+                Ok(())
+            }
+        }
+    }
+
+    #[allow(deprecated)]
+    async fn subscribe(
+        &self,
+        _request: SubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        Err(legacy_subscription())
+    }
+
+    #[allow(deprecated)]
+    async fn unsubscribe(
+        &self,
+        _request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        Err(legacy_subscription())
     }
 
     async fn call_tool(

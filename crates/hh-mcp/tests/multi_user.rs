@@ -11,9 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hh_sandbox::{Sandbox, SandboxConfig};
-use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult, GetPromptRequestParams};
-use rmcp::service::{RoleClient, RunningService};
+use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RoleClient, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::auth::{
     AuthClient, AuthorizationManager, AuthorizationRequest, AuthorizationSession,
@@ -295,8 +294,26 @@ fn param(url: &url::Url, name: &str) -> Option<String> {
 
 type Running = RunningService<RoleClient, ()>;
 
-/// Everything an assistant does to connect, from a bare 401 to an MCP session.
+/// Everything an assistant does to connect, from a bare 401 to an MCP session (with
+/// `initialize`, as most clients still do).
 async fn assistant(team: &Team, login: &str, choices: Choices<'_>) -> Running {
+    assistant_on(team, login, choices, ClientLifecycleMode::Initialize).await
+}
+
+/// An assistant on MCP 2026-07-28 (`server/discover`, no `initialize`).
+async fn modern_assistant(team: &Team, login: &str) -> Running {
+    let lifecycle = ClientLifecycleMode::Discover {
+        preferred_versions: vec![rmcp::model::ProtocolVersion::V_2026_07_28],
+    };
+    assistant_on(team, login, Choices::default(), lifecycle).await
+}
+
+async fn assistant_on(
+    team: &Team,
+    login: &str,
+    choices: Choices<'_>,
+    lifecycle: ClientLifecycleMode,
+) -> Running {
     let bare = reqwest::Client::new()
         .post(team.mcp())
         .header("content-type", "application/json")
@@ -344,7 +361,7 @@ async fn assistant(team: &Team, login: &str, choices: Choices<'_>) -> Running {
         client,
         StreamableHttpClientTransportConfig::with_uri(team.mcp()),
     );
-    tokio::time::timeout(STEP, ().serve(transport))
+    tokio::time::timeout(STEP, ().serve_with_lifecycle(transport, lifecycle))
         .await
         .expect("connects in time")
         .expect("connects")
@@ -1345,4 +1362,110 @@ async fn a_webhook_burst_with_duplicates_and_a_restart_surfaces_each_change_once
     assert_eq!(got, want, "each change once");
     assert!(!negotiations.contains(forged_n));
     assert!(!team.logs().contains(&secret), "the secret is never logged");
+}
+
+/// Waits (without a deadline of its own) until the server has subscribed this login at the
+/// sandbox, which it does in the background after sign-in.
+async fn subscribed(team: &Team, login: &str) -> hh_sandbox::WebhookSubscription {
+    loop {
+        if let Some(s) = team.sandbox.webhook_subscription_of(login).unwrap() {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The URI of the next `notifications/resources/updated` on a subscription.
+async fn next_update(subscription: &mut rmcp::service::Subscription) -> String {
+    let next = tokio::time::timeout(STEP, subscription.next())
+        .await
+        .expect("an update in time")
+        .expect("the stream is sound")
+        .expect("the subscription is open");
+    match next {
+        rmcp::model::ServerNotification::ResourceUpdatedNotification(n) => n.params.uri,
+        other => panic!("expected a resource update, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_subscribed_client_hears_of_its_own_changes_and_not_of_anothers() {
+    let team = team(sqlite(), 1, &[]).await;
+    let (anna, boris) = team.two_employers();
+    let a = modern_assistant(&team, &anna.login).await;
+    let b = modern_assistant(&team, &boris.login).await;
+    subscribed(&team, &anna.login).await;
+    subscribed(&team, &boris.login).await;
+    let (va, vb) = (&anna.vacancy_ids[0], &boris.vacancy_ids[0]);
+    let (uri_a, uri_b) = (
+        format!("hh://vacancies/{va}"),
+        format!("hh://vacancies/{vb}"),
+    );
+
+    let templates: Vec<String> = a
+        .list_all_resource_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.uri_template)
+        .collect();
+    assert_eq!(templates, ["hh://vacancies/{id}", "hh://chats/{id}"]);
+
+    // A read is the vacancy's counters now, for the caller's own account.
+    let read = a
+        .read_resource(rmcp::model::ReadResourceRequestParams::new(uri_a.clone()))
+        .await
+        .unwrap();
+    let rmcp::model::ResourceContents::TextResourceContents { text, uri, .. } = &read.contents[0]
+    else {
+        panic!("text contents");
+    };
+    assert_eq!(uri, &uri_a);
+    let state: Value = serde_json::from_str(text).unwrap();
+    assert_eq!(state["vacancy_id"], va.as_str());
+    assert!(
+        !state["collections"].as_array().unwrap().is_empty(),
+        "{state}"
+    );
+    let bad = a
+        .read_resource(rmcp::model::ReadResourceRequestParams::new(
+            "hh://resumes/1",
+        ))
+        .await
+        .unwrap_err();
+    assert!(bad.to_string().contains("hh://vacancies/{id}"), "{bad}");
+    // The legacy form (a client that began with `initialize`) is refused with the way
+    // that works.
+    let old = assistant(&team, &anna.login, Choices::default()).await;
+    #[allow(deprecated)]
+    let legacy = old
+        .subscribe(rmcp::model::SubscribeRequestParams::new(uri_a.clone()))
+        .await
+        .unwrap_err();
+    assert!(
+        legacy.to_string().contains("subscriptions/listen"),
+        "{legacy}"
+    );
+
+    // Anna follows her vacancy and Boris's; Boris his own.
+    let filter = |uris: &[&String]| {
+        rmcp::model::SubscriptionFilter::builder()
+            .resource_subscriptions(uris.iter().map(|u| u.to_string()))
+            .build()
+    };
+    let mut anna_hears = a.listen(filter(&[&uri_a, &uri_b])).await.unwrap();
+    let mut boris_hears = b.listen(filter(&[&uri_b])).await.unwrap();
+    assert_eq!(
+        anna_hears.acknowledged().resource_subscriptions.as_deref(),
+        Some(&[uri_a.clone(), uri_b.clone()][..])
+    );
+
+    // A response to Boris's vacancy: he hears of it; it is not Anna's to hear.
+    team.sandbox.applicant_responds(vb).unwrap();
+    assert_eq!(next_update(&mut boris_hears).await, uri_b);
+    // Then one to hers: the first thing she hears is her own vacancy.
+    team.sandbox.applicant_responds(va).unwrap();
+    assert_eq!(next_update(&mut anna_hears).await, uri_a);
+    anna_hears.cancel().await.unwrap();
+    boris_hears.cancel().await.unwrap();
 }

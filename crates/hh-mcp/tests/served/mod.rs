@@ -149,8 +149,9 @@ pub async fn round_robin() -> (String, Arc<Mutex<Vec<String>>>, Arc<Mutex<Vec<Ro
                     reply = reply.header(k, v);
                 }
             }
+            // Streamed, as a load balancer does: a `subscriptions/listen` answer stays open.
             reply
-                .body(axum::body::Body::from(answer.bytes().await.unwrap()))
+                .body(axum::body::Body::from_stream(answer.bytes_stream()))
                 .unwrap()
         }
     });
