@@ -74,8 +74,18 @@ fn sqlite() -> Storage {
 }
 
 async fn team(storage: Storage, replicas: usize, extra: &[(&'static str, &str)]) -> Team {
+    team_on(SandboxConfig::default(), storage, replicas, extra).await
+}
+
+/// A team on a sandbox configured as given (its webhook faults, say).
+async fn team_on(
+    config: SandboxConfig,
+    storage: Storage,
+    replicas: usize,
+    extra: &[(&'static str, &str)],
+) -> Team {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let sandbox = Sandbox::start(config).await.unwrap();
     let (public, upstreams, routed) = served::round_robin().await;
     let (_, key) = hh_store::EncryptionKey::generate();
     let mut env = vec![
@@ -1468,4 +1478,143 @@ async fn a_subscribed_client_hears_of_its_own_changes_and_not_of_anothers() {
     assert_eq!(next_update(&mut anna_hears).await, uri_a);
     anna_hears.cancel().await.unwrap();
     boris_hears.cancel().await.unwrap();
+}
+
+/// Every change `whats_new` has for this client, from the start, page by page.
+async fn all_changes(client: &Running) -> Vec<Value> {
+    let mut cursor = json!("w0");
+    let mut all = Vec::new();
+    loop {
+        let page = ok(&call(client, "whats_new", json!({"cursor": cursor, "limit": 100})).await);
+        let changes = page["changes"].as_array().unwrap().clone();
+        if changes.is_empty() {
+            return all;
+        }
+        all.extend(changes);
+        cursor = page["next_cursor"].clone();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_sandboxs_own_unreliable_deliveries_reach_whats_new_once_each() {
+    let mut config = SandboxConfig::default();
+    config.webhooks.faults = hh_sandbox::WebhookFaults {
+        duplicate_rate: 0.5,
+        out_of_order_rate: 0.3,
+        delay: Duration::ZERO..=Duration::from_millis(300),
+    };
+    let team = team_on(config, sqlite(), 1, &[]).await;
+    let anna = team.login(0);
+    let client = assistant(&team, &anna.login, Choices::default()).await;
+    // The server subscribed her at sign-in, at its public URL.
+    let subscription = subscribed(&team, &anna.login).await;
+    assert!(
+        subscription
+            .url
+            .starts_with(&format!("{}/hh/webhook/", team.public)),
+        "{}",
+        subscription.url
+    );
+
+    // Applicants respond to two of her vacancies and write in one of the new chats.
+    let (hh_token, _) = team.sandbox.tokens_of(&anna.login).unwrap();
+    let hh = hh_api::Client::builder()
+        .base_url(team.sandbox.base_url())
+        .user_agent(UA)
+        .token(hh_token)
+        .build()
+        .unwrap();
+    let mut negotiations = Vec::new();
+    for v in anna.vacancy_ids.iter().take(2).cycle().take(4) {
+        negotiations.push(team.sandbox.applicant_responds(v).unwrap());
+    }
+    let chat = hh
+        .negotiation(&negotiations[0])
+        .await
+        .unwrap()
+        .chat_id
+        .unwrap()
+        .to_string();
+    let written = team
+        .sandbox
+        .applicant_writes(&chat, "Добрый день! Когда можно подойти?")
+        .expect("the applicant may write in a new chat");
+    team.sandbox.flush_webhooks().await;
+
+    // The sandbox did what hh warns of: duplicates, and every one answered 2xx or 409.
+    let deliveries: Vec<_> = team
+        .sandbox
+        .webhook_deliveries()
+        .into_iter()
+        .filter(|d| d.subscription_id == subscription.id)
+        .collect();
+    assert!(deliveries.iter().any(|d| d.duplicate), "{deliveries:#?}");
+    for d in &deliveries {
+        let status = *d.answer.as_ref().unwrap();
+        assert!(status == 202 || status == 409, "{d:#?}");
+        assert_eq!(status == 409, d.duplicate || d.attempt > 1, "{d:#?}");
+    }
+
+    // Each negotiation once, and each message once (the cover letters and the reply).
+    let changes = loop {
+        let changes = all_changes(&client).await;
+        let seen = |kind: &str, key: &str, id: &str| {
+            changes
+                .iter()
+                .filter(|c| c["kind"] == kind && c["now"][key] == id)
+                .count()
+        };
+        if negotiations
+            .iter()
+            .all(|n| seen("negotiation", "negotiation_id", n) > 0)
+            && seen("message", "message_id", &written) > 0
+        {
+            break changes;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let mut keys: Vec<String> = changes
+        .iter()
+        .map(|c| match c["kind"].as_str().unwrap() {
+            "negotiation" => format!("n:{}", c["now"]["negotiation_id"].as_str().unwrap()),
+            "message" => format!("m:{}", c["now"]["message_id"].as_str().unwrap()),
+            other => format!("{other}:{}", c["now"]),
+        })
+        .collect();
+    let all = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), all, "a change surfaced twice: {changes:#?}");
+    let reply = changes
+        .iter()
+        .find(|c| c["now"]["message_id"] == written.as_str())
+        .unwrap();
+    assert_eq!(reply["now"]["chat_id"], chat.as_str());
+    assert_eq!(reply["now"]["from"], "APPLICANT");
+
+    // Signing out cancels the subscription at hh.ru. (A sign-in ensures the subscription in
+    // the background: wait for that one to be done, so the sign-out comes after it.)
+    let in_place = || team.logs().matches("webhook subscription in place").count();
+    let before = in_place();
+    let client_id = register(&team.public, CLIENT_CALLBACK).await;
+    let (code, verifier) = team.code(&client_id, &anna.login).await;
+    let (_, t) = exchange(&team.public, &client_id, &code, &verifier).await;
+    while in_place() == before {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let out = reqwest::Client::new()
+        .post(format!("{}/oauth/signout", team.public))
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 200);
+    assert_eq!(
+        team.sandbox.webhook_subscription_of(&anna.login).unwrap(),
+        None
+    );
+    assert!(
+        !team.logs().contains(&subscription.url),
+        "the secret URL is never logged"
+    );
 }
