@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 mod http;
 mod tokens;
+mod webhooks;
 
 use anyhow::{Context, Result, bail};
 use futures::{StreamExt, TryStreamExt, stream};
@@ -63,8 +64,8 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 2000)]
     pub token_calls: usize,
     /// Measure only these parts (comma-separated): startup, calls, vacancy, context, chats,
-    /// http, tokens.
-    #[arg(long, value_delimiter = ',', value_parser = ["startup", "calls", "vacancy", "context", "chats", "http", "tokens"])]
+    /// http, tokens, webhooks.
+    #[arg(long, value_delimiter = ',', value_parser = ["startup", "calls", "vacancy", "context", "chats", "http", "tokens", "webhooks"])]
     pub only: Vec<String>,
 }
 
@@ -147,6 +148,9 @@ fn run(args: BenchArgs) -> Result<()> {
     }
     if args.wants("tokens") {
         tokens::token_check(&rt, &bin, args.token_calls, &mut table)?;
+    }
+    if args.wants("webhooks") {
+        webhooks::webhook_burst(&rt, &bin, &mut table)?;
     }
 
     println!();

@@ -33,14 +33,14 @@ const WARM_UP: usize = 50;
 const TARGET_P50: Duration = Duration::from_micros(200);
 
 /// A server over HTTP: `hh-mcp --sandbox serve --http 127.0.0.1:0 [--multi-user]`.
-struct Door {
+pub(crate) struct Door {
     child: Child,
     /// `http://127.0.0.1:PORT`.
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Door {
-    fn start(bin: &Path, multi_user: bool, env: &[(&str, String)]) -> Result<Door> {
+    pub(crate) fn start(bin: &Path, multi_user: bool, env: &[(&str, String)]) -> Result<Door> {
         let mut cmd = Command::new(bin);
         cmd.args(["--sandbox", "serve", "--http", "127.0.0.1:0"]);
         if multi_user {
@@ -165,7 +165,7 @@ fn query_param(url: &url::Url, name: &str) -> Option<String> {
 
 /// Registers a client, consents, signs in on the sandbox's hh.ru as `login` (the first work
 /// account, if it asks), and exchanges the code: our access token for `door`.
-async fn sign_in(door: &Door, login: &str) -> Result<String> {
+pub(crate) async fn sign_in(door: &Door, login: &str) -> Result<String> {
     // A browser that does not follow redirects, so each step is seen.
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -316,7 +316,7 @@ async fn in_turns<'a>(
 }
 
 /// The login of the sandbox user whose token a single-tenant `--sandbox` server uses.
-fn default_login(rt: &tokio::runtime::Runtime) -> Result<String> {
+pub(crate) fn default_login(rt: &tokio::runtime::Runtime) -> Result<String> {
     // Seed 42 here as in `hh-mcp --sandbox`: the same users, the same tokens.
     let sandbox = rt.block_on(Sandbox::start(SandboxConfig::default()))?;
     let token = sandbox.access_token();
