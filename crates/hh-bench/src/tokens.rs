@@ -200,9 +200,18 @@ pub(crate) async fn sign_in(door: &Door, login: &str) -> Result<String> {
     if consent.status() != 200 {
         bail!("the consent page: HTTP {}", consent.status());
     }
+    // The consent form is accepted only with the cookie its page set, as a browser sends it.
+    let cookie = consent
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .context("the consent page sets no form cookie")?
+        .to_string();
     let request = field(&consent.text().await?, "request")?;
     let decided = browser
         .post(format!("{base}/authorize/decision"))
+        .header("cookie", cookie)
         .form(&[("request", request.as_str()), ("decision", "allow")])
         .send()
         .await?;
