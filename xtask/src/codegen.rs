@@ -13,7 +13,8 @@ use serde_json::Value;
 use crate::normalize;
 use crate::spec;
 
-/// The derive added to every generated type; schemars 1.x (what rmcp uses) compiles it.
+/// The derive added to every type of a stand-alone crate; schemars 1.x (what rmcp uses)
+/// compiles it. `crates/hh-api` derives no trait it does not use, so it goes without.
 pub const JSON_SCHEMA_DERIVE: &str = "schemars::JsonSchema";
 
 /// What a generation produced, with the facts worth printing.
@@ -75,8 +76,10 @@ pub fn generate(spec_path: &Path, target: Target) -> Result<Generated> {
     let mut settings = GenerationSettings::default();
     settings
         .with_interface(InterfaceStyle::Builder)
-        .with_tag(TagStyle::Merged)
-        .with_derive(JSON_SCHEMA_DERIVE);
+        .with_tag(TagStyle::Merged);
+    if target == Target::Standalone {
+        settings.with_derive(JSON_SCHEMA_DERIVE);
+    }
     if target == Target::HhApi {
         settings
             .with_inner_type(HH_API_INNER_TYPE.parse().expect("a Rust type"))

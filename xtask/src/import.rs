@@ -689,6 +689,22 @@ fn apply_correction(doc: &mut Value, c: &crate::overlay::Correction) -> Result<(
                 bail!("`{}`: nothing there to remove", c.pointer);
             }
         }
+        Edit::NameAs(name) => {
+            let schema_pointer = format!("/components/schemas/{}", escape_pointer(name));
+            if doc.pointer(&schema_pointer).is_some() {
+                bail!("`name_as: {name}`: a schema of that name exists");
+            }
+            let reference = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+            let inline = doc
+                .pointer_mut(&pointer)
+                .filter(|v| v.is_object() && v.get("$ref").is_none())
+                .map(|v| std::mem::replace(v, reference))
+                .with_context(|| format!("`{}`: no inline schema there", c.pointer))?;
+            doc.pointer_mut("/components/schemas")
+                .and_then(Value::as_object_mut)
+                .context("the document has no components/schemas")?
+                .insert(name.to_string(), inline);
+        }
         Edit::MoveTo(_) => unreachable!("handled above"),
     }
     Ok(())

@@ -36,6 +36,8 @@ use clap::{Parser, Subcommand};
 
 /// Our description, relative to the workspace root.
 const OUR_SPEC: &str = "spec/hh-employer.yaml";
+/// What `cargo xtask codegen` generates `crates/hh-api` from.
+const CODEGEN_SPEC: &str = DERIVED_SPEC;
 const GENERATED_RS: &str = "crates/hh-api/src/generated.rs";
 const DELIBERATE_DIFFERENCES: &str = "spec/deliberate-differences.yaml";
 /// hh.ru's official description, shared beside the repository (never copied into it).
@@ -143,7 +145,7 @@ fn run(task: Task) -> Result<()> {
             verbose: _,
             check: _,
         } => {
-            let spec = spec.unwrap_or_else(|| root.join(OUR_SPEC));
+            let spec = spec.unwrap_or_else(|| root.join(CODEGEN_SPEC));
             generate_crate(&spec, &dir)
         }
         Task::Codegen {
@@ -152,7 +154,7 @@ fn run(task: Task) -> Result<()> {
             check,
             verbose,
         } => {
-            let spec = spec.unwrap_or_else(|| root.join(OUR_SPEC));
+            let spec = spec.unwrap_or_else(|| root.join(CODEGEN_SPEC));
             if !spec.exists() {
                 bail!("{} does not exist", spec.display());
             }

@@ -55,6 +55,26 @@ pub const PASSES: &[Pass] = &[
         name: "unwrap-nullable-wrappers",
         run: unwrap_nullable_wrappers,
     },
+    Pass {
+        name: "discriminated-unions",
+        run: discriminated_unions,
+    },
+    Pass {
+        name: "single-member-unions",
+        run: single_member_unions,
+    },
+    Pass {
+        name: "alias-components",
+        run: alias_components,
+    },
+    Pass {
+        name: "object-alternatives",
+        run: object_alternatives,
+    },
+    Pass {
+        name: "open-allof-members",
+        run: open_allof_members,
+    },
 ];
 
 /// Runs every pass in order; returns `(pass name, places touched)`.
@@ -394,6 +414,285 @@ fn merge_nullable(wrapper: &mut Map<String, Value>, inner: Value) {
         }
     }
     wrapper.insert("nullable".into(), json!(true));
+}
+
+/// Spells out a component's `discriminator` in the alternatives of its `oneOf`: each mapped
+/// entry X with value `v` becomes a component `{Name}{V}` = `allOf: [X, {property: enum
+/// [v]}]`. typify ignores `discriminator` and makes an untagged enum whose first variant that
+/// fits wins, and hh.ru's `/me` profiles fit one another (the application's, first, fits them
+/// all). With the value fixed per alternative only the right one fits, and the variants get
+/// names from hh's values (`Me::Employer(MeEmployer)`).
+pub fn discriminated_unions(doc: &mut Value) -> usize {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return 0;
+    };
+    let mut added = Map::new();
+    let mut rewritten = 0;
+    for (name, schema) in schemas.iter_mut() {
+        let Some(obj) = schema.as_object_mut() else {
+            continue;
+        };
+        let Some(discriminator) = obj.get("discriminator").cloned() else {
+            continue;
+        };
+        let (Some(property), Some(mapping)) = (
+            discriminator.get("propertyName").and_then(Value::as_str),
+            discriminator.get("mapping").and_then(Value::as_object),
+        ) else {
+            continue;
+        };
+        let Some(entries) = obj.get("oneOf").and_then(Value::as_array) else {
+            continue;
+        };
+        let value_of = |entry: &Value| {
+            let target = entry.get("$ref")?;
+            mapping
+                .iter()
+                .find(|(_, to)| *to == target)
+                .map(|(value, _)| value.clone())
+        };
+        let Some(values) = entries.iter().map(value_of).collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        let mut tagged = Vec::new();
+        for (entry, value) in entries.iter().zip(values) {
+            let variant = format!("{name}{}", pascal_case(&value));
+            added.insert(
+                variant.clone(),
+                json!({"allOf": [entry, {
+                    "type": "object",
+                    "required": [property],
+                    "properties": {property: {"type": "string", "enum": [value]}},
+                }]}),
+            );
+            tagged.push(json!({"$ref": format!("#/components/schemas/{variant}")}));
+        }
+        obj.insert("oneOf".into(), Value::Array(tagged));
+        obj.remove("discriminator");
+        rewritten += 1;
+    }
+    for (name, schema) in added {
+        schemas.entry(name).or_insert(schema);
+    }
+    rewritten
+}
+
+/// `employer_integration` → `EmployerIntegration`.
+fn pascal_case(value: &str) -> String {
+    value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            first.into_iter().chain(chars).collect::<String>()
+        })
+        .collect()
+}
+
+/// Keywords that only annotate a schema; dropping them changes no value's validity.
+const ANNOTATIONS: &[&str] = &["title", "description", "example", "deprecated"];
+
+/// Rewrites an `anyOf`/`oneOf` of one entry (hh.ru's `NegotiationsNegotiationGetResponse`:
+/// `anyOf: [Negotiation]`) into that entry. progenitor makes a one-variant wrapper of it — a
+/// struct of one flattened optional field for `anyOf` — which a caller has to unwrap and which
+/// accepts any object. A `$ref` entry with only annotations beside it becomes the bare `$ref`
+/// (so `alias-components` can then drop the wrapper), otherwise `allOf: [entry]`.
+pub fn single_member_unions(doc: &mut Value) -> usize {
+    let mut rewritten = 0;
+    for_each_object_mut(doc, &mut |obj| {
+        if obj.contains_key("discriminator") {
+            return;
+        }
+        for keyword in ["anyOf", "oneOf"] {
+            let Some([only]) = obj
+                .get(keyword)
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+            else {
+                continue;
+            };
+            let only = only.clone();
+            obj.remove(keyword);
+            let only_annotations = obj
+                .iter()
+                .all(|(k, v)| ANNOTATIONS.contains(&k.as_str()) || (k == "type" && v == "object"));
+            if only.get("$ref").is_some() && only_annotations {
+                obj.clear();
+                obj.extend(only.as_object().cloned().unwrap_or_default());
+            } else if obj.contains_key("allOf") {
+                if let Some(all) = obj.get_mut("allOf").and_then(Value::as_array_mut) {
+                    all.push(only);
+                }
+            } else {
+                obj.insert("allOf".into(), json!([only]));
+            }
+            rewritten += 1;
+            break;
+        }
+    });
+    rewritten
+}
+
+/// Drops components that are nothing but a `$ref` to another (after `single-member-unions`,
+/// `NegotiationsListResponse` is just `Collections`), pointing their users at the target. Kept,
+/// each becomes a newtype or a second name for one type.
+pub fn alias_components(doc: &mut Value) -> usize {
+    const PREFIX: &str = "#/components/schemas/";
+    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else {
+        return 0;
+    };
+    let direct: std::collections::BTreeMap<String, String> = schemas
+        .iter()
+        .filter_map(|(name, schema)| {
+            let obj = schema.as_object()?;
+            let target = obj.get("$ref")?.as_str()?.strip_prefix(PREFIX)?;
+            let only_ref = obj
+                .keys()
+                .all(|k| k == "$ref" || ANNOTATIONS.contains(&k.as_str()));
+            only_ref.then(|| (name.clone(), target.to_string()))
+        })
+        .collect();
+    // Follow chains (A → B → C) to their end; a cycle is left as it is.
+    let resolve = |name: &str| {
+        let mut seen = BTreeSet::new();
+        let mut at = name.to_string();
+        while let Some(next) = direct.get(&at) {
+            if !seen.insert(at.clone()) {
+                return None;
+            }
+            at = next.clone();
+        }
+        Some(at)
+    };
+    let aliases: std::collections::BTreeMap<String, String> = direct
+        .keys()
+        .filter_map(|name| resolve(name).map(|end| (name.clone(), end)))
+        .collect();
+    if aliases.is_empty() {
+        return 0;
+    }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.retain(|name, _| !aliases.contains_key(name));
+    }
+    for_each_object_mut(doc, &mut |obj| {
+        let Some(target) = obj
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix(PREFIX))
+            .and_then(|name| aliases.get(name))
+        else {
+            return;
+        };
+        obj.insert("$ref".into(), json!(format!("{PREFIX}{target}")));
+    });
+    aliases.len()
+}
+
+/// Rewrites an `anyOf` whose entries are all objects into a `oneOf`, most required properties
+/// first. typify makes an `anyOf` a struct of optional flattened parts, which reads any object
+/// as every part at once; a `oneOf` becomes an untagged enum, whose first matching variant
+/// wins, so the most demanding shape must come first (`VacanciesPage`: the list with
+/// `can_invite` before the plain one).
+pub fn object_alternatives(doc: &mut Value) -> usize {
+    let snapshot = doc.clone();
+    let required = |schema: &Value| -> Option<usize> {
+        let schema = spec::resolve(&snapshot, schema);
+        let obj = schema.as_object()?;
+        let is_object = obj.get("type").is_some_and(|t| t == "object")
+            || obj.contains_key("properties")
+            || obj.contains_key("allOf");
+        is_object.then(|| required_count(&snapshot, schema))
+    };
+    let mut rewritten = 0;
+    for_each_object_mut(doc, &mut |obj| {
+        if obj.contains_key("discriminator") || obj.contains_key("oneOf") {
+            return;
+        }
+        let Some(entries) = obj.get("anyOf").and_then(Value::as_array) else {
+            return;
+        };
+        let Some(counts) = entries.iter().map(required).collect::<Option<Vec<_>>>() else {
+            return;
+        };
+        let mut ordered: Vec<(usize, Value)> = counts.into_iter().zip(entries.clone()).collect();
+        // Stable: entries that demand as much keep hh.ru's order.
+        ordered.sort_by_key(|(count, _)| std::cmp::Reverse(*count));
+        obj.remove("anyOf");
+        obj.insert(
+            "oneOf".into(),
+            Value::Array(ordered.into_iter().map(|(_, v)| v).collect()),
+        );
+        rewritten += 1;
+    });
+    rewritten
+}
+
+/// Drops `additionalProperties: false` from the parts of an `allOf`, inline or referenced.
+/// Each part only knows its own properties, so a closed part forbids the others' and the
+/// whole admits nothing: typify emits an enum without variants (hh.ru's
+/// `WebhookSubscriptionItem`, the common fields plus a closed `{id}`). hh.ru means the union.
+pub fn open_allof_members(doc: &mut Value) -> usize {
+    const PREFIX: &str = "#/components/schemas/";
+    let mut referenced = BTreeSet::new();
+    let mut opened = 0;
+    for_each_object_mut(doc, &mut |obj| {
+        let Some(parts) = obj.get_mut("allOf").and_then(Value::as_array_mut) else {
+            return;
+        };
+        for part in parts {
+            let Some(part) = part.as_object_mut() else {
+                continue;
+            };
+            match part.get("$ref").and_then(Value::as_str) {
+                Some(r) => {
+                    if let Some(name) = r.strip_prefix(PREFIX) {
+                        referenced.insert(name.to_string());
+                    }
+                }
+                None => {
+                    if part.get("additionalProperties") == Some(&json!(false)) {
+                        part.remove("additionalProperties");
+                        opened += 1;
+                    }
+                }
+            }
+        }
+    });
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for name in referenced {
+            if let Some(schema) = schemas.get_mut(&name).and_then(Value::as_object_mut)
+                && schema.get("additionalProperties") == Some(&json!(false))
+            {
+                schema.remove("additionalProperties");
+                opened += 1;
+            }
+        }
+    }
+    opened
+}
+
+/// How many properties an object schema requires, its `allOf` parts included.
+fn required_count(doc: &Value, schema: &Value) -> usize {
+    let schema = spec::resolve(doc, schema);
+    let own = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let parts: usize = schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .map_or(0, |all| all.iter().map(|p| required_count(doc, p)).sum());
+    own + parts
 }
 
 #[cfg(test)]

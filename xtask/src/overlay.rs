@@ -104,7 +104,8 @@ pub struct RemoveParameter {
 }
 
 /// One edit: at an operation (`"METHOD /path"` as it is at that point) or a schema (by our
-/// name), optionally at a JSON pointer inside it; exactly one of `set`, `remove`, `move_to`.
+/// name), optionally at a JSON pointer inside it; exactly one of `set`, `remove`, `move_to`,
+/// `name_as`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Correction {
@@ -117,6 +118,10 @@ pub struct Correction {
     pub remove: bool,
     /// A new path template for the operation (same method).
     pub move_to: Option<String>,
+    /// Gives the inline schema at `pointer` a name: it moves to `components/schemas` under
+    /// this name and a `$ref` takes its place (so the generated type is ours, not
+    /// `ChatsPageItemsItem`).
+    pub name_as: Option<String>,
     pub reason: String,
     pub doc: String,
 }
@@ -134,16 +139,21 @@ pub enum Edit<'a> {
     Set(&'a Value),
     Remove,
     MoveTo(&'a str),
+    NameAs(&'a str),
 }
 
 impl Correction {
     pub fn edit(&self) -> Result<Edit<'_>> {
-        match (&self.set, self.remove, &self.move_to) {
-            (Some(v), false, None) => Ok(Edit::Set(v)),
-            (None, true, None) => Ok(Edit::Remove),
-            (None, false, Some(path)) if self.pointer.is_empty() => Ok(Edit::MoveTo(path)),
-            (None, false, Some(_)) => bail!("`move_to` moves a whole operation: drop `pointer`"),
-            _ => bail!("expected exactly one of `set`, `remove: true`, `move_to`"),
+        match (&self.set, self.remove, &self.move_to, &self.name_as) {
+            (Some(v), false, None, None) => Ok(Edit::Set(v)),
+            (None, true, None, None) => Ok(Edit::Remove),
+            (None, false, Some(path), None) if self.pointer.is_empty() => Ok(Edit::MoveTo(path)),
+            (None, false, Some(_), None) => {
+                bail!("`move_to` moves a whole operation: drop `pointer`")
+            }
+            (None, false, None, Some(name)) if !self.pointer.is_empty() => Ok(Edit::NameAs(name)),
+            (None, false, None, Some(_)) => bail!("`name_as` names the schema at a `pointer`"),
+            _ => bail!("expected exactly one of `set`, `remove: true`, `move_to`, `name_as`"),
         }
     }
 }

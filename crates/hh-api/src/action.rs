@@ -110,7 +110,7 @@ pub fn pick<'a>(actions: &'a [types::Action], id: Option<&str>) -> Option<&'a ty
         Some(id) => actions.iter().find(|a| a.id == id),
         None => actions
             .iter()
-            .find(|a| a.enabled && !a.hidden.unwrap_or(false)),
+            .find(|a| a.enabled && !a.hidden),
     }
 }
 

@@ -81,10 +81,9 @@ impl TokenSet {
     pub fn from_answer(answer: crate::types::Token, now: u64) -> Self {
         TokenSet {
             access: AccessToken::new(answer.access_token),
-            refresh: answer.refresh_token.map(AccessToken::new),
-            expires_at: answer
-                .expires_in
-                .and_then(|s| u64::try_from(s).ok())
+            refresh: Some(AccessToken::new(answer.refresh_token)),
+            expires_at: u64::try_from(answer.expires_in)
+                .ok()
                 .map(|s| now.saturating_add(s)),
         }
     }
@@ -303,6 +302,11 @@ pub fn code_from_redirect(pasted: &str, expected_state: &str) -> Result<String, 
     get("code").ok_or_else(|| AuthError::Flow("the redirect URL has no `code`".into()))
 }
 
+/// A value hh's limits refuse, named for the error.
+fn invalid<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> crate::Error {
+    move |e| crate::Error::Invalid(format!("{what}: {e}"))
+}
+
 impl crate::Client {
     /// Exchanges the code from the redirect for a token pair (`grant_type=authorization_code`,
     /// with the PKCE verifier). Sent once; never repeated.
@@ -312,19 +316,27 @@ impl crate::Client {
         code: &str,
         verifier: &str,
     ) -> Result<TokenSet, crate::Error> {
-        let form = crate::types::TokenForm {
-            grant_type: "authorization_code".into(),
-            code: Some(code.to_string()),
-            code_verifier: Some(verifier.to_string()),
-            client_id: Some(app.client_id.clone()),
-            client_secret: Some(app.client_secret.clone()),
-            redirect_uri: Some(app.redirect_uri.clone()),
-            refresh_token: None,
-        };
+        // The typed form checks hh's limits (lengths) before anything is sent.
+        let form: crate::types::AuthCode = crate::types::AuthCode::builder()
+            .grant_type(crate::types::AuthCodeGrantType::AuthorizationCode)
+            .code(code)
+            .code_verifier(Some(verifier.try_into().map_err(invalid("code_verifier"))?))
+            .client_id(app.client_id.as_str())
+            .client_secret(app.client_secret.as_str())
+            .redirect_uri(app.redirect_uri.as_str())
+            .try_into()
+            .map_err(invalid("the token form"))?;
         let answer = self
             .write(self.api().obtain_token().body(form).send())
             .await?;
-        Ok(TokenSet::from_answer(answer, now_unix()))
+        match answer {
+            crate::types::AuthUserTokenAndAppToken::Token(token) => {
+                Ok(TokenSet::from_answer(token, now_unix()))
+            }
+            crate::types::AuthUserTokenAndAppToken::ApplicationToken(_) => Err(
+                crate::Error::Invalid("hh.ru answered the code with an application token".into()),
+            ),
+        }
     }
 
     /// Invalidates the access token this client sends (`DELETE /token`): signing out.

@@ -150,8 +150,8 @@ impl Client {
         chat_id: &str,
         start: Option<&str>,
         limit: u32,
-        order: types::ChatOrder,
-    ) -> Result<types::ChatMessages, Error> {
+        order: types::ListChatMessagesOrder,
+    ) -> Result<types::ChatMessagesPage, Error> {
         let mut call = self
             .api()
             .list_chat_messages()
@@ -169,9 +169,9 @@ impl Client {
         &self,
         chat_id: &str,
         limit: u32,
-    ) -> Result<types::ChatMessages, Error> {
+    ) -> Result<types::ChatMessagesPage, Error> {
         let mut chat = self
-            .chat_messages(chat_id, None, limit, types::ChatOrder::Prev)
+            .chat_messages(chat_id, None, limit, types::ListChatMessagesOrder::Prev)
             .await?;
         newest_first(&mut chat.messages);
         Ok(chat)
@@ -185,11 +185,11 @@ impl Client {
         chat_id: &str,
         before: &str,
         limit: u32,
-    ) -> Result<types::ChatMessages, Error> {
+    ) -> Result<types::ChatMessagesPage, Error> {
         window(limit)?;
         let asked = (limit + 1).min(MAX_MESSAGES);
         let mut chat = self
-            .chat_messages(chat_id, Some(before), asked, types::ChatOrder::Prev)
+            .chat_messages(chat_id, Some(before), asked, types::ListChatMessagesOrder::Prev)
             .await?;
         chat.messages.retain(|m| m.id != before);
         newest_first(&mut chat.messages);
@@ -396,7 +396,7 @@ impl Client {
             .bytes()
             .await
             .map_err(|e| Error::transport(url.as_str(), &e))?;
-        let upload: types::ChatUpload =
+        let upload: ChatUpload =
             serde_json::from_slice(&body).map_err(|e| Error::decode(Some(status), &body, e))?;
         Ok(upload.upload_id)
     }
@@ -415,6 +415,13 @@ impl Client {
         }
         Ok(url)
     }
+}
+
+/// What the upload host answers a file with. It is not hh's API host, and hh's description
+/// does not describe it; only this field is used.
+#[derive(serde::Deserialize)]
+struct ChatUpload {
+    upload_id: String,
 }
 
 /// Statuses after which a send may or may not have been applied.
@@ -476,26 +483,30 @@ fn text_field(text: &str) -> Result<String, Error> {
 fn post_body(key: &IdempotencyKey, content: &ChatContent) -> Result<types::ChatMessagePost, Error> {
     let key = key.as_str().to_string();
     Ok(match content {
-        ChatContent::Text { text, automated } => types::ChatMessagePost {
-            text: Some(text_field(text)?.try_into().map_err(invalid)?),
-            file_upload_ids: None,
-            idempotency_key: key,
-            is_automated: Some(*automated),
-        },
-        ChatContent::File { upload_id } => types::ChatMessagePost {
-            text: None,
-            file_upload_ids: Some([upload_id.clone()]),
-            idempotency_key: key,
-            is_automated: None,
-        },
+        ChatContent::Text { text, automated } => {
+            types::ChatMessagePost::Text(types::ChatsCommonMessagePostText {
+                text: text_field(text)?.try_into().map_err(invalid)?,
+                idempotency_key: key,
+                is_automated: Some(*automated),
+            })
+        }
+        ChatContent::File { upload_id } => {
+            types::ChatMessagePost::FileUploadIds(types::ChatsCommonMessagePostFileUploadIds {
+                file_upload_ids: [upload_id.clone()],
+                idempotency_key: key,
+            })
+        }
     })
 }
 
-fn check_file(file: &ChatFile, conditions: &types::ChatFilesUpload) -> Result<(), Error> {
+fn check_file(
+    file: &ChatFile,
+    conditions: &types::ChatFileConditionsFilesUpload,
+) -> Result<(), Error> {
     if file.bytes.is_empty() {
         return Err(Error::Invalid(format!("file `{}` is empty", file.name)));
     }
-    if conditions.max_size > 0 && file.bytes.len() as i64 > conditions.max_size {
+    if conditions.max_size > 0.0 && file.bytes.len() as f64 > conditions.max_size {
         return Err(Error::Invalid(format!(
             "file `{}` has {} bytes; hh takes at most {}",
             file.name,

@@ -245,7 +245,7 @@ fn json_path_at(body: &[u8], line: usize, column: usize, whole_object: bool) -> 
 }
 
 /// One entry of hh's `errors[]`.
-pub type ErrorItem = types::ErrorItem;
+pub type ErrorItem = types::ErrorErrorsItem;
 
 /// An error answer from hh.ru: status, `request_id`, the `errors[]` list, and the
 /// OAuth fields of the token endpoint.

@@ -62,7 +62,7 @@ impl Client {
     pub async fn collections(
         &self,
         vacancy_id: &str,
-    ) -> Result<types::NegotiationCollections, Error> {
+    ) -> Result<types::Collections, Error> {
         self.read(
             self.api()
                 .get_negotiation_collections()
@@ -88,7 +88,7 @@ impl Client {
         collection_url: &str,
         query: &CollectionQuery,
         concurrency: usize,
-    ) -> Result<AllPages<types::Negotiation>, Error> {
+    ) -> Result<AllPages<types::NegotiationListItem>, Error> {
         let mut query = query.clone();
         query.per_page = Some(query.per_page.unwrap_or(MAX_PER_PAGE));
         let query = &query;
@@ -119,20 +119,9 @@ impl Client {
                 negotiation.id
             ))
         })?;
-        match &resume.url {
-            Some(url) => self.get_url(url, &[]).await,
-            // hh counts a view in the negotiation (and marks it seen) only with its topic_id.
-            None => {
-                self.read(
-                    self.api()
-                        .get_resume()
-                        .resume_id(&resume.id)
-                        .topic_id(&negotiation.id)
-                        .send(),
-                )
-                .await
-            }
-        }
+        // The resume's `url` carries the negotiation's `topic_id`: hh counts the view in the
+        // negotiation (and marks it seen) only then.
+        self.get_url(&resume.url, &[]).await
     }
 
     /// Performs an action hh offered (on a negotiation, or an invite action on a vacancy),

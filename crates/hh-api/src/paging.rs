@@ -43,9 +43,39 @@ macro_rules! paged {
     };
 }
 
-paged!(types::VacanciesPage, types::ActiveVacancy);
+paged!(types::ActiveVacanciesPage, types::ActiveVacancy);
+paged!(types::VacanciesForResume, types::VacancyForResume);
 paged!(types::ChatsPage, types::ChatListItem);
-paged!(types::NegotiationsPage, types::Negotiation);
+paged!(types::NegotiationsPage, types::NegotiationListItem);
+
+/// hh answers `GET /employers/{id}/vacancies/active` in one of two shapes: with `resume_id`
+/// each vacancy says whether that resume's owner can be invited. The caller knows which it
+/// asked for; a page of the other shape is an answer that does not fit the request.
+impl types::VacanciesPage {
+    /// The page of a listing asked for without `resume_id`.
+    pub fn into_active(self) -> Result<types::ActiveVacanciesPage, crate::Error> {
+        match self {
+            types::VacanciesPage::ActiveVacanciesPage(page) => Ok(page),
+            types::VacanciesPage::VacanciesForResume(_) => Err(unexpected_shape("without resume_id")),
+        }
+    }
+
+    /// The page of a listing asked for with `resume_id`.
+    pub fn into_for_resume(self) -> Result<types::VacanciesForResume, crate::Error> {
+        match self {
+            types::VacanciesPage::VacanciesForResume(page) => Ok(page),
+            types::VacanciesPage::ActiveVacanciesPage(_) => Err(unexpected_shape("with resume_id")),
+        }
+    }
+}
+
+fn unexpected_shape(asked: &str) -> crate::Error {
+    crate::Error::Decode {
+        status: None,
+        reason: format!("the vacancies were asked for {asked}, and hh answered the other shape"),
+        snippet: String::new(),
+    }
+}
 
 /// Every item of a list, in page order.
 #[derive(Debug, Clone)]

@@ -17,7 +17,7 @@ use futures::stream::FuturesUnordered;
 use crate::client::Client;
 use crate::error::Error;
 use crate::negotiations::{CollectionQuery, MAX_PER_PAGE};
-use crate::paging::MAX_PAGES;
+use crate::paging::{MAX_PAGES, Paged};
 use crate::types;
 
 /// How to fetch a whole vacancy.
@@ -63,14 +63,14 @@ pub struct VacancyNegotiations {
 pub struct CollectionNegotiations {
     /// The collection as hh listed it (id, name, url, counters).
     pub collection: types::Collection,
-    pub negotiations: Vec<types::Negotiation>,
+    pub negotiations: Vec<types::NegotiationListItem>,
     /// `found` as the collection's last answered page reported it.
     pub found: u32,
 }
 
 impl VacancyNegotiations {
     /// All negotiations, collection after collection.
-    pub fn negotiations(&self) -> impl Iterator<Item = &types::Negotiation> {
+    pub fn negotiations(&self) -> impl Iterator<Item = &types::NegotiationListItem> {
         self.collections.iter().flat_map(|c| c.negotiations.iter())
     }
 
@@ -107,6 +107,8 @@ impl Client {
             .iter()
             .map(|c| {
                 let total = c.counters.as_ref().and_then(|n| n.total).unwrap_or(0);
+                // A count that does not fit (negative, say) counts as none.
+                let total = u32::try_from(total).unwrap_or(0);
                 total.div_ceil(per_page).clamp(1, MAX_PAGES)
             })
             .collect();
@@ -130,7 +132,7 @@ impl Client {
             }
         };
         let bound = how.concurrency.max(1);
-        let mut pages: Vec<BTreeMap<u32, Vec<types::Negotiation>>> =
+        let mut pages: Vec<BTreeMap<u32, Vec<types::NegotiationListItem>>> =
             vec![BTreeMap::new(); cols.len()];
         let mut found: Vec<(u32, u32)> = vec![(0, 0); cols.len()];
         let mut sent = vec![0u32; cols.len()];
@@ -149,7 +151,7 @@ impl Client {
                 break;
             };
             let got = got?;
-            let reported = got.pages.clamp(1, MAX_PAGES);
+            let reported = got.pages().clamp(1, MAX_PAGES);
             if reported > planned[c] {
                 let more = (reported - planned[c]).min(budget as u32);
                 queue.extend((planned[c]..planned[c] + more).map(|p| (c, p)));
@@ -165,9 +167,9 @@ impl Client {
             }
             // The latest page answered tells the latest `found`.
             if page >= found[c].0 {
-                found[c] = (page, got.found);
+                found[c] = (page, got.found());
             }
-            pages[c].insert(page, got.items);
+            pages[c].insert(page, got.into_items());
         }
 
         let mut collections: Vec<CollectionNegotiations> = cols

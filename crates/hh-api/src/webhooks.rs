@@ -9,7 +9,52 @@ use serde::{Deserialize, Serialize};
 use crate::generated::types;
 use crate::{Client, Error};
 
-pub use types::WebhookActionType as WebhookKind;
+/// A kind of event a subscription asks for (hh's `WebhookAction*` schemas, one per kind,
+/// each with its name in `type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WebhookKind {
+    NewNegotiationVacancy,
+    NewResponseOrInvitationVacancy,
+    NegotiationEmployerStateChange,
+    ChatMessageCreated,
+    VacancyArchivation,
+    VacancyChange,
+    VacancyProlongation,
+    VacancyPublicationForVacancyManager,
+}
+
+impl WebhookKind {
+    /// hh's name of the kind (`NEW_NEGOTIATION_VACANCY`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookKind::NewNegotiationVacancy => "NEW_NEGOTIATION_VACANCY",
+            WebhookKind::NewResponseOrInvitationVacancy => "NEW_RESPONSE_OR_INVITATION_VACANCY",
+            WebhookKind::NegotiationEmployerStateChange => "NEGOTIATION_EMPLOYER_STATE_CHANGE",
+            WebhookKind::ChatMessageCreated => "CHAT_MESSAGE_CREATED",
+            WebhookKind::VacancyArchivation => "VACANCY_ARCHIVATION",
+            WebhookKind::VacancyChange => "VACANCY_CHANGE",
+            WebhookKind::VacancyProlongation => "VACANCY_PROLONGATION",
+            WebhookKind::VacancyPublicationForVacancyManager => {
+                "VACANCY_PUBLICATION_FOR_VACANCY_MANAGER"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for WebhookKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A subscription as hh lists it, with the kinds of its actions by hh's names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSubscription {
+    pub id: String,
+    pub url: String,
+    pub kinds: Vec<String>,
+}
 
 /// What hh POSTs to a subscription's URL (hh's `WebhookSendObjectBaseUser`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -28,13 +73,19 @@ pub struct WebhookDelivery {
 
 impl Client {
     /// The application's subscriptions for the token's user (hh keeps at most one).
-    pub async fn webhook_subscriptions(
-        &self,
-    ) -> Result<Vec<types::WebhookSubscriptionItem>, Error> {
+    pub async fn webhook_subscriptions(&self) -> Result<Vec<WebhookSubscription>, Error> {
         let out = self
             .read(self.api().get_webhook_subscriptions().send())
             .await?;
-        Ok(out.items)
+        Ok(out
+            .items
+            .into_iter()
+            .map(|item| WebhookSubscription {
+                kinds: item.actions.iter().map(kind_name).collect(),
+                id: item.id,
+                url: item.url,
+            })
+            .collect())
     }
 
     /// Subscribes the user's events of these kinds to `url`; returns hh's subscription id.
@@ -43,10 +94,10 @@ impl Client {
         url: &str,
         kinds: &[WebhookKind],
     ) -> Result<String, Error> {
-        let body = types::WebhookSubscriptionCreate {
+        let body = types::WebhookSubscriptionCreate(types::WebhookSubscriptionCommonItem {
             url: url.to_string(),
-            actions: actions(kinds),
-        };
+            actions: actions(kinds)?,
+        });
         let created = self
             .write(self.api().post_webhook_subscription().body(body).send())
             .await?;
@@ -62,7 +113,7 @@ impl Client {
     ) -> Result<(), Error> {
         let body = types::WebhookSubscriptionUpdate {
             url: Some(url.to_string()),
-            actions: actions(kinds),
+            actions: actions(kinds)?,
         };
         self.write_accepted(
             self.api()
@@ -86,12 +137,22 @@ impl Client {
     }
 }
 
-fn actions(kinds: &[WebhookKind]) -> Vec<types::WebhookAction> {
+/// hh's action object for each kind: `{"type": KIND}`, read into the generated union of
+/// hh's per-kind schemas (which one is decided by `type`).
+fn actions<T: serde::de::DeserializeOwned>(kinds: &[WebhookKind]) -> Result<Vec<T>, Error> {
     kinds
         .iter()
-        .map(|kind| types::WebhookAction {
-            type_: *kind,
-            settings: None,
+        .map(|kind| {
+            serde_json::from_value(serde_json::json!({ "type": kind.as_str() }))
+                .map_err(|e| Error::Invalid(format!("webhook kind {kind}: {e}")))
         })
         .collect()
+}
+
+/// The `type` of one of hh's action objects.
+fn kind_name(action: &impl Serialize) -> String {
+    serde_json::to_value(action)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
+        .unwrap_or_default()
 }
