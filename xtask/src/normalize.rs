@@ -68,6 +68,14 @@ pub const PASSES: &[Pass] = &[
         run: alias_components,
     },
     Pass {
+        name: "inline-wrapper-components",
+        run: inline_wrapper_components,
+    },
+    Pass {
+        name: "nullable-at-use",
+        run: nullable_at_use,
+    },
+    Pass {
         name: "object-alternatives",
         run: object_alternatives,
     },
@@ -593,6 +601,137 @@ pub fn alias_components(doc: &mut Value) -> usize {
         obj.insert("$ref".into(), json!(format!("{PREFIX}{target}")));
     });
     aliases.len()
+}
+
+/// Writes components that only wrap — a plain string, number or boolean (hh.ru's
+/// `VacancyHasUpdates`), or one other schema made nullable (`ResumeObjectsArea`: `allOf:
+/// [IncludesIdNameUrl], nullable`) — where they are used, and drops them. Kept, each is a
+/// newtype (`VacancyHasUpdates(bool)`, `ResumeObjectsArea(Option<IncludesIdNameUrl>)`)
+/// that every caller unwraps; in place, a field is just `bool` or `Option<IncludesIdNameUrl>`.
+pub fn inline_wrapper_components(doc: &mut Value) -> usize {
+    const PREFIX: &str = "#/components/schemas/";
+    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else {
+        return 0;
+    };
+    let is_wrapper = |schema: &Value| {
+        let Some(obj) = schema.as_object() else {
+            return false;
+        };
+        let plain = ["string", "number", "integer", "boolean"];
+        let primitive = obj
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| plain.contains(&t))
+            && obj.keys().all(|k| {
+                ANNOTATIONS.contains(&k.as_str())
+                    || ["type", "nullable", "format", "minimum", "maximum", "default"]
+                        .contains(&k.as_str())
+            });
+        let nullable_ref = obj.get("nullable") == Some(&json!(true))
+            && obj
+                .get("allOf")
+                .and_then(Value::as_array)
+                .is_some_and(|all| all.len() == 1 && all[0].get("$ref").is_some())
+            && obj.keys().all(|k| {
+                ANNOTATIONS.contains(&k.as_str())
+                    || ["allOf", "nullable"].contains(&k.as_str())
+                    || (k == "type" && obj["type"] == "object")
+            });
+        primitive || nullable_ref
+    };
+    let wrappers: std::collections::BTreeMap<String, Value> = schemas
+        .iter()
+        .filter(|(_, schema)| is_wrapper(schema))
+        .map(|(name, schema)| (name.clone(), schema.clone()))
+        .collect();
+    if wrappers.is_empty() {
+        return 0;
+    }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.retain(|name, _| !wrappers.contains_key(name));
+    }
+    // A wrapper of a wrapper is resolved by going round again; hh.ru nests two deep at most.
+    for _ in 0..4 {
+        let mut replaced = 0;
+        for_each_object_mut(doc, &mut |obj| {
+            let Some(body) = obj
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix(PREFIX))
+                .and_then(|name| wrappers.get(name))
+            else {
+                return;
+            };
+            // The use site's own description wins; its other siblings of `$ref` are ignored
+            // in OpenAPI 3.0, as they were before.
+            let description = obj.get("description").cloned();
+            obj.clear();
+            obj.extend(body.as_object().cloned().unwrap_or_default());
+            if let Some(description) = description {
+                obj.insert("description".into(), description);
+            }
+            replaced += 1;
+        });
+        if replaced == 0 {
+            break;
+        }
+    }
+    wrappers.len()
+}
+
+/// Moves `nullable: true` from a component object to the places that use it (`allOf: [X],
+/// nullable`). typify makes a nullable component a newtype around an `Option`
+/// (`VacancySalary(Option<VacancySalaryInner>)`); with the null allowed where it is used, the
+/// field is an `Option<VacancySalary>` of a plain struct.
+pub fn nullable_at_use(doc: &mut Value) -> usize {
+    const PREFIX: &str = "#/components/schemas/";
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return 0;
+    };
+    let mut nullable = BTreeSet::new();
+    for (name, schema) in schemas.iter_mut() {
+        let Some(obj) = schema.as_object_mut() else {
+            continue;
+        };
+        let is_object = obj.get("type").is_some_and(|t| t == "object")
+            || obj.contains_key("properties")
+            || obj.contains_key("allOf");
+        if is_object && obj.get("nullable") == Some(&json!(true)) {
+            obj.remove("nullable");
+            nullable.insert(name.clone());
+        }
+    }
+    if nullable.is_empty() {
+        return 0;
+    }
+    // The walk goes on into what it just wrote: the inner `$ref` is marked and unmarked after.
+    const SEEN: &str = "x-nullable-at-use";
+    for_each_object_mut(doc, &mut |obj| {
+        let Some(reference) = obj.get("$ref").and_then(Value::as_str).map(str::to_string) else {
+            return;
+        };
+        if obj.remove(SEEN).is_some()
+            || !reference
+                .strip_prefix(PREFIX)
+                .is_some_and(|name| nullable.contains(name))
+        {
+            return;
+        }
+        let description = obj.get("description").cloned();
+        obj.clear();
+        obj.insert("allOf".into(), json!([{ "$ref": reference, SEEN: true }]));
+        obj.insert("nullable".into(), json!(true));
+        if let Some(description) = description {
+            obj.insert("description".into(), description);
+        }
+    });
+    nullable.len()
 }
 
 /// Rewrites an `anyOf` whose entries are all objects into a `oneOf`, most required properties
