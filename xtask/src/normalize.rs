@@ -80,6 +80,14 @@ pub const PASSES: &[Pass] = &[
         run: object_alternatives,
     },
     Pass {
+        name: "whole-number-parameters",
+        run: whole_number_parameters,
+    },
+    Pass {
+        name: "fixed-length-arrays",
+        run: fixed_length_arrays,
+    },
+    Pass {
         name: "open-allof-members",
         run: open_allof_members,
     },
@@ -818,6 +826,62 @@ pub fn open_allof_members(doc: &mut Value) -> usize {
         }
     }
     opened
+}
+
+/// Declares path and query parameters of `type: number` as integers. hh.ru writes `number`
+/// for `page`, `per_page`, `salary_from`…, all whole; as an `f64` the client would send
+/// `page=1.0`.
+pub fn whole_number_parameters(doc: &mut Value) -> usize {
+    let mut changed = 0;
+    let mut fix = |parameter: &mut Value| {
+        let location = parameter.get("in").and_then(Value::as_str);
+        if !matches!(location, Some("query" | "path")) {
+            return;
+        }
+        if let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut)
+            && schema.get("type").is_some_and(|t| t == "number")
+            && schema.get("format").is_none()
+        {
+            schema.insert("type".into(), json!("integer"));
+            changed += 1;
+        }
+    };
+    if let Some(parameters) = doc
+        .pointer_mut("/components/parameters")
+        .and_then(Value::as_object_mut)
+    {
+        parameters.values_mut().for_each(&mut fix);
+    }
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for (key, value) in item.iter_mut() {
+                let parameters = if key == "parameters" {
+                    value.as_array_mut()
+                } else {
+                    value.get_mut("parameters").and_then(Value::as_array_mut)
+                };
+                parameters.into_iter().flatten().for_each(&mut fix);
+            }
+        }
+    }
+    changed
+}
+
+/// Drops `maxItems` where it equals `minItems`. typify makes such an array a Rust array
+/// (`[VacanciesVacancyStatsItem; 5]`), which fails to decode the day hh sends four; the
+/// count is hh's to keep, and a `Vec` reads any.
+pub fn fixed_length_arrays(doc: &mut Value) -> usize {
+    let mut relaxed = 0;
+    for_each_object_mut(doc, &mut |obj| {
+        let (Some(min), Some(max)) = (obj.get("minItems"), obj.get("maxItems")) else {
+            return;
+        };
+        if min == max && obj.get("type").is_some_and(|t| t == "array") {
+            obj.remove("maxItems");
+            relaxed += 1;
+        }
+    });
+    relaxed
 }
 
 /// How many properties an object schema requires, its `allOf` parts included.

@@ -492,7 +492,7 @@ fn post_body(key: &IdempotencyKey, content: &ChatContent) -> Result<types::ChatM
         }
         ChatContent::File { upload_id } => {
             types::ChatMessagePost::FileUploadIds(types::ChatsCommonMessagePostFileUploadIds {
-                file_upload_ids: [upload_id.clone()],
+                file_upload_ids: vec![upload_id.clone()],
                 idempotency_key: key,
             })
         }

@@ -54,6 +54,7 @@ pub mod paging;
 pub mod refresh;
 pub mod retry;
 pub mod transport;
+pub mod vacancies;
 pub mod vacancy;
 pub mod webhooks;
 

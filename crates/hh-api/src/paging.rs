@@ -22,6 +22,8 @@ pub trait Paged {
     fn pages(&self) -> u32;
     /// How many items the list has.
     fn found(&self) -> u32;
+    /// This page's number, from 0.
+    fn page(&self) -> u32;
     fn into_items(self) -> Vec<Self::Item>;
 }
 
@@ -36,6 +38,9 @@ macro_rules! paged {
             fn found(&self) -> u32 {
                 u32::try_from(self.found).unwrap_or(0)
             }
+            fn page(&self) -> u32 {
+                u32::try_from(self.page).unwrap_or(0)
+            }
             fn into_items(self) -> Vec<$item> {
                 self.items
             }
@@ -47,35 +52,11 @@ paged!(types::ActiveVacanciesPage, types::ActiveVacancy);
 paged!(types::VacanciesForResume, types::VacancyForResume);
 paged!(types::ChatsPage, types::ChatListItem);
 paged!(types::NegotiationsPage, types::NegotiationListItem);
+paged!(types::ResumesPage, types::FoundResume);
+paged!(types::SavedResumeSearchesPage, types::SavedResumeSearch);
+paged!(types::ApplicantCommentsPage, types::ApplicantComment);
+paged!(types::VacancyVisitorsPage, types::VacancyVisitor);
 
-/// hh answers `GET /employers/{id}/vacancies/active` in one of two shapes: with `resume_id`
-/// each vacancy says whether that resume's owner can be invited. The caller knows which it
-/// asked for; a page of the other shape is an answer that does not fit the request.
-impl types::VacanciesPage {
-    /// The page of a listing asked for without `resume_id`.
-    pub fn into_active(self) -> Result<types::ActiveVacanciesPage, crate::Error> {
-        match self {
-            types::VacanciesPage::ActiveVacanciesPage(page) => Ok(page),
-            types::VacanciesPage::VacanciesForResume(_) => Err(unexpected_shape("without resume_id")),
-        }
-    }
-
-    /// The page of a listing asked for with `resume_id`.
-    pub fn into_for_resume(self) -> Result<types::VacanciesForResume, crate::Error> {
-        match self {
-            types::VacanciesPage::VacanciesForResume(page) => Ok(page),
-            types::VacanciesPage::ActiveVacanciesPage(_) => Err(unexpected_shape("with resume_id")),
-        }
-    }
-}
-
-fn unexpected_shape(asked: &str) -> crate::Error {
-    crate::Error::Decode {
-        status: None,
-        reason: format!("the vacancies were asked for {asked}, and hh answered the other shape"),
-        snippet: String::new(),
-    }
-}
 
 /// Every item of a list, in page order.
 #[derive(Debug, Clone)]
@@ -161,6 +142,9 @@ mod tests {
         }
         fn found(&self) -> u32 {
             self.pages.saturating_mul(3)
+        }
+        fn page(&self) -> u32 {
+            0
         }
         fn into_items(self) -> Vec<u32> {
             self.items

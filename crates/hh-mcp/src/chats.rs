@@ -33,15 +33,15 @@ async fn resolve(s: &Session, chat: ChatRef) -> Result<ResolvedChat, ToolFailure
         }),
         ChatRef::Negotiation(id) => {
             let n = s.hh.negotiation(id.as_str()).await?;
-            s.remember_chat(&n, None);
-            let chat_id = n.chat_id.ok_or_else(|| {
+            s.remember_chat(&n.id, n.chat_id, n.vacancy.as_ref().map(|v| v.id.as_str()));
+            let chat_id = n.chat_id.and_then(view::chat_id).ok_or_else(|| {
                 ToolFailure(format!(
                     "hh.ru shows no chat for negotiation {}: there is nothing to read or write yet",
                     n.id
                 ))
             })?;
             Ok(ResolvedChat {
-                chat_id: chat_id.to_string(),
+                chat_id,
                 negotiation_id: Some(n.id.clone()),
                 negotiation: Some(n),
             })
@@ -75,7 +75,7 @@ pub async fn list_messages(
     Ok(view::ChatMessages {
         chat_id: chat.chat_id,
         negotiation_id: chat.negotiation_id,
-        title: view::ChatTitle::new(window.type_, &window.display),
+        title: view::ChatTitle::new(&window.type_.to_string(), &window.display),
         state: view::ChatState::from(&window.chat_states),
         unread: window.unread_message_count,
         messages: window
@@ -223,7 +223,7 @@ pub async fn list_chats(s: &Session, a: ListChats) -> Result<view::ChatList, Too
                 let link = s.chat_link(&c.id);
                 view::ChatSummary {
                     id: c.id.clone(),
-                    title: view::ChatTitle::new(c.type_, &c.display),
+                    title: view::ChatTitle::new(&c.type_.to_string(), &c.display),
                     kind: c.type_.to_string(),
                     unread: c.unread_message_count,
                     negotiation_id: link.as_ref().map(|l| l.negotiation_id.clone()),

@@ -15,7 +15,7 @@ pub const INVITATION_COST: &str = "An invitation spends one of the employer's re
 
 pub async fn plan_invitation(s: &Session, a: InviteApplicant) -> Result<Plan, ToolFailure> {
     let vacancy = vacancy_for_resume(s, a.vacancy_id.as_str(), &a.resume_id).await?;
-    if vacancy.can_invite != Some(true) {
+    if !vacancy.can_invite {
         let why = match vacancy
             .employer_negotiations_state
             .as_ref()

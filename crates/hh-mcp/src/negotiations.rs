@@ -1,7 +1,7 @@
 //! A vacancy's negotiations over hh's model: collections by their `url`, actions from
 //! the negotiation's own `actions[]`.
 
-use hh_api::{CollectionQuery, Pairs, types};
+use hh_api::{CollectionQuery, Pairs, Paged, types};
 
 use crate::args::{
     ChangeNegotiationState, GetResume, ListNegotiations, MarkRead, NegotiationRef, ResumeWay,
@@ -57,10 +57,10 @@ pub async fn list_negotiations(
         (all.found, all.pages, all.pages, all.items)
     } else {
         let p = s.hh.collection_page(&url, &query).await?;
-        (p.found, p.page, p.pages, p.items)
+        (p.found(), p.page(), p.pages(), p.into_items())
     };
     for n in &items {
-        s.remember_chat(n, Some(a.vacancy_id.as_str()));
+        s.remember_chat(&n.id, n.chat_id, Some(a.vacancy_id.as_str()));
     }
     Ok(view::NegotiationList {
         vacancy_id: a.vacancy_id.0,
@@ -73,7 +73,7 @@ pub async fn list_negotiations(
 }
 
 /// The url hh gave for a collection (or a sub-collection) of the vacancy.
-fn collection_url(c: &types::NegotiationCollections, id: &str) -> Result<String, ToolFailure> {
+fn collection_url(c: &types::Collections, id: &str) -> Result<String, ToolFailure> {
     let all = c.collections.iter().chain(c.generated_collections.iter());
     for collection in all {
         if collection.id == id {
@@ -95,7 +95,7 @@ pub async fn get_negotiation(
     a: NegotiationRef,
 ) -> Result<view::Negotiation, ToolFailure> {
     let n = s.hh.negotiation(a.negotiation_id.as_str()).await?;
-    s.remember_chat(&n, None);
+    s.remember_chat(&n.id, n.chat_id, n.vacancy.as_ref().map(|v| v.id.as_str()));
     let mut view = view::Negotiation::from(&n);
     if let Some(chat_id) = &view.chat_id {
         // The chat's state is a second request; the negotiation is still worth showing
@@ -203,7 +203,7 @@ pub async fn plan_state_change(
 }
 
 /// How a preview names the person an action reaches.
-pub fn recipient(r: &types::ResumeSummary) -> String {
+pub fn recipient(r: &types::NegotiationResume) -> String {
     let name: Vec<&str> = [&r.first_name, &r.last_name]
         .into_iter()
         .filter_map(|p| p.as_deref())

@@ -35,7 +35,7 @@ pub async fn list(s: &Session) -> Result<Vec<Prompt>, ToolFailure> {
         .await?
         .iter()
         .map(|t| {
-            let kind = t.type_.as_deref().unwrap_or("message");
+            let kind = t.type_.to_string();
             let moves = t
                 .employer_state
                 .as_deref()

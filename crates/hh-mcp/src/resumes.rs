@@ -5,7 +5,7 @@
 //! All three are paid methods on hh.ru; without the service hh answers 403,
 //! which these functions name plainly instead of hh's generic payment error.
 
-use hh_api::{ErrorKind, types};
+use hh_api::{ErrorKind, Paged, types};
 
 use crate::args::{
     AddComment, Id, ListComments, ListSavedSearches, ResumeRef, SEARCH_DEFAULT_PER_PAGE,
@@ -51,10 +51,10 @@ pub async fn search_resumes(
         call = call.currency(c.as_str());
     }
     if let Some(n) = a.age_from {
-        call = call.age_from(n.0);
+        call = call.age_from(n.0.to_string());
     }
     if let Some(n) = a.age_to {
-        call = call.age_to(n.0);
+        call = call.age_to(n.0.to_string());
     }
     if let Some(e) = &a.education_level {
         call = call.education_levels(e.as_str());
@@ -67,10 +67,10 @@ pub async fn search_resumes(
             .await
             .map_err(|e| paid(&e, "search hh.ru's resume database", RESUME_DATABASE))?;
     Ok(view::ResumeSearch {
-        found: found.found,
-        page: found.page,
-        pages: found.pages,
-        per_page: found.per_page,
+        found: found.found(),
+        page: found.page(),
+        pages: found.pages(),
+        per_page: view::count(found.per_page).unwrap_or(0),
         items: found.items.iter().map(view::FoundResume::from).collect(),
     })
 }
@@ -109,16 +109,16 @@ pub async fn list_comments(s: &Session, a: ListComments) -> Result<view::Comment
         .map_err(|e| paid(&e, "read the applicant's comments", PAID_API))?;
     Ok(view::CommentList {
         applicant_id: a.applicant_id.0,
-        found: page.found,
-        page: page.page,
-        pages: page.pages,
+        found: page.found(),
+        page: page.page(),
+        pages: page.pages(),
         comments: page.items.iter().map(view::Comment::from).collect(),
     })
 }
 
 pub async fn add_comment(s: &Session, a: AddComment) -> Result<view::Comment, ToolFailure> {
     a.check()?;
-    let body = types::ApplicantCommentForm {
+    let body = types::AddApplicantCommentBody {
         text: a.text.trim().to_string(),
         access_type: a.access_type.as_hh().to_string(),
     };
@@ -197,9 +197,9 @@ pub async fn saved_searches(
             )
             .await?;
         return Ok(view::SavedSearches {
-            found: list.found,
-            page: list.page,
-            pages: list.pages,
+            found: list.found(),
+            page: list.page(),
+            pages: list.pages(),
             searches: list.items.iter().map(view::SavedSearch::from).collect(),
             new_resumes: None,
         });
@@ -216,9 +216,9 @@ pub async fn saved_searches(
             .await
             .map_err(|e| paid(&e, "search hh.ru's resume database", RESUME_DATABASE))?;
     Ok(view::SavedSearches {
-        found: found.found,
-        page: found.page,
-        pages: found.pages,
+        found: found.found(),
+        page: found.page(),
+        pages: found.pages(),
         searches: vec![view::SavedSearch::from(&search)],
         new_resumes: Some(found.items.iter().map(view::FoundResume::from).collect()),
     })

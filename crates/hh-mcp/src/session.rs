@@ -72,21 +72,19 @@ impl Session {
 
     /// Notes which negotiation (and vacancy) a chat belongs to. `vacancy_id` is what the
     /// caller knows when the negotiation does not say (collection lists leave it out).
-    pub fn remember_chat(&self, n: &types::Negotiation, vacancy_id: Option<&str>) {
-        let Some(chat_id) = n.chat_id else { return };
+    pub fn remember_chat(&self, negotiation_id: &str, chat_id: Option<f64>, vacancy_id: Option<&str>) {
+        let Some(chat_id) = chat_id.and_then(crate::view::chat_id) else {
+            return;
+        };
         let mut links = self.chat_links.lock().unwrap_or_else(|p| p.into_inner());
         if links.len() >= MAX_CHAT_LINKS {
             links.clear();
         }
         links.insert(
-            chat_id.to_string(),
+            chat_id,
             ChatLink {
-                negotiation_id: n.id.clone(),
-                vacancy_id: n
-                    .vacancy
-                    .as_ref()
-                    .map(|v| v.id.clone())
-                    .or_else(|| vacancy_id.map(str::to_string)),
+                negotiation_id: negotiation_id.to_string(),
+                vacancy_id: vacancy_id.map(str::to_string),
             },
         );
     }
@@ -98,7 +96,7 @@ impl Session {
     }
 
     /// Keeps the urls hh gave for a vacancy's collections (and sub-collections).
-    pub fn remember_collections(&self, vacancy_id: &str, c: &types::NegotiationCollections) {
+    pub fn remember_collections(&self, vacancy_id: &str, c: &types::Collections) {
         let mut urls = HashMap::new();
         for collection in c.collections.iter().chain(c.generated_collections.iter()) {
             urls.insert(collection.id.clone(), collection.url.clone());
@@ -137,10 +135,7 @@ impl Session {
         self.manager_id
             .get_or_try_init(|| async {
                 let me = self.hh.me().await?;
-                me.manager
-                    .map(|m| m.id)
-                    .or_else(|| me.employer.and_then(|e| e.manager_id))
-                    .ok_or_else(|| {
+                me.manager_id().map(str::to_string).ok_or_else(|| {
                         ToolFailure(
                             "this hh.ru token is not a manager's (GET /me names no manager): \
                              sign in with an employer's manager account"
@@ -157,7 +152,7 @@ impl Session {
         self.employer_id
             .get_or_try_init(|| async {
                 let me = self.hh.me().await?;
-                me.employer.map(|e| e.id).ok_or_else(|| {
+                me.employer().map(|e| e.id).ok_or_else(|| {
                     ToolFailure(
                         "this hh.ru token is not an employer's (GET /me has no employer): \
                          sign in with an employer account"

@@ -191,22 +191,13 @@ pub async fn status(s: &AuthSettings) -> Result<String, String> {
     }
     match client(s, Some(tokens))?.me().await {
         Ok(me) => {
-            let name = [me.first_name, me.last_name]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            match &me.id {
+            let name = me.full_name().unwrap_or_default();
+            match me.user_id() {
                 Some(id) => out.push_str(&format!("\nSigned in as {name} (user {id})")),
                 // An employer_integration token has no personal profile.
-                None => out.push_str(&format!(
-                    "\nSigned in as {}",
-                    me.auth_type
-                        .as_deref()
-                        .unwrap_or("a profile without a user id")
-                )),
+                None => out.push_str(&format!("\nSigned in as {}", me.auth_type())),
             }
-            if let Some(e) = me.employer {
+            if let Some(e) = me.employer() {
                 out.push_str(&format!(", employer {} «{}»", e.id, e.name));
             }
             out.push('.');

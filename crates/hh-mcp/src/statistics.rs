@@ -2,6 +2,7 @@
 //! with the applicants who viewed it, and how the employer (or one manager) answers
 //! responses.
 
+use hh_api::Paged;
 use hh_api::types;
 
 use crate::args::{NegotiationStatistics, VacancyRef};
@@ -39,7 +40,7 @@ pub async fn vacancy_stats(s: &Session, a: VacancyRef) -> Result<view::VacancySt
         views: days.iter().filter_map(|d| d.views).sum(),
         responses: days.iter().filter_map(|d| d.responses).sum(),
         days,
-        visitors_found: visitors.found,
+        visitors_found: visitors.found(),
         visitors: visitors.items.iter().map(view::FoundResume::from).collect(),
     })
 }

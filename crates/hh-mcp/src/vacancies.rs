@@ -19,11 +19,20 @@ pub async fn list_vacancies(
     a.check()?;
     let employer_id = s.employer_id().await?;
     let page = fetch_page(s, employer_id, &a, a.page.map_or(0, |p| p.0)).await?;
-    Ok(view::VacancyList {
-        found: page.found,
-        page: page.page,
-        pages: page.pages,
-        items: page.items.iter().map(view::Vacancy::from).collect(),
+    let count = |n: i64| view::count(n).unwrap_or(0);
+    Ok(match page {
+        types::VacanciesPage::ActiveVacanciesPage(page) => view::VacancyList {
+            found: count(page.found),
+            page: count(page.page),
+            pages: count(page.pages),
+            items: page.items.iter().map(view::Vacancy::from).collect(),
+        },
+        types::VacanciesPage::VacanciesForResume(page) => view::VacancyList {
+            found: count(page.found),
+            page: count(page.page),
+            pages: count(page.pages),
+            items: page.items.iter().map(view::Vacancy::from).collect(),
+        },
     })
 }
 
@@ -63,7 +72,7 @@ pub async fn vacancy_for_resume(
     s: &Session,
     vacancy_id: &str,
     resume_id: &args::Id,
-) -> Result<types::ActiveVacancy, ToolFailure> {
+) -> Result<types::VacancyForResume, ToolFailure> {
     let employer_id = s.employer_id().await?;
     let query = ListVacancies {
         page: None,
@@ -75,7 +84,7 @@ pub async fn vacancy_for_resume(
     };
     let query = &query;
     let all = hh_api::fetch_all_pages(
-        |page| fetch_page(s, employer_id, query, page),
+        |page| async move { fetch_page(s, employer_id, query, page).await?.into_for_resume() },
         s.page_concurrency,
     )
     .await?;

@@ -32,8 +32,8 @@ pub struct IdName {
     pub name: String,
 }
 
-impl From<&types::IdName> for IdName {
-    fn from(v: &types::IdName) -> Self {
+impl From<&types::IncludesIdName> for IdName {
+    fn from(v: &types::IncludesIdName) -> Self {
         IdName {
             id: v.id.clone(),
             name: v.name.clone(),
@@ -70,20 +70,16 @@ pub struct Me {
 impl From<&types::Me> for Me {
     fn from(me: &types::Me) -> Self {
         Me {
-            auth_type: me.auth_type.clone(),
-            user_id: me.id.clone(),
-            name: full_name(&me.first_name, &me.last_name, &me.middle_name).unwrap_or_default(),
-            email: me.email.clone(),
-            is_employer: me.is_employer,
-            employer: me.employer.as_ref().map(|e| IdName {
-                id: e.id.clone(),
-                name: e.name.clone(),
+            auth_type: Some(me.auth_type().to_string()),
+            user_id: me.user_id().map(str::to_string),
+            name: me.full_name().unwrap_or_default(),
+            email: me.email().map(str::to_string),
+            is_employer: me.is_employer(),
+            employer: me.employer().map(|e| IdName {
+                id: e.id,
+                name: e.name,
             }),
-            manager_id: me
-                .manager
-                .as_ref()
-                .map(|m| m.id.clone())
-                .or_else(|| me.employer.as_ref().and_then(|e| e.manager_id.clone())),
+            manager_id: me.manager_id().map(str::to_string),
         }
     }
 }
@@ -128,12 +124,29 @@ impl From<&types::ActiveVacancy> for Vacancy {
         Vacancy {
             id: v.id.clone(),
             name: v.name.clone(),
-            area: v.area.as_ref().map(|a| a.name.clone()),
+            area: Some(v.area.name.clone()),
             salary: v.salary.as_ref().and_then(salary_text),
-            responses: v.counters.as_ref().and_then(|c| c.responses),
-            unread_responses: v.counters.as_ref().and_then(|c| c.unread_responses),
-            published_at: v.published_at.clone(),
-            can_invite: v.can_invite,
+            responses: count(v.counters.responses),
+            unread_responses: count(v.counters.unread_responses),
+            published_at: Some(v.published_at.clone()),
+            can_invite: None,
+            negotiation_state: None,
+            invite_actions: Vec::new(),
+        }
+    }
+}
+
+impl From<&types::VacancyForResume> for Vacancy {
+    fn from(v: &types::VacancyForResume) -> Self {
+        Vacancy {
+            id: v.id.clone(),
+            name: v.name.clone(),
+            area: Some(v.area.name.clone()),
+            salary: v.salary.as_ref().and_then(salary_text),
+            responses: None,
+            unread_responses: None,
+            published_at: Some(v.published_at.clone()),
+            can_invite: Some(v.can_invite),
             negotiation_state: v
                 .employer_negotiations_state
                 .as_ref()
@@ -172,16 +185,16 @@ impl From<&types::Collection> for Collection {
         Collection {
             id: c.id.clone(),
             name: c.name.clone(),
-            total: c.counters.as_ref().and_then(|n| n.total),
-            with_updates: c.counters.as_ref().and_then(|n| n.with_updates),
+            total: c.counters.as_ref().and_then(|n| n.total).and_then(count),
+            with_updates: c.counters.as_ref().and_then(|n| n.with_updates).and_then(count),
             sub_collections: c
                 .sub_collections
                 .iter()
                 .map(|s| Collection {
                     id: s.id.clone(),
                     name: s.name.clone(),
-                    total: s.counters.as_ref().and_then(|n| n.total),
-                    with_updates: s.counters.as_ref().and_then(|n| n.with_updates),
+                    total: s.counters.as_ref().and_then(|n| n.total).and_then(count),
+                    with_updates: s.counters.as_ref().and_then(|n| n.with_updates).and_then(count),
                     sub_collections: Vec::new(),
                 })
                 .collect(),
@@ -221,25 +234,44 @@ pub struct NegotiationSummary {
     pub chat_id: Option<String>,
 }
 
-impl From<&types::Negotiation> for NegotiationSummary {
-    fn from(n: &types::Negotiation) -> Self {
-        NegotiationSummary {
-            id: n.id.clone(),
-            state: n.state.id.clone(),
-            employer_state: n.employer_state.as_ref().map(|s| s.id.clone()),
-            has_updates: n.has_updates,
-            unread_messages: n.counters.as_ref().and_then(|c| c.unread_messages),
-            updated_at: n.updated_at.clone(),
-            applicant: n.resume.as_ref().map(Applicant::from),
-            actions: n
-                .actions
-                .iter()
-                .filter(|a| a.enabled)
-                .map(|a| a.id.clone())
-                .collect(),
-            chat_id: n.chat_id.map(|id| id.to_string()),
+/// A negotiation as a collection's page lists it, and in full, share these fields.
+macro_rules! negotiation_summary_from {
+    ($($negotiation:ty => $employer_state:expr),+) => {$(
+        impl From<&$negotiation> for NegotiationSummary {
+            fn from(n: &$negotiation) -> Self {
+                NegotiationSummary {
+                    id: n.id.clone(),
+                    state: n.state.id.clone(),
+                    employer_state: $employer_state(n).map(|s: &types::EmployerState| s.id.clone()),
+                    has_updates: n.has_updates,
+                    unread_messages: n.counters.as_ref().and_then(|c| c.unread_messages).and_then(count),
+                    updated_at: n.updated_at.clone(),
+                    applicant: n.resume.as_ref().map(Applicant::from),
+                    actions: n
+                        .actions
+                        .iter()
+                        .filter(|a| a.enabled)
+                        .map(|a| a.id.clone())
+                        .collect(),
+                    chat_id: n.chat_id.and_then(chat_id),
+                }
+            }
         }
-    }
+    )+};
+}
+
+negotiation_summary_from!(
+    types::NegotiationListItem => listed_employer_state,
+    types::Negotiation => employer_state
+);
+
+// A collection's page always says the employer state; one negotiation may not.
+fn listed_employer_state(n: &types::NegotiationListItem) -> Option<&types::EmployerState> {
+    Some(&n.employer_state)
+}
+
+fn employer_state(n: &types::Negotiation) -> Option<&types::EmployerState> {
+    n.employer_state.as_ref()
 }
 
 /// The applicant as the negotiation shows them.
@@ -270,17 +302,26 @@ macro_rules! applicant_from {
                     name: full_name(&r.first_name, &r.last_name, &r.middle_name)
                         .map(ApplicantText::new),
                     title: ApplicantText::opt(r.title.as_ref()),
-                    age: r.age,
+                    age: r.age.and_then(count),
                     area: r.area.as_ref().map(|a| a.name.clone()),
                     salary: r.salary.as_ref().and_then(resume_salary_text),
-                    experience_months: r.total_experience.as_ref().and_then(|t| t.months),
+                    experience_months: r
+                        .total_experience
+                        .as_ref()
+                        .and_then(|t| t.months)
+                        .and_then(count),
                 }
             }
         }
     )+};
 }
 
-applicant_from!(types::ResumeSummary, types::Resume);
+applicant_from!(
+    types::NegotiationResume,
+    types::Resume,
+    types::FoundResume,
+    types::VacancyVisitor
+);
 
 /// One negotiation in full: what an agent needs to decide and act.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -320,15 +361,19 @@ impl From<&types::Negotiation> for Negotiation {
             created_at: n.created_at.clone(),
             updated_at: n.updated_at.clone(),
             has_updates: n.has_updates,
-            messages: n.counters.as_ref().and_then(|c| c.messages),
-            unread_messages: n.counters.as_ref().and_then(|c| c.unread_messages),
+            messages: n.counters.as_ref().and_then(|c| c.messages).and_then(count),
+            unread_messages: n
+                .counters
+                .as_ref()
+                .and_then(|c| c.unread_messages)
+                .and_then(count),
             vacancy: n.vacancy.as_ref().map(|v| IdName {
                 id: v.id.clone(),
                 name: v.name.clone(),
             }),
             applicant: n.resume.as_ref().map(Applicant::from),
             actions: n.actions.iter().map(Action::from).collect(),
-            chat_id: n.chat_id.map(|id| id.to_string()),
+            chat_id: n.chat_id.and_then(chat_id),
             chat: None,
         }
     }
@@ -440,36 +485,33 @@ impl From<&types::Resume> for Resume {
     fn from(r: &types::Resume) -> Self {
         Resume {
             summary: Applicant::from(r),
-            applicant_id: r.owner.as_ref().map(|o| o.id.clone()),
+            applicant_id: Some(r.owner.id.clone()),
             gender: r.gender.as_ref().map(|g| g.name.clone()),
             experience: r
                 .experience
                 .iter()
                 .map(|e| Experience {
-                    position: ApplicantText::opt(e.position.as_ref()),
+                    position: ApplicantText::opt(Some(&e.position)),
                     company: ApplicantText::opt(e.company.as_ref()),
-                    start: e.start.clone(),
+                    start: Some(e.start.clone()),
                     end: e.end.clone(),
                     description: ApplicantText::opt(e.description.as_ref()),
                 })
                 .collect(),
             skill_set: r.skill_set.iter().map(ApplicantText::new).collect(),
             about: ApplicantText::opt(r.skills.as_ref()),
-            education_level: r
-                .education
-                .as_ref()
-                .and_then(|e| e.level.as_ref())
-                .map(|l| l.name.clone()),
+            education_level: r.education.level.as_ref().map(|l| l.name.clone()),
             education: r
                 .education
+                .primary
                 .iter()
-                .flat_map(|e| e.primary.iter().flatten())
+                .flatten()
                 .map(|p| {
                     let mut line = p.name.clone();
                     if let Some(o) = &p.organization {
                         line.push_str(&format!(", {o}"));
                     }
-                    if let Some(y) = p.year {
+                    if let Some(y) = count(p.year) {
                         line.push_str(&format!(" ({y})"));
                     }
                     ApplicantText::new(line)
@@ -478,12 +520,9 @@ impl From<&types::Resume> for Resume {
             languages: r
                 .language
                 .iter()
-                .map(|l| match &l.level {
-                    Some(level) => format!("{} — {}", l.name, level.name),
-                    None => l.name.clone(),
-                })
+                .map(|l| format!("{} — {}", l.name, l.level.name))
                 .collect(),
-            updated_at: r.updated_at.clone(),
+            updated_at: Some(r.updated_at.clone()),
             views_left_today: None,
         }
     }
@@ -514,15 +553,22 @@ pub struct FoundResume {
     pub updated_at: Option<String>,
 }
 
-impl From<&types::Resume> for FoundResume {
-    fn from(r: &types::Resume) -> Self {
-        FoundResume {
-            summary: Applicant::from(r),
-            applicant_id: r.owner.as_ref().map(|o| o.id.clone()),
-            updated_at: r.updated_at.clone(),
+/// A found resume and a vacancy's visitor share hh's field names: one view.
+macro_rules! found_resume_from {
+    ($($resume:ty),+) => {$(
+        impl From<&$resume> for FoundResume {
+            fn from(r: &$resume) -> Self {
+                FoundResume {
+                    summary: Applicant::from(r),
+                    applicant_id: Some(r.owner.id.clone()),
+                    updated_at: Some(r.updated_at.clone()),
+                }
+            }
         }
-    }
+    )+};
 }
+
+found_resume_from!(types::Resume, types::FoundResume, types::VacancyVisitor);
 
 /// Where this employer already met a resume: to avoid contacting a person twice.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -562,14 +608,17 @@ impl ResumeHistory {
                 .map(|v| HistoryVacancy {
                     vacancy_id: v.id.clone(),
                     name: v.name.clone(),
-                    archived: v.archived,
+                    archived: Some(v.archived),
                     changes: v
                         .items
                         .iter()
                         .map(|i| HistoryChange {
-                            state: IdName::from(&i.employer_state),
+                            state: IdName {
+                                id: i.employer_state.id.clone(),
+                                name: i.employer_state.name.clone(),
+                            },
                             at: i.created_at.clone(),
-                            with_message: i.with_message,
+                            with_message: Some(i.with_message),
                         })
                         .collect(),
                 })
@@ -645,24 +694,34 @@ pub struct ChatState {
     pub can_send_files: bool,
 }
 
-impl From<&types::ChatStates> for ChatState {
-    fn from(s: &types::ChatStates) -> Self {
-        ChatState {
-            can_write: s.write_message_state.allowed,
-            cannot_write_because: if s.write_message_state.allowed {
-                None
-            } else {
-                Some(
-                    s.write_message_state
-                        .reason
-                        .clone()
-                        .unwrap_or_else(|| "not given by hh.ru".into()),
-                )
-            },
-            can_send_files: s.send_file_state.allowed,
+/// The chat's states come in two of hh's types (a chat's own, a message window's), alike.
+macro_rules! chat_state_from {
+    ($($states:ty),+) => {$(
+        impl From<&$states> for ChatState {
+            fn from(s: &$states) -> Self {
+                ChatState {
+                    can_write: s.write_message_state.allowed,
+                    cannot_write_because: if s.write_message_state.allowed {
+                        None
+                    } else {
+                        Some(
+                            s.write_message_state
+                                .reason
+                                .clone()
+                                .unwrap_or_else(|| "not given by hh.ru".into()),
+                        )
+                    },
+                    can_send_files: s.send_file_state.allowed,
+                }
+            }
         }
-    }
+    )+};
 }
+
+chat_state_from!(
+    types::ChatMessagesPageChatStates,
+    types::ChatsCommonChatStateChatStates
+);
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ChatMessage {
@@ -695,10 +754,11 @@ pub struct Attachment {
 impl From<&types::ChatMessage> for ChatMessage {
     fn from(m: &types::ChatMessage) -> Self {
         let who = &m.sender_display_info;
+        use types::ChatsCommonSenderDisplayInfoRole as Role;
         let from = match (&m.type_, who.role) {
-            (types::ChatMessageType::Simple, Some(types::ChatRole::Applicant)) => "applicant",
-            (types::ChatMessageType::Simple, Some(types::ChatRole::Employer)) => "employer",
-            (types::ChatMessageType::Simple, Some(types::ChatRole::Bot)) => "bot",
+            (types::ChatMessageType::Simple, Some(Role::Applicant)) => "applicant",
+            (types::ChatMessageType::Simple, Some(Role::Employer)) => "employer",
+            (types::ChatMessageType::Simple, Some(Role::Bot)) => "bot",
             (types::ChatMessageType::Simple, None) if who.is_current_participant => "employer",
             _ => "system",
         };
@@ -755,8 +815,9 @@ pub struct ChatTitle {
 }
 
 impl ChatTitle {
-    pub fn new(kind: types::ChatType, display: &types::ChatDisplay) -> Self {
-        if kind == types::ChatType::Negotiation {
+    /// `kind`: hh's chat `type` (`NEGOTIATION`, …).
+    pub fn new(kind: &str, display: &types::ChatsCommonDisplayInfo) -> Self {
+        if kind == "NEGOTIATION" {
             ChatTitle {
                 title: None,
                 applicant: Some(ApplicantText::new(display.title.clone())),
@@ -837,6 +898,34 @@ pub enum OutcomeStatus {
 
 // ---- formatting helpers -----------------------------------------------------------------------
 
+/// hh describes most counts as JSON numbers (`f64`), some as integers; either way, a count
+/// that is not a whole number from 0 to `u32::MAX` reads as none.
+pub fn count(n: impl Count) -> Option<u32> {
+    n.count()
+}
+
+pub trait Count {
+    fn count(self) -> Option<u32>;
+}
+
+impl Count for f64 {
+    fn count(self) -> Option<u32> {
+        (self.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&self)).then_some(self as u32)
+    }
+}
+
+impl Count for i64 {
+    fn count(self) -> Option<u32> {
+        u32::try_from(self).ok()
+    }
+}
+
+/// A negotiation's `chat_id`, a JSON number in hh's description, as the id the chat tools
+/// take.
+pub fn chat_id(id: f64) -> Option<String> {
+    (id.fract() == 0.0 && id >= 0.0 && id < 2f64.powi(53)).then(|| format!("{}", id as u64))
+}
+
 fn full_name(
     first: &Option<String>,
     last: &Option<String>,
@@ -851,7 +940,7 @@ fn full_name(
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
-fn salary_text(s: &types::Salary) -> Option<String> {
+fn salary_text(s: &types::VacancySalary) -> Option<String> {
     let cur = s.currency.clone().unwrap_or_default();
     match (s.from, s.to) {
         (Some(f), Some(t)) => Some(format!("{f}–{t} {cur}")),
@@ -862,7 +951,7 @@ fn salary_text(s: &types::Salary) -> Option<String> {
     .map(|t| t.trim().to_string())
 }
 
-fn resume_salary_text(s: &types::ResumeSalary) -> Option<String> {
+fn resume_salary_text(s: &types::ResumeObjectsSalaryProperties) -> Option<String> {
     s.amount.map(|a| {
         format!("{a} {}", s.currency.clone().unwrap_or_default())
             .trim()
@@ -961,8 +1050,8 @@ pub struct ResponseStatistics {
     pub politeness_hint: Option<String>,
 }
 
-impl From<&types::NegotiationsStatistics> for ResponseStatistics {
-    fn from(s: &types::NegotiationsStatistics) -> Self {
+impl From<&types::NegotiationsNegotiationsStatistics> for ResponseStatistics {
+    fn from(s: &types::NegotiationsNegotiationsStatistics) -> Self {
         ResponseStatistics {
             received: s.received.max(0.0) as u64,
             viewed_percent: s.viewed_percent,

@@ -71,7 +71,8 @@ pub async fn reconcile(
                 .employer_id(&employer)
                 .send(),
         )
-        .await?;
+        .await?
+        .into_active()?;
     for vacancy in &vacancies.items {
         let collections = hh.collections(&vacancy.id).await?;
         let Some(new) = collections.collections.iter().find(|c| c.id == "response") else {
@@ -86,17 +87,17 @@ pub async fn reconcile(
         };
         let page = hh.collection_page(&new.url, &query).await?;
         for n in &page.items {
-            let mut n = n.clone();
-            if n.vacancy.is_none() {
-                n.vacancy = Some(hh_api::types::VacancySummary {
-                    id: vacancy.id.clone(),
-                    name: vacancy.name.clone(),
-                    alternate_url: None,
-                    area: None,
-                    url: None,
-                });
-            }
-            found.push(verify::negotiation_change(&n, Some(&vacancy.name)));
+            let seen = verify::NegotiationSeen {
+                id: &n.id,
+                employer_state: Some(&n.employer_state.id),
+                state: &n.state.id,
+                chat_id: n.chat_id,
+                updated_at: &n.updated_at,
+            };
+            found.push(verify::negotiation_change(
+                &seen,
+                Some((&vacancy.id, &vacancy.name)),
+            ));
         }
     }
     let chats = hh
@@ -111,7 +112,7 @@ pub async fn reconcile(
             continue;
         };
         let window = hh
-            .chat_messages(&chat.id, Some(&last.id), 1, hh_api::types::ChatOrder::Next)
+            .chat_messages(&chat.id, Some(&last.id), 1, hh_api::types::ListChatMessagesOrder::Next)
             .await?;
         if let Some(m) = window.messages.iter().find(|m| m.id == last.id) {
             found.push(verify::message_change(&chat.id, m));

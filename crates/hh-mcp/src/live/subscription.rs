@@ -54,7 +54,7 @@ pub async fn ensure(
         }
     }
     if let Some(s) = ours_at_hh {
-        let has: Vec<String> = s.actions.iter().map(|a| a.type_.to_string()).collect();
+        let has: Vec<String> = s.kinds.clone();
         let mut sorted_has = has.clone();
         sorted_has.sort();
         let mut sorted_wanted: Vec<String> = wanted.iter().map(|w| w.to_string()).collect();

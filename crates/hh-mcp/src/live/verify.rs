@@ -41,7 +41,17 @@ pub async fn verify(session: &Session, event: &NewEvent) -> Verdict {
                     "the event says vacancy {said}, hh.ru's negotiation {id} is of vacancy {is}"
                 ));
             }
-            Verdict::Surface(negotiation_change(&negotiation, vacancy_name(&negotiation)))
+            let vacancy = negotiation.vacancy.as_ref().map(|v| (v.id.as_str(), v.name.as_str()));
+            Verdict::Surface(negotiation_change(
+                &NegotiationSeen {
+                    id: &negotiation.id,
+                    employer_state: negotiation.employer_state.as_ref().map(|s| s.id.as_str()),
+                    state: &negotiation.state.id,
+                    chat_id: negotiation.chat_id,
+                    updated_at: &negotiation.updated_at,
+                },
+                vacancy,
+            ))
         }
         "CHAT_MESSAGE_CREATED" => {
             let (Some(chat), Some(message)) =
@@ -52,7 +62,7 @@ pub async fn verify(session: &Session, event: &NewEvent) -> Verdict {
             // hh includes the start message in the window it returns.
             let window = match session
                 .hh
-                .chat_messages(chat, Some(message), 1, types::ChatOrder::Next)
+                .chat_messages(chat, Some(message), 1, types::ListChatMessagesOrder::Next)
                 .await
             {
                 Ok(w) => w,
@@ -82,8 +92,7 @@ pub async fn verify(session: &Session, event: &NewEvent) -> Verdict {
                 Ok(e) => e.to_string(),
                 Err(f) => return Verdict::Retry(f.0),
             };
-            let of = vacancy.employer.as_ref().and_then(|e| e.id.as_deref());
-            if of != Some(employer.as_str()) {
+            if vacancy.employer_id() != Some(employer.as_str()) {
                 return Verdict::Drop(format!("vacancy {id} is not this account's employer's"));
             }
             Verdict::Surface(Change {
@@ -92,8 +101,8 @@ pub async fn verify(session: &Session, event: &NewEvent) -> Verdict {
                 vacancy_id: Some(id.to_string()),
                 summary: json!({
                     "what": event.kind.to_ascii_lowercase(),
-                    "vacancy": {"id": vacancy.id, "name": vacancy.name},
-                    "archived": vacancy.archived.unwrap_or(false),
+                    "vacancy": {"id": vacancy.id(), "name": vacancy.name()},
+                    "archived": vacancy.archived(),
                 })
                 .to_string(),
                 ..Change::default()
@@ -105,23 +114,29 @@ pub async fn verify(session: &Session, event: &NewEvent) -> Verdict {
     }
 }
 
-/// A negotiation as it stands: one change per negotiation and employer state.
-pub fn negotiation_change(n: &types::Negotiation, vacancy_name: Option<&str>) -> Change {
-    let state = n
-        .employer_state
-        .as_ref()
-        .map(|s| s.id.clone())
-        .unwrap_or_else(|| n.state.id.clone());
-    let vacancy = n.vacancy.as_ref().map(|v| v.id.clone());
+/// What a change says of a negotiation, from a whole one or a collection's list item.
+pub struct NegotiationSeen<'a> {
+    pub id: &'a str,
+    pub employer_state: Option<&'a str>,
+    /// The applicant-side state, for when hh names no employer state.
+    pub state: &'a str,
+    pub chat_id: Option<f64>,
+    pub updated_at: &'a str,
+}
+
+/// A negotiation as it stands: one change per negotiation and employer state. `vacancy`:
+/// its id and name.
+pub fn negotiation_change(n: &NegotiationSeen<'_>, vacancy: Option<(&str, &str)>) -> Change {
+    let state = n.employer_state.unwrap_or(n.state);
     Change {
         dedup_key: format!("negotiation:{}:{state}", n.id),
         kind: "negotiation".into(),
-        vacancy_id: vacancy.clone(),
-        negotiation_id: Some(n.id.clone()),
-        chat_id: n.chat_id.map(|c| c.to_string()),
+        vacancy_id: vacancy.map(|(id, _)| id.to_string()),
+        negotiation_id: Some(n.id.to_string()),
+        chat_id: n.chat_id.and_then(crate::view::chat_id),
         summary: json!({
             "negotiation_id": n.id,
-            "vacancy": vacancy.map(|id| json!({"id": id, "name": vacancy_name})),
+            "vacancy": vacancy.map(|(id, name)| json!({"id": id, "name": name})),
             "employer_state": state,
             "updated_at": n.updated_at,
         })
@@ -155,10 +170,6 @@ pub fn message_change(chat_id: &str, m: &types::ChatMessage) -> Change {
         .to_string(),
         ..Change::default()
     }
-}
-
-fn vacancy_name(n: &types::Negotiation) -> Option<&str> {
-    n.vacancy.as_ref().map(|v| v.name.as_str())
 }
 
 /// What an hh.ru failure means for the event: what the account cannot see is dropped,

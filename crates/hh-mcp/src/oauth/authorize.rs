@@ -379,19 +379,15 @@ impl Authority {
             .me()
             .await
             .map_err(|e| format!("hh.ru did not say who signed in: {e}"))?;
-        let Some(employer) = me.employer.as_ref() else {
+        let Some(employer) = me.employer() else {
             return Err(
                 "this hh.ru login is not an employer's: sign in with an employer account".into(),
             );
         };
-        let Some(user_id) = me.id.clone() else {
+        let Some(user_id) = me.user_id().map(str::to_string) else {
             return Err("hh.ru gave no user id for this login".into());
         };
-        let name = [me.first_name.as_deref(), me.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let name = me.full_name().unwrap_or_default();
         let account_id = self
             .store
             .upsert_account(
