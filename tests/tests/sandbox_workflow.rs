@@ -4,7 +4,9 @@
 
 use std::sync::OnceLock;
 
-use hh_api::{ChatContent, Client, CollectionQuery, Error, IdempotencyKey, RetryPolicy, types};
+use hh_api::{
+    ChatContent, Client, CollectionQuery, Error, IdempotencyKey, Paged, RetryPolicy, types,
+};
 use hh_sandbox::validate::Spec;
 use hh_sandbox::{Sandbox, SandboxConfig};
 
@@ -51,18 +53,19 @@ fn assert_all_valid(sandbox: &Sandbox) -> usize {
     recorded.len()
 }
 
-fn collection<'a>(c: &'a types::NegotiationCollections, id: &str) -> &'a types::Collection {
+fn collection<'a>(c: &'a types::Collections, id: &str) -> &'a types::Collection {
     c.collections
         .iter()
         .find(|c| c.id == id)
         .unwrap_or_else(|| panic!("no collection {id}"))
 }
 
-fn total(c: &types::NegotiationCollections, id: &str) -> u32 {
+fn total(c: &types::Collections, id: &str) -> u32 {
     collection(c, id)
         .counters
         .as_ref()
         .and_then(|c| c.total)
+        .and_then(|t| u32::try_from(t).ok())
         .unwrap_or(0)
 }
 
@@ -80,14 +83,22 @@ fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// The texts of a negotiation's chat, newest first, read through its `chat_id`.
-async fn chat_texts(hh: &Client, n: &types::Negotiation) -> Vec<String> {
-    let chat_id = n.chat_id.expect("every negotiation has a chat").to_string();
+async fn chat_texts(hh: &Client, chat_id: Option<f64>) -> Vec<String> {
+    let chat_id = chat_id.expect("every negotiation has a chat").to_string();
     let window = hh.latest_messages(&chat_id, 50).await.unwrap();
     window
         .messages
         .into_iter()
         .filter_map(|m| m.payload.text)
         .collect()
+}
+
+fn refresh_form(refresh_token: &str) -> types::AuthRefreshToken {
+    types::AuthRefreshToken::builder()
+        .grant_type(types::AuthRefreshTokenGrantType::RefreshToken)
+        .refresh_token(refresh_token)
+        .try_into()
+        .unwrap()
 }
 
 fn api_value(e: &Error) -> Option<String> {
@@ -103,9 +114,9 @@ async fn read_hold_discard_invite_and_message() {
 
     // Who am I, and which vacancies are open.
     let me = hh.me().await.unwrap();
-    let employer = me.employer.clone().expect("an employer token");
+    let employer = me.employer().expect("an employer token");
     assert_eq!(employer.id, sandbox.employer_id());
-    assert!(me.is_employer);
+    assert!(me.is_employer());
     let vacancies = hh
         .read(
             hh.api()
@@ -114,6 +125,8 @@ async fn read_hold_discard_invite_and_message() {
                 .send(),
         )
         .await
+        .unwrap()
+        .into_active()
         .unwrap();
     assert_eq!(vacancies.found as usize, sandbox.vacancy_ids().len());
     let vacancy = sandbox.vacancy_ids()[0].clone();
@@ -140,9 +153,9 @@ async fn read_hold_discard_invite_and_message() {
         )
         .await
         .unwrap();
-    assert_eq!(first.found, inbox_total);
+    assert_eq!(first.found(), inbox_total);
     assert_eq!(first.per_page, 5);
-    assert_eq!(first.pages, inbox_total.div_ceil(5));
+    assert_eq!(first.pages(), inbox_total.div_ceil(5));
     assert_eq!(first.items.len(), 5);
     let second = hh
         .collection_page(
@@ -218,7 +231,7 @@ async fn read_hold_discard_invite_and_message() {
     assert_eq!(n.employer_state.as_ref().unwrap().id, "discard_by_employer");
     assert_eq!(n.state.id, "discard", "a message tells the applicant");
     assert_eq!(
-        chat_texts(&hh, &n).await.first().map(String::as_str),
+        chat_texts(&hh, n.chat_id).await.first().map(String::as_str),
         Some(refusal)
     );
 
@@ -258,13 +271,15 @@ async fn read_hold_discard_invite_and_message() {
                 .send(),
         )
         .await
+        .unwrap()
+        .into_for_resume()
         .unwrap();
     let target = options
         .items
         .iter()
         .find(|v| v.id == other_vacancy)
         .expect("the other vacancy is listed");
-    if target.can_invite != Some(true) {
+    if !target.can_invite {
         panic!("seeded resume {resume_id} already has a negotiation on {other_vacancy}");
     }
     let invite = target
@@ -293,13 +308,15 @@ async fn read_hold_discard_invite_and_message() {
                 .send(),
         )
         .await
+        .unwrap()
+        .into_for_resume()
         .unwrap();
     let target = options
         .items
         .iter()
         .find(|v| v.id == other_vacancy)
         .unwrap();
-    assert_eq!(target.can_invite, Some(false));
+    assert!(!target.can_invite);
     assert_eq!(target.negotiations_state.as_ref().unwrap().id, "invitation");
 
     // The invitation is in the other vacancy's phone interview collection; write to it.
@@ -317,7 +334,7 @@ async fn read_hold_discard_invite_and_message() {
         .iter()
         .find(|n| n.resume.as_ref().is_some_and(|r| r.id == resume_id))
         .expect("the new invitation is listed");
-    assert_eq!(chat_texts(&hh, invited).await, [invitation]);
+    assert_eq!(chat_texts(&hh, invited.chat_id).await, [invitation]);
     let follow_up = "Напишите, пожалуйста, удобное время для звонка.";
     let chat_id = invited.chat_id.unwrap().to_string();
     let content = ChatContent::Text {
@@ -336,7 +353,7 @@ async fn read_hold_discard_invite_and_message() {
         .await
         .unwrap();
     assert!(again.already_sent, "{again:?}");
-    assert_eq!(chat_texts(&hh, invited).await, [follow_up, invitation]);
+    assert_eq!(chat_texts(&hh, invited.chat_id).await, [follow_up, invitation]);
 
     let checked = assert_all_valid(&sandbox);
     assert!(checked > 25, "checked {checked} answers");
@@ -443,7 +460,7 @@ async fn mark_read_bulk_move_templates_and_preferred_order() {
         )
         .await
         .unwrap();
-    assert_eq!(list.ordered_by.unwrap().id, "created_at");
+    assert_eq!(list.ordered_by.id, "created_at");
     let created: Vec<&str> = list.items.iter().map(|n| n.created_at.as_str()).collect();
     let mut sorted = created.clone();
     sorted.sort_by(|a, b| b.cmp(a));
@@ -451,25 +468,18 @@ async fn mark_read_bulk_move_templates_and_preferred_order() {
 
     // Dictionaries and a vacancy, for the record.
     let dictionaries = hh.read(hh.api().get_dictionaries().send()).await.unwrap();
-    assert!(dictionaries.contains_key("negotiations_state"));
+    assert!(!dictionaries.negotiations_state.is_empty());
     // In hh's shapes: currencies by code (no id), licence types by id alone.
-    let rub = &dictionaries["currency"].as_deref().unwrap()[0];
-    assert_eq!(
-        (rub.id.as_deref(), rub.code.as_deref()),
-        (None, Some("RUR"))
-    );
-    assert!(
-        dictionaries["driver_license_types"]
-            .as_deref()
-            .unwrap()
-            .iter()
-            .all(|l| l.name.is_none())
-    );
+    assert_eq!(dictionaries.currency[0].code, "RUR");
+    assert!(!dictionaries.driver_license_types.is_empty());
     let v = hh
         .read(hh.api().get_vacancy().vacancy_id(&vacancy).send())
         .await
         .unwrap();
-    assert!(v.description.unwrap().contains("<p>"));
+    let types::Vacancy::Manager(v) = v else {
+        panic!("the employer's own vacancy is read in the manager's shape");
+    };
+    assert!(v.description.contains("<p>"));
     let accounts = hh
         .read(hh.api().get_manager_accounts().send())
         .await
@@ -544,33 +554,20 @@ async fn errors_and_token_refresh_have_hh_shapes() {
         .write(
             hh.api()
                 .obtain_token()
-                .body(types::TokenForm {
-                    grant_type: "refresh_token".into(),
-                    refresh_token: Some(refresh.clone()),
-                    client_id: None,
-                    client_secret: None,
-                    code: None,
-                    code_verifier: None,
-                    redirect_uri: None,
-                })
+                .body(refresh_form(&refresh))
                 .send(),
         )
         .await
         .unwrap();
+    let types::AuthUserTokenAndAppToken::Token(tokens) = tokens else {
+        panic!("a user's token pair, not {tokens:?}");
+    };
     assert_ne!(tokens.access_token, sandbox.refresh_token());
     let again = hh
         .write(
             hh.api()
                 .obtain_token()
-                .body(types::TokenForm {
-                    grant_type: "refresh_token".into(),
-                    refresh_token: Some(refresh),
-                    client_id: None,
-                    client_secret: None,
-                    code: None,
-                    code_verifier: None,
-                    redirect_uri: None,
-                })
+                .body(refresh_form(&refresh))
                 .send(),
         )
         .await

@@ -134,7 +134,7 @@ mod tests {
             id: "invitation".into(),
             name: "Пригласить".into(),
             enabled: true,
-            hidden: None,
+            hidden: false,
             method: "POST".into(),
             url: "https://api.hh.ru/negotiations/invitation".into(),
             arguments: vec![

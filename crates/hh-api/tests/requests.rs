@@ -19,8 +19,8 @@ async fn me_is_a_get_with_hh_headers_and_no_api_version() {
 
     let me = client(&server).me().await.unwrap();
 
-    assert_eq!(me.id.as_deref(), Some("777"));
-    assert_eq!(me.employer.unwrap().id, "1455");
+    assert_eq!(me.user_id(), Some("777"));
+    assert_eq!(me.employer().unwrap().id, "1455");
     let req = only(&log);
     assert_eq!(req.method, "GET");
     assert_eq!(req.path, "/me");
@@ -472,9 +472,11 @@ async fn generated_list_active_vacancies_with_resume_id() {
                 .send(),
         )
         .await
+        .unwrap()
+        .into_for_resume()
         .unwrap();
 
-    assert_eq!(page.items[0].can_invite, Some(true));
+    assert!(page.items[0].can_invite);
     assert_eq!(page.items[0].negotiations_actions[0].url, invite_url);
     let req = only(&log);
     assert_eq!(req.method, "GET");
@@ -498,7 +500,7 @@ async fn generated_get_vacancy() {
         .await
         .unwrap();
 
-    assert_eq!(v.name, "Тестировщик");
+    assert_eq!(v.name(), "Тестировщик");
     let req = only(&log);
     assert_eq!(
         (req.method.as_str(), req.path.as_str()),
@@ -521,22 +523,21 @@ async fn generated_obtain_token_sends_the_form() {
     .await;
 
     let hh = client(&server);
-    let form = types::TokenForm {
-        grant_type: "refresh_token".into(),
-        refresh_token: Some("old-refresh/+=".into()),
-        client_id: None,
-        client_secret: None,
-        code: None,
-        code_verifier: None,
-        redirect_uri: None,
-    };
+    let form: types::AuthRefreshToken = types::AuthRefreshToken::builder()
+        .grant_type(types::AuthRefreshTokenGrantType::RefreshToken)
+        .refresh_token("old-refresh/+=")
+        .try_into()
+        .unwrap();
     let token = hh
         .write(hh.api().obtain_token().body(form).send())
         .await
         .unwrap();
 
+    let types::AuthUserTokenAndAppToken::Token(token) = token else {
+        panic!("a user's token pair, not {token:?}");
+    };
     assert_eq!(token.access_token, "new-access");
-    assert_eq!(token.refresh_token.as_deref(), Some("new-refresh"));
+    assert_eq!(token.refresh_token, "new-refresh");
     let req = only(&log);
     assert_eq!((req.method.as_str(), req.path.as_str()), ("POST", "/token"));
     req.assert_form("grant_type=refresh_token&refresh_token=old-refresh%2F%2B%3D");

@@ -21,7 +21,7 @@ mod webhooks;
 
 use anyhow::{Context, Result, bail};
 use futures::{StreamExt, TryStreamExt, stream};
-use hh_api::{CollectionQuery, MAX_PER_PAGE, VacancyFetch};
+use hh_api::{CollectionQuery, MAX_PER_PAGE, Paged, VacancyFetch};
 use hh_sandbox::{Faults, Sandbox, SandboxConfig};
 use serde_json::{Value, json};
 
@@ -938,7 +938,7 @@ async fn fetch_vacancy(
                     let p = hh.collection_page(&c.url, &page_query(page)).await?;
                     ids.extend(p.items.into_iter().map(|n| n.id));
                     page += 1;
-                    if page >= p.pages {
+                    if page >= p.pages() {
                         break;
                     }
                 }
@@ -965,7 +965,7 @@ async fn fetch_vacancy(
             let pages: Vec<(&str, u32)> = cols
                 .iter()
                 .flat_map(|c| {
-                    let total = c.counters.as_ref().and_then(|n| n.total).unwrap_or(0);
+                    let total = collection_total(c);
                     (0..total.div_ceil(MAX_PER_PAGE)).map(move |p| (c.url.as_str(), p))
                 })
                 .collect();
@@ -983,13 +983,22 @@ async fn fetch_vacancy(
     Ok(ids)
 }
 
+/// A collection's `total` as its counters say (none: 0).
+fn collection_total(c: &hh_api::types::Collection) -> u32 {
+    c.counters
+        .as_ref()
+        .and_then(|n| n.total)
+        .and_then(|t| u32::try_from(t).ok())
+        .unwrap_or(0)
+}
+
 /// Pages a whole-vacancy fetch needs: `(pages with data, page-0 requests of empty collections)`.
 async fn page_counts(hh: &hh_api::Client, vacancy: &str) -> Result<(u32, u32)> {
     let cols = hh.collections(vacancy).await?.collections;
     let mut pages = 0;
     let mut empty = 0;
     for c in &cols {
-        let total = c.counters.as_ref().and_then(|n| n.total).unwrap_or(0);
+        let total = collection_total(c);
         if total == 0 {
             empty += 1;
         }

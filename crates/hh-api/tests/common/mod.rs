@@ -234,7 +234,7 @@ pub fn action(
         id: id.into(),
         name: id.into(),
         enabled: true,
-        hidden: None,
+        hidden: false,
         method: method.into(),
         url,
         arguments,
