@@ -936,9 +936,10 @@ async fn fetch_vacancy(
                 let mut page = 0;
                 loop {
                     let p = hh.collection_page(&c.url, &page_query(page)).await?;
+                    let pages = p.pages();
                     ids.extend(p.items.into_iter().map(|n| n.id));
                     page += 1;
-                    if page >= p.pages() {
+                    if page >= pages {
                         break;
                     }
                 }
