@@ -1181,7 +1181,7 @@ async fn negotiations_of(team: &Team, login: &str) -> Vec<(String, String)> {
         .token(access)
         .build()
         .unwrap();
-    let employer = hh.me().await.unwrap().employer.unwrap().id;
+    let employer = hh.me().await.unwrap().employer().unwrap().id;
     let vacancies = hh
         .read(
             hh.api()
@@ -1190,6 +1190,8 @@ async fn negotiations_of(team: &Team, login: &str) -> Vec<(String, String)> {
                 .send(),
         )
         .await
+        .unwrap()
+        .into_active()
         .unwrap();
     let mut found = Vec::new();
     for v in vacancies.items.iter().take(3) {
