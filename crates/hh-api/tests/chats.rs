@@ -224,12 +224,12 @@ async fn bad_messages_are_refused_before_anything_is_sent() {
         assert!(matches!(e, Error::Invalid(_)), "{e}");
     }
     assert!(
-        hh.chat_messages("501", None, 0, types::ChatOrder::Prev)
+        hh.chat_messages("501", None, 0, types::ListChatMessagesOrder::Prev)
             .await
             .is_err()
     );
     assert!(
-        hh.chat_messages("501", None, 51, types::ChatOrder::Prev)
+        hh.chat_messages("501", None, 51, types::ListChatMessagesOrder::Prev)
             .await
             .is_err()
     );

@@ -263,15 +263,11 @@ async fn oauth_invalid_grant_from_token() {
     )
     .await;
     let hh = client(&server);
-    let form = types::TokenForm {
-        grant_type: "refresh_token".into(),
-        refresh_token: Some("used".into()),
-        client_id: None,
-        client_secret: None,
-        code: None,
-        code_verifier: None,
-        redirect_uri: None,
-    };
+    let form: types::AuthRefreshToken = types::AuthRefreshToken::builder()
+        .grant_type(types::AuthRefreshTokenGrantType::RefreshToken)
+        .refresh_token("used")
+        .try_into()
+        .unwrap();
     let err = hh
         .write(hh.api().obtain_token().body(form).send())
         .await

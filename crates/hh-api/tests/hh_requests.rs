@@ -256,7 +256,7 @@ fn client(sandbox: &Sandbox) -> Client {
 async fn session(sandbox: &Sandbox) {
     let hh = client(sandbox);
     let me = hh.me().await.unwrap();
-    let employer = me.employer.expect("an employer").id;
+    let employer = me.employer().expect("an employer").id;
     hh.read(hh.api().get_manager_accounts().send())
         .await
         .unwrap();
@@ -269,6 +269,8 @@ async fn session(sandbox: &Sandbox) {
                 .send(),
         )
         .await
+        .unwrap()
+        .into_active()
         .unwrap();
     let vacancy = vacancies.items[0].id.clone();
     hh.read(hh.api().get_vacancy().vacancy_id(&vacancy).send())
@@ -324,6 +326,8 @@ async fn session(sandbox: &Sandbox) {
                 .send(),
         )
         .await
+        .unwrap()
+        .into_for_resume()
         .unwrap();
     let target = fit.items.iter().find(|v| v.id == vacancy).unwrap();
     let invite = target
@@ -434,7 +438,7 @@ async fn session(sandbox: &Sandbox) {
         hh.api()
             .add_applicant_comment()
             .applicant_id(&owner)
-            .body(hh_api::types::ApplicantCommentForm {
+            .body(hh_api::types::AddApplicantCommentBody {
                 text: "Сильный кандидат".into(),
                 access_type: "coworkers".into(),
             })

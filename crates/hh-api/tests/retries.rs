@@ -41,7 +41,7 @@ async fn a_read_that_meets_503_then_200_succeeds() {
 
     let me = client(&server).me().await.unwrap();
 
-    assert_eq!(me.id.as_deref(), Some("777"));
+    assert_eq!(me.user_id(), Some("777"));
     let all = seen(&log);
     assert_eq!(all.len(), 2, "{all:#?}");
     for req in &all {

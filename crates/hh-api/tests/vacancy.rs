@@ -47,6 +47,7 @@ async fn every_negotiation_once_in_one_round_trip_per_page() {
                 .as_ref()
                 .unwrap()
                 .total
+                .map(|t| u32::try_from(t).unwrap())
                 .unwrap()
                 .div_ceil(50)
                 .max(1)
@@ -71,7 +72,7 @@ async fn every_negotiation_once_in_one_round_trip_per_page() {
     for (c, listed) in all.collections.iter().zip(&counters.collections) {
         assert_eq!(c.collection.id, listed.id);
         assert_eq!(
-            c.negotiations.len() as u32,
+            c.negotiations.len() as i64,
             listed.counters.as_ref().unwrap().total.unwrap()
         );
         assert_eq!(c.found, c.negotiations.len() as u32);

@@ -35,7 +35,7 @@ async fn subscribe_list_change_and_cancel() {
     assert_eq!(id, "77");
     let listed = hh.webhook_subscriptions().await.unwrap();
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].actions[1].type_, WebhookKind::VacancyChange);
+    assert_eq!(listed[0].kinds[1], WebhookKind::VacancyChange.as_str());
     hh.change_webhook_subscription("77", "https://x.example/hh/webhook/s", &kinds[..1])
         .await
         .unwrap();
