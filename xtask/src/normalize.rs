@@ -88,6 +88,10 @@ pub const PASSES: &[Pass] = &[
         run: fixed_length_arrays,
     },
     Pass {
+        name: "required-without-property",
+        run: required_without_property,
+    },
+    Pass {
         name: "open-allof-members",
         run: open_allof_members,
     },
@@ -865,6 +869,30 @@ pub fn whole_number_parameters(doc: &mut Value) -> usize {
         }
     }
     changed
+}
+
+/// Drops from `required` the names a self-contained object schema does not declare (hh.ru's
+/// `VacancyTemplates` requires a `quick` it never defines). typify makes each a required
+/// field of any type, and hh's own examples, which lack it, then fail to decode. Schemas
+/// with `allOf` parts are left alone: another part may declare the name.
+pub fn required_without_property(doc: &mut Value) -> usize {
+    let mut dropped = 0;
+    for_each_object_mut(doc, &mut |obj| {
+        if ["allOf", "anyOf", "oneOf"].iter().any(|k| obj.contains_key(*k)) {
+            return;
+        }
+        let Some(properties) = obj.get("properties").and_then(Value::as_object) else {
+            return;
+        };
+        let declared: BTreeSet<String> = properties.keys().cloned().collect();
+        let Some(required) = obj.get_mut("required").and_then(Value::as_array_mut) else {
+            return;
+        };
+        let before = required.len();
+        required.retain(|name| name.as_str().is_some_and(|n| declared.contains(n)));
+        dropped += before - required.len();
+    });
+    dropped
 }
 
 /// Drops `maxItems` where it equals `minItems`. typify makes such an array a Rust array

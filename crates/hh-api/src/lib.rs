@@ -20,10 +20,11 @@
 //!     .token(sandbox.access_token())
 //!     .build()?;
 //! let me = hh.me().await?;
-//! let employer = me.employer.expect("an employer's token").id;
+//! let employer = me.employer().expect("an employer's token").id;
 //!
 //! // hh's model: take a vacancy's collections, then follow a collection's url.
 //! let vacancies = hh.read(hh.api().list_active_vacancies().employer_id(&employer).send()).await?;
+//! let vacancies = vacancies.into_active()?;
 //! let vacancy = &vacancies.items[0].id;
 //! let collections = hh.collections(vacancy).await?;
 //! let new = collections.collections.iter().find(|c| c.id == "response").unwrap();

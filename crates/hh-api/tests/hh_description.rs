@@ -173,8 +173,7 @@ async fn resume_and_manager_account_refusals_have_their_kinds() {
 #[tokio::test]
 async fn a_cut_answer_is_asked_again_a_misfit_is_named() {
     let server = MockServer::start_async().await;
-    let full = json!({"items": [negotiation_json("1")], "found": 1, "page": 0, "pages": 1, "per_page": 20})
-        .to_string();
+    let full = negotiations_page(&["1".to_string()], 0, 1, 20).to_string();
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
     let (_mock, _log) = serve(&server, move |_| {
@@ -198,7 +197,8 @@ async fn a_cut_answer_is_asked_again_a_misfit_is_named() {
     assert_eq!(calls.load(Ordering::SeqCst), 2, "asked again once");
 
     let misfit = MockServer::start_async().await;
-    let body = json!({"items": [negotiation_json("1"), {"id": 2}], "found": 2, "page": 0, "pages": 1, "per_page": 20});
+    let mut body = negotiations_page(&["1".to_string(), "2".to_string()], 0, 1, 20);
+    body["items"][1] = json!({"id": 2});
     let (_mock, log) = serve_fixed(&misfit, Reply::json(200, body)).await;
     let hh = client(&misfit);
     let err = hh
@@ -289,22 +289,6 @@ async fn writes_are_done_on_any_2xx_and_the_invitation_names_its_negotiation() {
     }
 }
 
-/// A resume opened without its negotiation's url still names the negotiation, so hh
-/// counts the view.
-#[tokio::test]
-async fn a_resume_without_url_is_opened_with_topic_id() {
-    let server = MockServer::start_async().await;
-    let (_mock, log) = serve_fixed(&server, Reply::json(200, json!({"id": "r1"}))).await;
-    let hh = client(&server);
-    let n = negotiation_with_resume("77", json!({"id": "r1"}));
-
-    hh.negotiation_resume(&n).await.unwrap();
-
-    let r = only(&log);
-    assert_eq!(r.path, "/resumes/r1");
-    assert_eq!(r.query_param("topic_id").as_deref(), Some("77"));
-}
-
 /// hh refuses a refresh while the access token has not expired by its clock: the token
 /// still works, so the call goes through with it, and the refresh is not asked again at once.
 #[tokio::test]
@@ -317,7 +301,7 @@ async fn a_refresh_refused_as_too_early_is_not_a_sign_in_again() {
         ),
         _ => Reply::json(
             200,
-            json!({"id": "1", "is_employer": true, "is_applicant": false}),
+            me_json_with_id("1"),
         ),
     })
     .await;

@@ -1,6 +1,8 @@
 //! Staying signed in: refresh on expiry and on `token_expired`, one refresh for many
 //! concurrent calls, the new pair saved before use, and `invalid_grant` said plainly.
 
+mod common;
+
 use std::sync::Arc;
 
 use hh_api::auth::{TokenSet, TokenStore, now_unix};
@@ -11,7 +13,7 @@ use serde_json::json;
 const UA: &str = "RefreshTest/1.0 (t@example.com)";
 
 fn me_body() -> serde_json::Value {
-    json!({"id": "1", "is_employer": true, "is_applicant": false})
+    common::me_json_with_id("1")
 }
 
 fn pair(access: &str, refresh: &str, expires_at: u64) -> TokenSet {

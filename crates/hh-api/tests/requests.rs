@@ -64,10 +64,16 @@ async fn collections_of_a_vacancy() {
         &server,
         Reply::json(
             200,
-            json!({
-                "collections": [{"id": "response", "name": "Неразобранные", "url": inbox}],
-                "employer_states": [{"id": "response", "name": "Отклик"}],
-            }),
+            shaped(
+                "Collections",
+                json!({
+                    "collections": [shaped(
+                        "Collection",
+                        json!({"id": "response", "name": "Неразобранные", "url": inbox}),
+                    )],
+                    "employer_states": [{"id": "response", "name": "Отклик"}],
+                }),
+            ),
         ),
     )
     .await;
@@ -206,7 +212,8 @@ async fn one_negotiation() {
 #[tokio::test]
 async fn negotiation_resume_follows_the_resume_url_with_its_query() {
     let server = MockServer::start_async().await;
-    let (_m, log) = serve_fixed(&server, Reply::json(200, json!({"id": "abc123"}))).await;
+    let resume = shaped("Resume", json!({"id": "abc123"}));
+    let (_m, log) = serve_fixed(&server, Reply::json(200, resume)).await;
     let n = negotiation_with_resume(
         "987",
         json!({"id": "abc123", "url": server.url("/resumes/abc123?topic_id=987&vacancy_id=123456")}),
@@ -222,21 +229,6 @@ async fn negotiation_resume_follows_the_resume_url_with_its_query() {
     );
     assert_eq!(req.query.as_deref(), Some("topic_id=987&vacancy_id=123456"));
     req.assert_hh_headers(None);
-}
-
-#[tokio::test]
-async fn negotiation_resume_without_url_uses_the_resume_id() {
-    let server = MockServer::start_async().await;
-    let (_m, log) = serve_fixed(&server, Reply::json(200, json!({"id": "abc123"}))).await;
-    let n = negotiation_with_resume("987", json!({"id": "abc123"}));
-
-    client(&server).negotiation_resume(&n).await.unwrap();
-
-    let req = only(&log);
-    assert_eq!(
-        (req.method.as_str(), req.path.as_str()),
-        ("GET", "/resumes/abc123")
-    );
 }
 
 #[tokio::test]
@@ -444,20 +436,23 @@ async fn generated_list_active_vacancies_with_resume_id() {
         &server,
         Reply::json(
             200,
-            json!({
-                "items": [{
-                    "id": "123456",
-                    "name": "Специалист по автоматизации тестирования",
-                    "can_invite": true,
-                    "negotiations_state": null,
-                    "negotiations_actions": [{
-                        "id": "phone_interview", "name": "Телефонное интервью", "enabled": true,
-                        "method": "POST", "url": invite_url,
-                        "arguments": [{"id": "resume_id", "required": true, "required_arguments": []}]
-                    }]
-                }],
-                "found": 1, "page": 0, "pages": 1, "per_page": 20
-            }),
+            shaped(
+                "VacanciesForResume",
+                json!({
+                    "items": [shaped("VacancyForResume", json!({
+                        "id": "123456",
+                        "name": "Специалист по автоматизации тестирования",
+                        "can_invite": true,
+                        "negotiations_state": null,
+                        "negotiations_actions": [shaped("Action", json!({
+                            "id": "phone_interview", "name": "Телефонное интервью", "enabled": true,
+                            "method": "POST", "url": invite_url,
+                            "arguments": [{"id": "resume_id", "required": true, "required_arguments": []}]
+                        }))]
+                    }))],
+                    "found": 1, "page": 0, "pages": 1, "per_page": 20
+                }),
+            ),
         ),
     )
     .await;
@@ -490,7 +485,13 @@ async fn generated_get_vacancy() {
     let server = MockServer::start_async().await;
     let (_m, log) = serve_fixed(
         &server,
-        Reply::json(200, json!({"id": "123456", "name": "Тестировщик"})),
+        Reply::json(
+            200,
+            shaped(
+                "VacancyForManager",
+                json!({"id": "123456", "name": "Тестировщик"}),
+            ),
+        ),
     )
     .await;
 

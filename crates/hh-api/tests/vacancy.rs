@@ -170,18 +170,21 @@ async fn a_failing_page_fails_the_fetch() {
 // ---- counters that are out of date, and lists that move, against a scripted server ----
 
 fn collection(server: &MockServer, id: &str, total: u32) -> Value {
-    json!({
-        "id": id,
-        "name": id,
-        "url": server.url(format!("/negotiations/{id}?vacancy_id=7")),
-        "counters": {"total": total, "with_updates": 0},
-        "order_types": [],
-        "sub_collections": [],
-    })
+    shaped(
+        "Collection",
+        json!({
+            "id": id,
+            "name": id,
+            "url": server.url(format!("/negotiations/{id}?vacancy_id=7")),
+            "counters": {"total": total, "with_updates": 0},
+            "order_types": [],
+            "sub_collections": [],
+        }),
+    )
 }
 
 fn negotiation(id: &str, updated_at: &str) -> Value {
-    let mut n = negotiation_json(id);
+    let mut n = listed_negotiation_json(id);
     n["updated_at"] = json!(updated_at);
     n
 }
@@ -189,7 +192,10 @@ fn negotiation(id: &str, updated_at: &str) -> Value {
 fn list_page(items: Vec<Value>, page: u32, pages: u32, found: u32) -> Reply {
     Reply::json(
         200,
-        json!({"items": items, "found": found, "page": page, "pages": pages, "per_page": 2}),
+        shaped(
+            "NegotiationsPage",
+            json!({"items": items, "found": found, "page": page, "pages": pages, "per_page": 2}),
+        ),
     )
 }
 

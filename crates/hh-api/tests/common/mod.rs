@@ -5,6 +5,10 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub mod shaped;
+
+pub use shaped::shaped;
+
 use hh_api::{Client, ClientBuilder, RetryPolicy, types};
 use httpmock::{HttpMockRequest, HttpMockResponse, Mock, MockServer};
 use serde_json::Value;
@@ -266,38 +270,79 @@ pub fn interview_action(url: String) -> types::Action {
 }
 
 pub fn negotiation_json(id: &str) -> Value {
-    serde_json::json!({
-        "id": id,
-        "state": {"id": "response", "name": "Отклик"},
-        "created_at": "2026-01-10T10:00:00+0300",
-        "updated_at": "2026-01-11T10:00:00+0300",
-        "has_updates": true,
-        "actions": []
-    })
+    shaped(
+        "Negotiation",
+        serde_json::json!({
+            "id": id,
+            "state": {"id": "response", "name": "Отклик"},
+            "created_at": "2026-01-10T10:00:00+0300",
+            "updated_at": "2026-01-11T10:00:00+0300",
+            "has_updates": true,
+            "actions": []
+        }),
+    )
+}
+
+/// A negotiation as a collection's page lists it (with its own `url`, an employer state).
+pub fn listed_negotiation_json(id: &str) -> Value {
+    shaped(
+        "NegotiationListItem",
+        serde_json::json!({
+            "id": id,
+            "state": {"id": "response", "name": "Отклик"},
+            "employer_state": {"id": "response", "name": "Отклик"},
+            "created_at": "2026-01-10T10:00:00+0300",
+            "updated_at": "2026-01-11T10:00:00+0300",
+            "has_updates": true,
+            "actions": []
+        }),
+    )
+}
+
+/// A negotiation's resume as hh shows it inside the negotiation.
+pub fn negotiation_resume_json(fields: Value) -> Value {
+    shaped("NegotiationResume", fields)
 }
 
 pub fn negotiation_with_resume(id: &str, resume: Value) -> types::Negotiation {
     let mut n = negotiation_json(id);
-    n["resume"] = resume;
+    n["resume"] = negotiation_resume_json(resume);
     serde_json::from_value(n).expect("negotiation fixture")
 }
 
 pub fn negotiations_page(ids: &[String], page: u32, pages: u32, per_page: u32) -> Value {
-    serde_json::json!({
-        "items": ids.iter().map(|id| negotiation_json(id)).collect::<Vec<_>>(),
-        "found": pages * per_page,
-        "page": page,
-        "pages": pages,
-        "per_page": per_page,
-    })
+    shaped(
+        "NegotiationsPage",
+        serde_json::json!({
+            "items": ids.iter().map(|id| listed_negotiation_json(id)).collect::<Vec<_>>(),
+            "found": pages * per_page,
+            "page": page,
+            "pages": pages,
+            "per_page": per_page,
+            "ordered_by": {"id": "created_at", "name": "по дате"},
+        }),
+    )
 }
 
+/// A manager's `/me` (`auth_type: employer`).
 pub fn me_json() -> Value {
-    serde_json::json!({
-        "id": "777",
-        "first_name": "Ирина",
-        "is_employer": true,
-        "is_applicant": false,
-        "employer": {"id": "1455", "name": "HeadHunter"},
-    })
+    shaped(
+        "MeManagerProfile",
+        serde_json::json!({
+            "auth_type": "employer",
+            "id": "777",
+            "first_name": "Ирина",
+            "last_name": "Петрова",
+            "is_employer": true,
+            "is_applicant": false,
+            "employer": {"id": "1455", "name": "HeadHunter", "manager_id": "900"},
+        }),
+    )
+}
+
+/// A manager's `/me` with this user id.
+pub fn me_json_with_id(id: &str) -> Value {
+    let mut me = me_json();
+    me["id"] = Value::from(id);
+    me
 }

@@ -224,7 +224,8 @@ fn build(official: &Value, schema: &Value, depth: usize) -> Value {
 
 fn build_own(official: &Value, schema: &Value, depth: usize) -> Value {
     if let Some(example) = schema.get("example") {
-        return example.clone();
+        // hh writes some examples as a `$ref` to a named example's `value`.
+        return resolve(official, example).clone();
     }
     if let Some(first) = schema.get("enum").and_then(|e| e.get(0)) {
         return first.clone();

@@ -137,7 +137,8 @@ pub async fn mail_templates(
                 "id": t.id,
                 "name": t.name,
                 "text": t.text,
-                "type": t.kind,
+                // hh's `type` is how the letter is delivered; these are e-mails.
+                "type": "EMAIL",
                 "employer_state": t.employer_state,
                 "editable": true,
                 "template_modified": false,
@@ -273,13 +274,17 @@ pub async fn dictionaries() -> ApiResult {
             ("volunteer", "Волонтерство"),
             ("probation", "Стажировка"),
         ]),
-        "schedule": entries(&[
-            ("fullDay", "Полный день"),
-            ("shift", "Сменный график"),
-            ("flexible", "Гибкий график"),
-            ("remote", "Удаленная работа"),
-            ("flyInFlyOut", "Вахтовый метод"),
-        ]),
+        // hh's schedule entries carry a `uid` beside the id.
+        "schedule": [
+            ("fullDay", "full_day", "Полный день"),
+            ("shift", "shift", "Сменный график"),
+            ("flexible", "flexible", "Гибкий график"),
+            ("remote", "remote", "Удаленная работа"),
+            ("flyInFlyOut", "fly_in_fly_out", "Вахтовый метод"),
+        ]
+        .iter()
+        .map(|(id, uid, name)| json!({ "id": id, "uid": uid, "name": name }))
+        .collect::<Vec<_>>(),
         "gender": entries(&[("male", "Мужской"), ("female", "Женский")]),
         // Not every dictionary is id + name: currencies have a code and no id, driver
         // licence types only an id.
