@@ -32,6 +32,8 @@ pub struct Generated {
     pub uses_regress: bool,
     /// `(pass, places touched)` in pass order.
     pub passes: Vec<(&'static str, usize)>,
+    /// `(operation id, answer type)` of every operation answering JSON (`decoders.rs`).
+    pub answers: Vec<(String, String)>,
     pub elapsed: Duration,
 }
 
@@ -99,6 +101,7 @@ pub fn generate(spec_path: &Path, target: Target) -> Result<Generated> {
     let file: syn::File = syn::parse2(tokens)
         .context("progenitor produced tokens that do not parse as a Rust file")?;
     let code = prettyplease::unparse(&file);
+    let answers = crate::decoders::answers(&file);
 
     let type_space = generator.get_type_space();
     Ok(Generated {
@@ -110,6 +113,7 @@ pub fn generate(spec_path: &Path, target: Target) -> Result<Generated> {
         uses_uuid: type_space.uses_uuid(),
         uses_regress: type_space.uses_regress(),
         passes,
+        answers,
         elapsed: started.elapsed(),
     })
 }

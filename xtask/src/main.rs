@@ -20,6 +20,7 @@
 mod bench;
 mod codegen;
 mod compare;
+mod decoders;
 mod drift;
 mod import;
 mod normalize;
@@ -39,6 +40,8 @@ const OUR_SPEC: &str = "spec/hh-employer.yaml";
 /// What `cargo xtask codegen` generates `crates/hh-api` from.
 const CODEGEN_SPEC: &str = DERIVED_SPEC;
 const GENERATED_RS: &str = "crates/hh-api/src/generated.rs";
+/// The conformance test's table of each operation's answer type.
+const DECODERS_RS: &str = "crates/hh-api/tests/generated/decoders.rs";
 const DELIBERATE_DIFFERENCES: &str = "spec/deliberate-differences.yaml";
 /// hh.ru's official description, shared beside the repository (never copied into it).
 const OFFICIAL_SPEC: &str = "../shared/hh-openapi/hh-openapi.yml";
@@ -160,15 +163,23 @@ fn run(task: Task) -> Result<()> {
             }
             let generated = codegen::generate(&spec, codegen::Target::HhApi)?;
             codegen::print_summary(&generated, verbose);
-            let code = codegen::with_header(&generated.code, &shown(&spec, &root));
-            let target = root.join(GENERATED_RS);
-            if check {
-                codegen::check_up_to_date(&code, &target, GENERATED_RS)
-            } else {
-                std::fs::write(&target, code)?;
-                println!("wrote {GENERATED_RS}");
-                Ok(())
+            let source = shown(&spec, &root);
+            let code = codegen::with_header(&generated.code, &source);
+            let table = decoders::render(&generated.answers, &source);
+            let outputs = [(GENERATED_RS, code), (DECODERS_RS, table)];
+            for (path, text) in outputs {
+                let target = root.join(path);
+                if check {
+                    codegen::check_up_to_date(&text, &target, path)?;
+                } else {
+                    if let Some(dir) = target.parent() {
+                        std::fs::create_dir_all(dir)?;
+                    }
+                    std::fs::write(&target, text)?;
+                    println!("wrote {path}");
+                }
             }
+            Ok(())
         }
         Task::OfficialCheck { spec } => {
             let spec = spec.unwrap_or_else(|| root.join(OFFICIAL_SPEC));

@@ -232,7 +232,13 @@ fn build_own(official: &Value, schema: &Value, depth: usize) -> Value {
     }
     let properties = schema.get("properties").and_then(Value::as_object);
     match schema.get("type").and_then(Value::as_str) {
-        Some("string") => Value::from("x"),
+        // A value its format accepts: typify reads dates and times as such.
+        Some("string") => match schema.get("format").and_then(Value::as_str) {
+            Some("date") => Value::from("2026-01-10"),
+            Some("date-time") => Value::from("2026-01-10T10:00:00+03:00"),
+            Some("uuid") => Value::from("00000000-0000-4000-8000-000000000000"),
+            _ => Value::from("x"),
+        },
         Some("integer") => Value::from(1),
         // hh types counts and sizes as `number` and sends whole ones (spec/deliberate-
         // differences.yaml: `type number -> integer`); a fraction only where its format says.
@@ -255,7 +261,18 @@ fn build_own(official: &Value, schema: &Value, depth: usize) -> Value {
                 let p = resolve(official, property);
                 let gone = p.get("deprecated") == Some(&Value::Bool(true))
                     && p.get("nullable") == Some(&Value::Bool(true));
-                let value = if gone || depth >= MAX_DEPTH {
+                // Self-nesting schemas (areas in areas) end at the depth bound: scalars are
+                // still filled in, nested objects and lists left out.
+                let nests = p.get("type").is_some_and(|t| t == "object" || t == "array")
+                    || p.get("properties").is_some()
+                    || ["allOf", "oneOf", "anyOf"].iter().any(|k| p.get(*k).is_some());
+                if depth >= MAX_DEPTH && nests {
+                    if p.get("type").is_some_and(|t| t == "array") {
+                        out.insert(name.clone(), Value::Array(vec![]));
+                    }
+                    continue;
+                }
+                let value = if gone {
                     Value::Null
                 } else {
                     build(official, property, depth + 1)

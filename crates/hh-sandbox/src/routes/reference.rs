@@ -117,6 +117,15 @@ pub fn template_title(id: &str) -> (&'static str, bool) {
 }
 
 /// `GET /employers/{employer_id}/mail_templates`
+/// hh's schedules: id, uid, name.
+const SCHEDULES: &[(&str, &str, &str)] = &[
+    ("fullDay", "full_day", "Полный день"),
+    ("shift", "shift", "Сменный график"),
+    ("flexible", "flexible", "Гибкий график"),
+    ("remote", "remote", "Удаленная работа"),
+    ("flyInFlyOut", "fly_in_fly_out", "Вахтовый метод"),
+];
+
 pub async fn mail_templates(
     State(st): State<AppState>,
     Extension(account): Extension<Account>,
@@ -275,16 +284,10 @@ pub async fn dictionaries() -> ApiResult {
             ("probation", "Стажировка"),
         ]),
         // hh's schedule entries carry a `uid` beside the id.
-        "schedule": [
-            ("fullDay", "full_day", "Полный день"),
-            ("shift", "shift", "Сменный график"),
-            ("flexible", "flexible", "Гибкий график"),
-            ("remote", "remote", "Удаленная работа"),
-            ("flyInFlyOut", "fly_in_fly_out", "Вахтовый метод"),
-        ]
-        .iter()
-        .map(|(id, uid, name)| json!({ "id": id, "uid": uid, "name": name }))
-        .collect::<Vec<_>>(),
+        "schedule": SCHEDULES
+            .iter()
+            .map(|(id, uid, name)| json!({ "id": id, "uid": uid, "name": name }))
+            .collect::<Vec<_>>(),
         "gender": entries(&[("male", "Мужской"), ("female", "Женский")]),
         // Not every dictionary is id + name: currencies have a code and no id, driver
         // licence types only an id.
