@@ -874,11 +874,23 @@ pub fn whole_number_parameters(doc: &mut Value) -> usize {
 /// Drops from `required` the names a self-contained object schema does not declare (hh.ru's
 /// `VacancyTemplates` requires a `quick` it never defines). typify makes each a required
 /// field of any type, and hh's own examples, which lack it, then fail to decode. Schemas
-/// with `allOf` parts are left alone: another part may declare the name.
+/// with `allOf` parts, and the parts themselves, are left alone: another part may declare
+/// the name.
 pub fn required_without_property(doc: &mut Value) -> usize {
+    // A part of an `allOf` may require what another part declares: marked, and skipped.
+    const PART: &str = "x-allof-part";
+    for_each_object_mut(doc, &mut |obj| {
+        if let Some(parts) = obj.get_mut("allOf").and_then(Value::as_array_mut) {
+            for part in parts.iter_mut().filter_map(Value::as_object_mut) {
+                part.insert(PART.into(), json!(true));
+            }
+        }
+    });
     let mut dropped = 0;
     for_each_object_mut(doc, &mut |obj| {
-        if ["allOf", "anyOf", "oneOf"].iter().any(|k| obj.contains_key(*k)) {
+        if obj.remove(PART).is_some()
+            || ["allOf", "anyOf", "oneOf"].iter().any(|k| obj.contains_key(*k))
+        {
             return;
         }
         let Some(properties) = obj.get("properties").and_then(Value::as_object) else {

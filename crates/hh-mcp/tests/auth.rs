@@ -1,11 +1,15 @@
 //! `hh-mcp auth`: the login exchange through a loopback redirect (state and PKCE
 //! checked), the token file, status and logout — the built binary against httpmock.
 
+#[path = "../../hh-api/tests/common/shaped.rs"]
+mod shaped;
+
 use std::process::Stdio;
 use std::time::Duration;
 
 use httpmock::prelude::*;
 use serde_json::json;
+use shaped::shaped;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -222,11 +226,15 @@ async fn status_names_the_user_and_logout_invalidates_and_removes() {
             when.method(GET)
                 .path("/me")
                 .header("authorization", "Bearer ACCESS-XYZ");
-            then.status(200).json_body(json!({
-                "id": "77", "first_name": "Анна", "last_name": "Кузнецова",
-                "is_employer": true, "is_applicant": false,
-                "employer": {"id": "9001", "name": "ООО Ромашка"}
-            }));
+            then.status(200).json_body(shaped(
+                "MeManagerProfile",
+                json!({
+                    "auth_type": "employer",
+                    "id": "77", "first_name": "Анна", "last_name": "Кузнецова",
+                    "is_employer": true, "is_applicant": false,
+                    "employer": {"id": "9001", "name": "ООО Ромашка", "manager_id": "1"}
+                }),
+            ));
         })
         .await;
     let out = command(&server, &config, &["auth", "status"])
@@ -299,10 +307,14 @@ async fn the_server_uses_saved_tokens_and_refreshes_them_when_expired() {
             when.method(GET)
                 .path("/me")
                 .header("authorization", "Bearer NEW");
-            then.status(200).json_body(json!({
-                "id": "77", "is_employer": true, "is_applicant": false,
-                "employer": {"id": "9001", "name": "ООО Ромашка"}
-            }));
+            then.status(200).json_body(shaped(
+                "MeManagerProfile",
+                json!({
+                    "auth_type": "employer",
+                    "id": "77", "is_employer": true, "is_applicant": false,
+                    "employer": {"id": "9001", "name": "ООО Ромашка", "manager_id": "1"}
+                }),
+            ));
         })
         .await;
     let out = command(&server, &config, &["call", "get_me"])

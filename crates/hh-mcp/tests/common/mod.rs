@@ -17,6 +17,10 @@ use rmcp::service::{
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, ServiceExt};
 use serde_json::{Value, json};
+
+#[path = "../../../hh-api/tests/common/shaped.rs"]
+pub mod shaped;
+pub use shaped::shaped;
 use tokio::io::AsyncReadExt;
 
 /// Recognisable, so a leak shows up in any text.
@@ -278,10 +282,13 @@ fn route(base: &str, r: &Seen) -> Reply {
         ("GET", "/negotiations") if r.param("vacancy_id").as_deref() == Some("1") => {
             ok(collections_json(base))
         }
-        ("GET", "/negotiations/response") => ok(json!({
-            "items": [negotiation_json(base)],
-            "found": 1, "page": 0, "pages": 1, "per_page": 20
-        })),
+        ("GET", "/negotiations/response") => ok(shaped(
+            "NegotiationsPage",
+            json!({
+                "items": [listed(negotiation_json(base), base)],
+                "found": 1, "page": 0, "pages": 1, "per_page": 20
+            }),
+        )),
         ("GET", "/negotiations/5") => ok(negotiation_json(base)),
         // A second negotiation of the same vacancy.
         ("GET", "/negotiations/6") => {
@@ -291,29 +298,36 @@ fn route(base: &str, r: &Seen) -> Reply {
         }
         ("GET", "/resumes/r1") => ok(resume_json()),
         ("GET", "/resumes") => {
-            let mut found = resume_json();
-            found["owner"] = json!({"id": "a1"});
-            ok(json!({"items": [found], "found": 1, "page": 0, "pages": 1, "per_page": 20}))
+            let mut found = shaped("FoundResume", resume_json());
+            found["owner"]["id"] = json!("a1");
+            ok(shaped(
+                "ResumesPage",
+                json!({"items": [found], "found": 1, "page": 0, "pages": 1, "per_page": 20}),
+            ))
         }
-        ("GET", "/resumes/r1/negotiations_history") => ok(json!({"vacancies": [{
+        ("GET", "/resumes/r1/negotiations_history") => ok(shaped("ResumeNegotiationsHistory", json!({"vacancies": [{
             "id": "1", "name": "Rust developer", "url": format!("{base}/vacancies/1"),
             "archived": false, "can_edit": true,
             "negotiations_url": format!("{base}/negotiations/5"),
             "messages_url": format!("{base}/negotiations/5/messages"),
             "items": [{"created_at": "2026-01-10T10:00:00+0300", "with_message": true,
                        "employer_state": {"id": "response", "name": "Отклик"}}]
-        }]})),
-        ("GET", "/applicant_comments/a1") => ok(json!({
-            "items": [comment_json()], "found": 1, "page": 0, "pages": 1, "per_page": 20
-        })),
+        }]}))),
+        ("GET", "/applicant_comments/a1") => ok(shaped(
+            "ApplicantCommentsPage",
+            json!({"items": [comment_json()], "found": 1, "page": 0, "pages": 1, "per_page": 20}),
+        )),
         ("POST", "/applicant_comments/a1") => Reply::json(201, comment_json()),
         ("GET", "/common/chats/9005/messages") => ok(chat_json()),
         ("POST", "/common/chats/9005/messages") => Reply::json(201, json!({"id": "m-3"})),
         ("PUT", "/common/chats/9005/message/m-2/read") => Reply::empty(204),
-        ("GET", "/common/chats") => ok(json!({
-            "items": [chat_summary_json()],
-            "found": 1, "page": 0, "pages": 1, "per_page": 20
-        })),
+        ("GET", "/common/chats") => ok(shaped(
+            "ChatsPage",
+            json!({
+                "items": [chat_summary_json()],
+                "found": 1, "page": 0, "pages": 1, "per_page": 20
+            }),
+        )),
         ("PUT", "/negotiations/hold/5") | ("PUT", "/negotiations/discard_by_employer/5") => {
             Reply::empty(204)
         }
@@ -326,7 +340,8 @@ fn route(base: &str, r: &Seen) -> Reply {
 // ---- fixtures, in hh's shapes ------------------------------------------------------------
 
 pub fn me_json() -> Value {
-    json!({
+    shaped("MeManagerProfile", json!({
+        "auth_type": "employer",
         "id": "777",
         "first_name": "Ирина",
         "last_name": "Петрова",
@@ -334,11 +349,29 @@ pub fn me_json() -> Value {
         "is_employer": true,
         "is_applicant": false,
         "employer": {"id": "1455", "name": "HeadHunter", "manager_id": "m-9"}
-    })
+    }))
+}
+
+/// A negotiation as a collection's page lists it: the full one's fields, with its `url`.
+pub fn listed(negotiation: Value, base: &str) -> Value {
+    let id = negotiation["id"].as_str().unwrap_or_default().to_string();
+    let mut n = shaped("NegotiationListItem", negotiation);
+    n["url"] = json!(format!("{base}/negotiations/{id}"));
+    n
+}
+
+/// An action as hh offers it, its arguments in hh's shape.
+fn action(mut a: Value) -> Value {
+    if let Some(args) = a["arguments"].as_array_mut() {
+        for arg in args {
+            *arg = shaped("ActionArgument", arg.take());
+        }
+    }
+    shaped("Action", a)
 }
 
 fn invite_action(base: &str) -> Value {
-    json!({
+    action(json!({
         "id": "phone_interview", "name": "Телефонное интервью", "enabled": true,
         "method": "POST", "url": format!("{base}/negotiations/phone_interview"),
         "arguments": [
@@ -348,7 +381,7 @@ fn invite_action(base: &str) -> Value {
             {"id": "send_sms", "required": false, "required_arguments": [{"id": "message"}]},
             {"id": "address_id", "required": false, "required_arguments": [{"id": "message"}]}
         ]
-    })
+    }))
 }
 
 /// One vacancy; with a resume: `r1` can be invited, `r-hidden` cannot (no reason),
@@ -356,7 +389,7 @@ fn invite_action(base: &str) -> Value {
 pub fn vacancies_json(base: &str, resume_id: Option<&str>) -> Value {
     let mut v = json!({
         "id": "1", "name": "Rust developer",
-        "area": {"id": "1", "name": "Москва"},
+        "area": {"id": "1", "name": "Москва", "url": "https://api.hh.ru/areas/1"},
         "salary": {"from": 200000, "to": 300000, "currency": "RUR"},
         "counters": {"responses": 12, "unread_responses": 3},
         "published_at": "2026-01-01T10:00:00+0300"
@@ -377,33 +410,40 @@ pub fn vacancies_json(base: &str, resume_id: Option<&str>) -> Value {
             v["negotiations_actions"] = json!([invite_action(base)]);
         }
     }
-    json!({"items": [v], "found": 1, "page": 0, "pages": 1, "per_page": 50})
+    let (page, vacancy) = match resume_id {
+        None => ("ActiveVacanciesPage", "ActiveVacancy"),
+        Some(_) => ("VacanciesForResume", "VacancyForResume"),
+    };
+    shaped(
+        page,
+        json!({"items": [shaped(vacancy, v)], "found": 1, "page": 0, "pages": 1, "per_page": 50}),
+    )
 }
 
 pub fn collections_json(base: &str) -> Value {
-    json!({
+    shaped("Collections", json!({
         "collections": [
-            {"id": "response", "name": "Отклики",
+            shaped("Collection", json!({"id": "response", "name": "Отклики",
              "url": format!("{base}/negotiations/response?vacancy_id=1"),
              "counters": {"total": 7, "with_updates": 2},
              "sub_collections": [
-                {"id": "response_new", "name": "Новые",
+                shaped("NegotiationsNegotiationsSubCollection", json!({"id": "response_new", "name": "Новые",
                  "url": format!("{base}/negotiations/response?vacancy_id=1&status=new"),
-                 "counters": {"total": 2}}
-             ]},
-            {"id": "interview", "name": "Интервью",
-             "url": format!("{base}/negotiations/interview?vacancy_id=1")}
+                 "counters": {"total": 2}}))
+             ]})),
+            shaped("Collection", json!({"id": "interview", "name": "Интервью",
+             "url": format!("{base}/negotiations/interview?vacancy_id=1")}))
         ],
         "employer_states": [
             {"id": "response", "name": "Отклик"},
             {"id": "hold", "name": "Подумать"},
             {"id": "discard_by_employer", "name": "Отказ"}
         ]
-    })
+    }))
 }
 
 pub fn negotiation_json(base: &str) -> Value {
-    json!({
+    let mut n = shaped("Negotiation", json!({
         "id": "5",
         "state": {"id": "response", "name": "Отклик"},
         "employer_state": {"id": "response", "name": "Отклик"},
@@ -411,15 +451,15 @@ pub fn negotiation_json(base: &str) -> Value {
         "updated_at": "2026-01-11T10:00:00+0300",
         "has_updates": true,
         "counters": {"messages": 2, "unread_messages": 1},
-        "resume": {
+        "resume": shaped("NegotiationResume", json!({
             "id": "r1", "title": "Rust engineer",
             "url": format!("{base}/resumes/r1?topic_id=5"),
             "first_name": "Иван", "last_name": "Соколов", "age": 31,
-            "area": {"id": "1", "name": "Москва"},
+            "area": {"id": "1", "name": "Москва", "url": format!("{base}/areas/1")},
             "salary": {"amount": 250000, "currency": "RUR"},
             "total_experience": {"months": 96}
-        },
-        "vacancy": {"id": "1", "name": "Rust developer"},
+        })),
+        "vacancy": shaped("VacanciesNegotiationsVacancyShort", json!({"id": "1", "name": "Rust developer"})),
         "chat_id": 9005,
         "actions": [
             {"id": "hold", "name": "Подумать", "enabled": true, "method": "PUT",
@@ -436,17 +476,23 @@ pub fn negotiation_json(base: &str) -> Value {
              "url": format!("{base}/negotiations/interview/5"),
              "arguments": [{"id": "message", "required": false}]}
         ]
-    })
+    }));
+    if let Some(actions) = n["actions"].as_array_mut() {
+        for a in actions {
+            *a = action(a.take());
+        }
+    }
+    n
 }
 
 /// The chat of negotiation 5, as hh's chat list shows it.
 pub fn chat_summary_json() -> Value {
-    json!({
+    shaped("ChatListItem", json!({
         "id": "9005", "type": "NEGOTIATION",
         "display": {"title": "Rust developer", "icon": null},
         "creation_time": "2026-01-10T10:00:00+0300",
         "unread_message_count": 1, "muted": false, "block_reason": null
-    })
+    }))
 }
 
 /// The newest window of chat 9005: the applicant's message (with an injection attempt)
@@ -455,9 +501,9 @@ pub fn chat_json() -> Value {
     let mut chat = chat_summary_json();
     let sender = |name: &str, me: bool, role: &str| json!({"name": name, "is_current_participant": me, "icon": null, "role": role});
     let message = |id: &str, at: &str, who: Value, text: &str, seen: bool| {
-        json!({"id": id, "type": "SIMPLE", "creation_time": at, "last_change_time": null,
+        shaped("ChatMessage", json!({"id": id, "type": "SIMPLE", "creation_time": at, "last_change_time": null,
                "can_edit": false, "viewed_by_opponent": seen, "sender_participant_id": id,
-               "sender_display_info": who, "payload": {"text": text, "attachments": null}})
+               "sender_display_info": who, "payload": {"text": text, "attachments": null}}))
     };
     chat["has_more"] = json!(false);
     chat["messages"] = json!([
@@ -480,23 +526,23 @@ pub fn chat_json() -> Value {
         "write_message_state": {"allowed": true, "reason": null},
         "send_file_state": {"allowed": true}
     });
-    chat
+    shaped("ChatMessagesPage", chat)
 }
 
 pub fn comment_json() -> Value {
-    json!({
+    shaped("ApplicantComment", json!({
         "id": "c1", "text": "Сильный кандидат", "created_at": "2026-01-11T10:00:00+0300",
         "author": {"full_name": "Петрова Ирина"}, "is_mine": true,
         "access_type": {"id": "coworkers", "name": "Виден мне и моим коллегам"}
-    })
+    }))
 }
 
 pub fn resume_json() -> Value {
-    json!({
+    shaped("Resume", json!({
         "id": "r1", "title": "Rust engineer",
         "first_name": "Иван", "last_name": "Соколов", "age": 31,
         "gender": {"id": "male", "name": "Мужской"},
-        "area": {"id": "1", "name": "Москва"},
+        "area": {"id": "1", "name": "Москва", "url": "https://api.hh.ru/areas/1"},
         "salary": {"amount": 250000, "currency": "RUR"},
         "total_experience": {"months": 96},
         "experience": [
@@ -509,7 +555,7 @@ pub fn resume_json() -> Value {
                       "primary": [{"name": "МГУ", "organization": "ВМК", "year": 2016}]},
         "language": [{"id": "eng", "name": "Английский", "level": {"id": "b2", "name": "B2"}}],
         "updated_at": "2026-01-09T10:00:00+0300"
-    })
+    }))
 }
 
 // ---- the MCP client -------------------------------------------------------------------
