@@ -139,11 +139,6 @@ fn samples(off: &Value, media: &Value) -> (Vec<Sample>, Vec<Sample>) {
     (examples, instances)
 }
 
-/// The schema name of `#/components/schemas/NAME`.
-fn schema_name(schema: &Value) -> Option<&str> {
-    schema.get("$ref")?.as_str()?.rsplit('/').next()
-}
-
 /// Decodes hh's samples of one operation's success answers with `decode`.
 fn check_operation(off: &Value, label: &str, hh_op: &Value, decode: Decode, report: &mut Report) {
     report.operations.push(label.to_string());

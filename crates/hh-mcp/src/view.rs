@@ -72,7 +72,12 @@ impl From<&types::Me> for Me {
         Me {
             auth_type: Some(me.auth_type().to_string()),
             user_id: me.user_id().map(str::to_string),
-            name: me.full_name().unwrap_or_default(),
+            name: me
+                .first_and_last_name()
+                .and_then(|(first, last)| {
+                    full_name(&Some(first.to_string()), &Some(last.to_string()), &None)
+                })
+                .unwrap_or_default(),
             email: me.email().map(str::to_string),
             is_employer: me.is_employer(),
             employer: me.employer().map(|e| IdName {

@@ -567,25 +567,6 @@ async fn a_sub_action_is_chosen_among_those_hh_offers() {
     mcp.stop().await;
 }
 
-// ---- 10. topic_id -----------------------------------------------------------------------------
-
-#[tokio::test]
-async fn a_resume_without_its_url_is_opened_with_the_negotiation() {
-    let hh = fake_with_negotiation(|n| {
-        n["resume"].as_object_mut().unwrap().remove("url");
-    })
-    .await;
-    let mcp = Mcp::start(&hh).await;
-    ok(&mcp.call("get_resume", json!({"negotiation_id": "5"})).await);
-    let resume = hh
-        .requests()
-        .into_iter()
-        .find(|r| r.path == "/resumes/r1")
-        .expect("the resume was asked for");
-    assert_eq!(resume.param("topic_id").as_deref(), Some("5"));
-    mcp.stop().await;
-}
-
 // ---- 14. every /me profile ---------------------------------------------------------------------
 
 /// hh's four `/me` profiles, built from its description: get_me reads each, and the

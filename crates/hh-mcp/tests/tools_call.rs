@@ -18,6 +18,7 @@ async fn get_me() {
     assert_eq!(
         me,
         json!({
+            "auth_type": "employer",
             "user_id": "777",
             "name": "Петрова Ирина",
             "email": "hr@example.com",
