@@ -377,6 +377,15 @@ impl<'a> Render<'a> {
             map.remove("hidden");
             map.insert("negotiations_url".into(), Value::Null);
             map.insert("suitable_resumes_url".into(), Value::Null);
+        } else {
+            // What the employer's own managers are told besides.
+            if let Some(address) = map.get_mut("address").and_then(Value::as_object_mut) {
+                address.insert("can_edit".into(), true.into());
+            }
+            map.insert("branded_template".into(), Value::Null);
+            map.insert("can_upgrade_billing_type".into(), false.into());
+            map.insert("expires_at".into(), hh_time(&v.expires_at).into());
+            map.insert("response_notifications".into(), true.into());
         }
         Value::Object(map)
     }
