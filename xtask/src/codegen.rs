@@ -32,8 +32,12 @@ pub struct Generated {
     pub uses_regress: bool,
     /// `(pass, places touched)` in pass order.
     pub passes: Vec<(&'static str, usize)>,
-    /// `(operation id, answer type)` of every operation answering JSON (`decoders.rs`).
-    pub answers: Vec<(String, String)>,
+    /// `(operation id, answer type, its domain)` of every operation answering JSON
+    /// (`decoders.rs`).
+    pub answers: Vec<crate::decoders::Answer>,
+    /// Domains behind a Cargo feature, and how many items went behind one.
+    pub gated_domains: std::collections::BTreeSet<String>,
+    pub gated_items: usize,
     pub elapsed: Duration,
 }
 
@@ -64,6 +68,7 @@ pub fn generate(spec_path: &Path, target: Target) -> Result<Generated> {
         ));
     }
     let operations = spec::operations(&doc).len();
+    let domains = crate::features::operation_domains(&doc);
     let component_schemas = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -98,10 +103,15 @@ pub fn generate(spec_path: &Path, target: Target) -> Result<Generated> {
             )
         })?
         .with_context(|| format!("progenitor rejected {}", spec_path.display()))?;
-    let file: syn::File = syn::parse2(tokens)
+    let mut file: syn::File = syn::parse2(tokens)
         .context("progenitor produced tokens that do not parse as a Rust file")?;
+    let answers = crate::decoders::answers(&file, &domains);
+    let gated = if target == Target::HhApi {
+        crate::features::gate(&mut file, &domains)
+    } else {
+        0
+    };
     let code = prettyplease::unparse(&file);
-    let answers = crate::decoders::answers(&file);
 
     let type_space = generator.get_type_space();
     Ok(Generated {
@@ -114,6 +124,12 @@ pub fn generate(spec_path: &Path, target: Target) -> Result<Generated> {
         uses_regress: type_space.uses_regress(),
         passes,
         answers,
+        gated_domains: if target == Target::HhApi {
+            crate::features::gated_domains(&domains)
+        } else {
+            Default::default()
+        },
+        gated_items: gated,
         elapsed: started.elapsed(),
     })
 }

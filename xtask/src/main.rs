@@ -22,6 +22,7 @@ mod codegen;
 mod compare;
 mod decoders;
 mod drift;
+mod features;
 mod import;
 mod normalize;
 mod official;
@@ -40,6 +41,7 @@ const OUR_SPEC: &str = "spec/hh-employer.yaml";
 /// What `cargo xtask codegen` generates `crates/hh-api` from.
 const CODEGEN_SPEC: &str = DERIVED_SPEC;
 const GENERATED_RS: &str = "crates/hh-api/src/generated.rs";
+const HH_API_MANIFEST: &str = "crates/hh-api/Cargo.toml";
 /// The conformance test's table of each operation's answer type.
 const DECODERS_RS: &str = "crates/hh-api/tests/generated/decoders.rs";
 const DELIBERATE_DIFFERENCES: &str = "spec/deliberate-differences.yaml";
@@ -163,6 +165,14 @@ fn run(task: Task) -> Result<()> {
             }
             let generated = codegen::generate(&spec, codegen::Target::HhApi)?;
             codegen::print_summary(&generated, verbose);
+            println!(
+                "{} items behind the features {:?}",
+                generated.gated_items, generated.gated_domains
+            );
+            let manifest = std::fs::read_to_string(root.join(HH_API_MANIFEST))
+                .with_context(|| format!("reading {HH_API_MANIFEST}"))?;
+            features::check_manifest(&manifest, &generated.gated_domains)
+                .map_err(anyhow::Error::msg)?;
             let source = shown(&spec, &root);
             let code = codegen::with_header(&generated.code, &source);
             let table = decoders::render(&generated.answers, &source);

@@ -57,6 +57,7 @@ pub mod retry;
 pub mod transport;
 pub mod vacancies;
 pub mod vacancy;
+#[cfg(feature = "webhooks")]
 pub mod webhooks;
 
 pub use generated::types;
@@ -74,4 +75,5 @@ pub use refresh::{GrantRefused, Kept, RefreshGrant, SharedTokens};
 pub use retry::RetryPolicy;
 pub use transport::{AccessToken, Transport};
 pub use vacancy::{CollectionNegotiations, VacancyFetch, VacancyNegotiations};
+#[cfg(feature = "webhooks")]
 pub use webhooks::{WebhookDelivery, WebhookKind, WebhookSubscription};

@@ -52,8 +52,11 @@ paged!(types::ActiveVacanciesPage, types::ActiveVacancy);
 paged!(types::VacanciesForResume, types::VacancyForResume);
 paged!(types::ChatsPage, types::ChatListItem);
 paged!(types::NegotiationsPage, types::NegotiationListItem);
+#[cfg(feature = "resume_search")]
 paged!(types::ResumesPage, types::FoundResume);
+#[cfg(feature = "saved_resume_searches")]
 paged!(types::SavedResumeSearchesPage, types::SavedResumeSearch);
+#[cfg(feature = "applicant_comments")]
 paged!(types::ApplicantCommentsPage, types::ApplicantComment);
 paged!(types::VacancyVisitorsPage, types::VacancyVisitor);
 

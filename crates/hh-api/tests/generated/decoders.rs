@@ -3,101 +3,308 @@
 // Every operation of the generated client that answers a JSON type: its id and that
 // type, for crates/hh-api/tests/hh_examples.rs.
 
-pub const ANSWERS: &[(&str, super::Decode)] = &[
-    ("add_applicant_comment", super::decode::<hh_api::types::ApplicantComment>),
-    ("add_employer_manager", super::decode::<hh_api::types::EmployerManagersEmployerManagerId>),
-    ("change_vacancy_draft", super::decode::<hh_api::types::VacancyDraftDraftResponseSchema>),
-    ("count_unread_chats", super::decode::<hh_api::types::UnreadChats>),
-    ("create_chat_upload_link", super::decode::<hh_api::types::ChatUploadLink>),
-    ("create_vacancy_draft", super::decode::<hh_api::types::VacancyDraftDraftResponseSchema>),
-    ("get_address", super::decode::<hh_api::types::EmployerAddressesEmployerAddressItemResponse>),
-    ("get_all_districts", super::decode::<hh_api::types::DictionariesDistrictsResponse>),
-    ("get_archived_vacancies", super::decode::<hh_api::types::VacanciesArchivedVacancyListResponse>),
-    ("get_area_leaves_suggests", super::decode::<hh_api::types::SuggestsAreas>),
-    ("get_areas", super::decode::<hh_api::types::DictionariesAreaResponse>),
-    ("get_areas_from_specified", super::decode::<hh_api::types::DictionariesAreaItem>),
-    ("get_areas_suggests", super::decode::<hh_api::types::SuggestsAreas>),
-    ("get_chat_file_conditions", super::decode::<hh_api::types::ChatFileConditions>),
-    ("get_clickme_statistics", super::decode::<hh_api::types::ClickmeStatisticsResponse>),
-    ("get_countries", super::decode::<hh_api::types::DictionariesCountriesResponse>),
-    ("get_dictionaries", super::decode::<hh_api::types::Dictionaries>),
-    ("get_educational_institutions_dictionary", super::decode::<hh_api::types::SuggestsEducationalInstitutions>),
-    ("get_educational_institutions_suggests", super::decode::<hh_api::types::SuggestsEducationalInstitutions>),
-    ("get_employer_addresses", super::decode::<hh_api::types::EmployerAddressesEmployerAddressesResponse>),
-    ("get_employer_departments", super::decode::<hh_api::types::EmployersEmployerDepartmentsResponse>),
-    ("get_employer_info", super::decode::<hh_api::types::EmployersEmployerInfo>),
-    ("get_employer_manager", super::decode::<hh_api::types::EmployerManagersEmployerManagerInfo>),
-    ("get_employer_manager_types", super::decode::<hh_api::types::EmployerManagerTypesResponse>),
-    ("get_employer_managers", super::decode::<hh_api::types::EmployerManagersResponse>),
-    ("get_employer_negotiations_statistics", super::decode::<hh_api::types::EmployerNegotiationsStatistics>),
-    ("get_employer_vacancy_areas", super::decode::<hh_api::types::EmployersEmployerVacancyAreasResponse>),
-    ("get_faculties", super::decode::<hh_api::types::DictionariesFacultiesResponse>),
-    ("get_fields_of_study_suggestions", super::decode::<hh_api::types::SuggestsFieldsOfStudy>),
-    ("get_hidden_vacancies", super::decode::<hh_api::types::VacanciesDeletedVacancyListResponse>),
-    ("get_industries", super::decode::<hh_api::types::DictionariesIndustriesResponse>),
-    ("get_languages", super::decode::<hh_api::types::DictionariesLangResponse>),
-    ("get_locales", super::decode::<hh_api::types::LocalesLocales>),
-    ("get_locales_for_resume", super::decode::<hh_api::types::LocalesResumeLocales>),
-    ("get_manager_accounts", super::decode::<hh_api::types::ManagerAccounts>),
-    ("get_manager_negotiations_statistics", super::decode::<hh_api::types::ManagerNegotiationsStatistics>),
-    ("get_manager_resume_limits", super::decode::<hh_api::types::ManagerResumeLimits>),
-    ("get_manager_settings", super::decode::<hh_api::types::ManagerSettings>),
-    ("get_me", super::decode::<hh_api::types::Me>),
-    ("get_message_template", super::decode::<hh_api::types::MessageTemplate>),
-    ("get_metro_stations", super::decode::<hh_api::types::MetroMetroResponse>),
-    ("get_metro_stations_in_city", super::decode::<hh_api::types::MetroCityMetroItem>),
-    ("get_negotiation", super::decode::<hh_api::types::Negotiation>),
-    ("get_negotiation_collections", super::decode::<hh_api::types::Collections>),
-    ("get_negotiation_test_results", super::decode::<hh_api::types::NegotiationsNegotiationTestResultsResponse>),
-    ("get_or_create_chat_without_vacancy_common", super::decode::<::serde_json::Value>),
-    ("get_payable_api_actions", super::decode::<hh_api::types::EmployerServicesEmployerServices>),
-    ("get_payable_api_method_access", super::decode::<hh_api::types::EmployerServicesMethodAccess>),
-    ("get_positions_suggestions", super::decode::<hh_api::types::SuggestsPositions>),
-    ("get_preferred_negotiations_order", super::decode::<hh_api::types::PreferredNegotiationsOrder>),
-    ("get_professional_roles_dictionary", super::decode::<hh_api::types::ProfessionalRolesCatalog>),
-    ("get_professional_roles_suggests", super::decode::<hh_api::types::SuggestsProfessionalRoles>),
-    ("get_prolongation_vacancy_info", super::decode::<hh_api::types::VacanciesVacancyProlongate>),
-    ("get_registered_companies_suggests", super::decode::<hh_api::types::SuggestsCompanies>),
-    ("get_resume", super::decode::<hh_api::types::Resume>),
-    ("get_resume_negotiations_history", super::decode::<hh_api::types::ResumeNegotiationsHistory>),
-    ("get_resume_search_keywords_suggests", super::decode::<hh_api::types::SuggestsSearchKeyword>),
-    ("get_salary_employee_levels", super::decode::<hh_api::types::DictionariesSalaryStatisticsEmployeeLevelResponse>),
-    ("get_salary_evaluation", super::decode::<hh_api::types::SalaryStatisticsEvaluationResponse>),
-    ("get_salary_industries", super::decode::<hh_api::types::DictionariesIndustriesResponse>),
-    ("get_salary_professional_areas", super::decode::<hh_api::types::DictionariesSalaryStatisticsProfessionalAreasResponse>),
-    ("get_salary_salary_areas", super::decode::<hh_api::types::DictionariesSalaryStatisticsAreaResponse>),
-    ("get_saved_resume_search", super::decode::<hh_api::types::SavedResumeSearch>),
-    ("get_skill_set_suggests", super::decode::<hh_api::types::SuggestsSkillSet>),
-    ("get_skills", super::decode::<hh_api::types::DictionariesSkillsResponse>),
-    ("get_tests_dictionary", super::decode::<hh_api::types::EmployerDictionariesTestsResponse>),
-    ("get_vacancies", super::decode::<hh_api::types::VacanciesVacanciesResponse>),
-    ("get_vacancies_related_to_vacancy", super::decode::<hh_api::types::VacanciesVacanciesResponse>),
-    ("get_vacancies_similar_to_vacancy", super::decode::<hh_api::types::VacanciesVacanciesResponse>),
-    ("get_vacancy", super::decode::<hh_api::types::Vacancy>),
-    ("get_vacancy_available_services_list", super::decode::<hh_api::types::ServicesVacancyAvailablePublication>),
-    ("get_vacancy_branded_templates_list", super::decode::<hh_api::types::EmployersVacancyBrandedTemplatesList>),
-    ("get_vacancy_conditions", super::decode::<hh_api::types::VacanciesVacancyConditions>),
-    ("get_vacancy_draft", super::decode::<hh_api::types::VacancyDraftVacancyDraftFull>),
-    ("get_vacancy_draft_list", super::decode::<hh_api::types::VacancyDraftVacancyDraftItems>),
-    ("get_vacancy_positions_suggests", super::decode::<hh_api::types::SuggestsVacancyPositions>),
-    ("get_vacancy_search_keywords", super::decode::<hh_api::types::SuggestsSearchKeyword>),
-    ("get_vacancy_stats", super::decode::<hh_api::types::VacancyStats>),
-    ("get_vacancy_upgrade_list", super::decode::<hh_api::types::VacanciesVacancyUpgradeListResponse>),
-    ("get_webhook_subscriptions", super::decode::<hh_api::types::WebhookSubscriptionsOutput>),
-    ("list_active_vacancies", super::decode::<hh_api::types::VacanciesPage>),
-    ("list_applicant_comments", super::decode::<hh_api::types::ApplicantCommentsPage>),
-    ("list_chat_messages", super::decode::<hh_api::types::ChatMessagesPage>),
-    ("list_chat_participants", super::decode::<hh_api::types::ChatParticipants>),
-    ("list_chats", super::decode::<hh_api::types::ChatsPage>),
-    ("list_mail_templates", super::decode::<hh_api::types::MailTemplates>),
-    ("list_saved_resume_searches", super::decode::<hh_api::types::SavedResumeSearchesPage>),
-    ("list_vacancy_visitors", super::decode::<hh_api::types::VacancyVisitorsPage>),
-    ("obtain_token", super::decode::<hh_api::types::AuthUserTokenAndAppToken>),
-    ("post_webhook_subscription", super::decode::<hh_api::types::Id>),
-    ("publish_vacancy", super::decode::<hh_api::types::IdOnly>),
-    ("publish_vacancy_from_draft", super::decode::<hh_api::types::VacancyDraftVacanciesDraftResponse>),
-    ("search_employer", super::decode::<hh_api::types::EmployersEmployersList>),
-    ("search_for_vacancy_draft_duplicates", super::decode::<hh_api::types::VacancyDuplicates>),
-    ("search_resumes", super::decode::<hh_api::types::ResumesPage>),
-    ("send_chat_message", super::decode::<hh_api::types::IdOnly>),
-];
+pub fn answers() -> Vec<(&'static str, super::Decode)> {
+    let mut all: Vec<(&'static str, super::Decode)> = Vec::new();
+    #[cfg(feature = "applicant_comments")]
+    all.push(("add_applicant_comment", super::decode::<hh_api::types::ApplicantComment>));
+    #[cfg(feature = "managers")]
+    all.push(("add_employer_manager", super::decode::<hh_api::types::EmployerManagersEmployerManagerId>));
+    #[cfg(feature = "vacancy_drafts")]
+    all.push(("change_vacancy_draft", super::decode::<hh_api::types::VacancyDraftDraftResponseSchema>));
+    all.push(("count_unread_chats", super::decode::<hh_api::types::UnreadChats>));
+    all.push(("create_chat_upload_link", super::decode::<hh_api::types::ChatUploadLink>));
+    #[cfg(feature = "vacancy_drafts")]
+    all.push(("create_vacancy_draft", super::decode::<hh_api::types::VacancyDraftDraftResponseSchema>));
+    #[cfg(feature = "addresses")]
+    all.push(("get_address", super::decode::<hh_api::types::EmployerAddressesEmployerAddressItemResponse>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_all_districts", super::decode::<hh_api::types::DictionariesDistrictsResponse>));
+    all.push(("get_archived_vacancies", super::decode::<hh_api::types::VacanciesArchivedVacancyListResponse>));
+    #[cfg(feature = "suggestions")]
+    all.push(("get_area_leaves_suggests", super::decode::<hh_api::types::SuggestsAreas>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_areas", super::decode::<hh_api::types::DictionariesAreaResponse>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_areas_from_specified", super::decode::<hh_api::types::DictionariesAreaItem>));
+    #[cfg(feature = "suggestions")]
+    all.push(("get_areas_suggests", super::decode::<hh_api::types::SuggestsAreas>));
+    all.push(("get_chat_file_conditions", super::decode::<hh_api::types::ChatFileConditions>));
+    #[cfg(feature = "clickme")]
+    all.push(("get_clickme_statistics", super::decode::<hh_api::types::ClickmeStatisticsResponse>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_countries", super::decode::<hh_api::types::DictionariesCountriesResponse>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_dictionaries", super::decode::<hh_api::types::Dictionaries>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_educational_institutions_dictionary", super::decode::<hh_api::types::SuggestsEducationalInstitutions>));
+    #[cfg(feature = "suggestions")]
+    all.push(("get_educational_institutions_suggests", super::decode::<hh_api::types::SuggestsEducationalInstitutions>));
+    #[cfg(feature = "addresses")]
+    all.push(("get_employer_addresses", super::decode::<hh_api::types::EmployerAddressesEmployerAddressesResponse>));
+    #[cfg(feature = "employer")]
+    all.push(("get_employer_departments", super::decode::<hh_api::types::EmployersEmployerDepartmentsResponse>));
+    #[cfg(feature = "employer")]
+    all.push(("get_employer_info", super::decode::<hh_api::types::EmployersEmployerInfo>));
+    #[cfg(feature = "managers")]
+    all.push(("get_employer_manager", super::decode::<hh_api::types::EmployerManagersEmployerManagerInfo>));
+    #[cfg(feature = "managers")]
+    all.push(("get_employer_manager_types", super::decode::<hh_api::types::EmployerManagerTypesResponse>));
+    #[cfg(feature = "managers")]
+    all.push(("get_employer_managers", super::decode::<hh_api::types::EmployerManagersResponse>));
+    all.push(("get_employer_negotiations_statistics", super::decode::<hh_api::types::EmployerNegotiationsStatistics>));
+    #[cfg(feature = "employer")]
+    all.push(("get_employer_vacancy_areas", super::decode::<hh_api::types::EmployersEmployerVacancyAreasResponse>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_faculties", super::decode::<hh_api::types::DictionariesFacultiesResponse>));
+    #[cfg(feature = "suggestions")]
+    all.push(("get_fields_of_study_suggestions", super::decode::<hh_api::types::SuggestsFieldsOfStudy>));
+    all.push(("get_hidden_vacancies", super::decode::<hh_api::types::VacanciesDeletedVacancyListResponse>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_industries", super::decode::<hh_api::types::DictionariesIndustriesResponse>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_languages", super::decode::<hh_api::types::DictionariesLangResponse>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_locales", super::decode::<hh_api::types::LocalesLocales>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_locales_for_resume", super::decode::<hh_api::types::LocalesResumeLocales>));
+    #[cfg(feature = "managers")]
+    all.push(("get_manager_accounts", super::decode::<hh_api::types::ManagerAccounts>));
+    all.push(("get_manager_negotiations_statistics", super::decode::<hh_api::types::ManagerNegotiationsStatistics>));
+    #[cfg(feature = "managers")]
+    all.push(("get_manager_resume_limits", super::decode::<hh_api::types::ManagerResumeLimits>));
+    #[cfg(feature = "managers")]
+    all.push(("get_manager_settings", super::decode::<hh_api::types::ManagerSettings>));
+    all.push(("get_me", super::decode::<hh_api::types::Me>));
+    all.push(("get_message_template", super::decode::<hh_api::types::MessageTemplate>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_metro_stations", super::decode::<hh_api::types::MetroMetroResponse>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_metro_stations_in_city", super::decode::<hh_api::types::MetroCityMetroItem>));
+    all.push(("get_negotiation", super::decode::<hh_api::types::Negotiation>));
+    all.push(("get_negotiation_collections", super::decode::<hh_api::types::Collections>));
+    all.push(("get_negotiation_test_results", super::decode::<hh_api::types::NegotiationsNegotiationTestResultsResponse>));
+    all.push(("get_or_create_chat_without_vacancy_common", super::decode::<::serde_json::Value>));
+    #[cfg(feature = "employer_services")]
+    all.push(("get_payable_api_actions", super::decode::<hh_api::types::EmployerServicesEmployerServices>));
+    #[cfg(feature = "employer_services")]
+    all.push(("get_payable_api_method_access", super::decode::<hh_api::types::EmployerServicesMethodAccess>));
+    #[cfg(feature = "suggestions")]
+    all.push(("get_positions_suggestions", super::decode::<hh_api::types::SuggestsPositions>));
+    all.push(("get_preferred_negotiations_order", super::decode::<hh_api::types::PreferredNegotiationsOrder>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_professional_roles_dictionary", super::decode::<hh_api::types::ProfessionalRolesCatalog>));
+    #[cfg(feature = "suggestions")]
+    all.push(("get_professional_roles_suggests", super::decode::<hh_api::types::SuggestsProfessionalRoles>));
+    all.push(("get_prolongation_vacancy_info", super::decode::<hh_api::types::VacanciesVacancyProlongate>));
+    #[cfg(feature = "suggestions")]
+    all.push(("get_registered_companies_suggests", super::decode::<hh_api::types::SuggestsCompanies>));
+    all.push(("get_resume", super::decode::<hh_api::types::Resume>));
+    all.push(("get_resume_negotiations_history", super::decode::<hh_api::types::ResumeNegotiationsHistory>));
+    #[cfg(feature = "suggestions")]
+    all.push(("get_resume_search_keywords_suggests", super::decode::<hh_api::types::SuggestsSearchKeyword>));
+    #[cfg(feature = "salary_statistics")]
+    all.push(("get_salary_employee_levels", super::decode::<hh_api::types::DictionariesSalaryStatisticsEmployeeLevelResponse>));
+    #[cfg(feature = "salary_statistics")]
+    all.push(("get_salary_evaluation", super::decode::<hh_api::types::SalaryStatisticsEvaluationResponse>));
+    #[cfg(feature = "salary_statistics")]
+    all.push(("get_salary_industries", super::decode::<hh_api::types::DictionariesIndustriesResponse>));
+    #[cfg(feature = "salary_statistics")]
+    all.push(("get_salary_professional_areas", super::decode::<hh_api::types::DictionariesSalaryStatisticsProfessionalAreasResponse>));
+    #[cfg(feature = "salary_statistics")]
+    all.push(("get_salary_salary_areas", super::decode::<hh_api::types::DictionariesSalaryStatisticsAreaResponse>));
+    #[cfg(feature = "saved_resume_searches")]
+    all.push(("get_saved_resume_search", super::decode::<hh_api::types::SavedResumeSearch>));
+    #[cfg(feature = "suggestions")]
+    all.push(("get_skill_set_suggests", super::decode::<hh_api::types::SuggestsSkillSet>));
+    #[cfg(feature = "dictionaries")]
+    all.push(("get_skills", super::decode::<hh_api::types::DictionariesSkillsResponse>));
+    #[cfg(feature = "employer")]
+    all.push(("get_tests_dictionary", super::decode::<hh_api::types::EmployerDictionariesTestsResponse>));
+    #[cfg(feature = "vacancy_search")]
+    all.push(("get_vacancies", super::decode::<hh_api::types::VacanciesVacanciesResponse>));
+    #[cfg(feature = "vacancy_search")]
+    all.push(("get_vacancies_related_to_vacancy", super::decode::<hh_api::types::VacanciesVacanciesResponse>));
+    #[cfg(feature = "vacancy_search")]
+    all.push(("get_vacancies_similar_to_vacancy", super::decode::<hh_api::types::VacanciesVacanciesResponse>));
+    all.push(("get_vacancy", super::decode::<hh_api::types::Vacancy>));
+    #[cfg(feature = "employer_services")]
+    all.push(("get_vacancy_available_services_list", super::decode::<hh_api::types::ServicesVacancyAvailablePublication>));
+    #[cfg(feature = "employer")]
+    all.push(("get_vacancy_branded_templates_list", super::decode::<hh_api::types::EmployersVacancyBrandedTemplatesList>));
+    all.push(("get_vacancy_conditions", super::decode::<hh_api::types::VacanciesVacancyConditions>));
+    #[cfg(feature = "vacancy_drafts")]
+    all.push(("get_vacancy_draft", super::decode::<hh_api::types::VacancyDraftVacancyDraftFull>));
+    #[cfg(feature = "vacancy_drafts")]
+    all.push(("get_vacancy_draft_list", super::decode::<hh_api::types::VacancyDraftVacancyDraftItems>));
+    #[cfg(feature = "suggestions")]
+    all.push(("get_vacancy_positions_suggests", super::decode::<hh_api::types::SuggestsVacancyPositions>));
+    #[cfg(feature = "suggestions")]
+    all.push(("get_vacancy_search_keywords", super::decode::<hh_api::types::SuggestsSearchKeyword>));
+    all.push(("get_vacancy_stats", super::decode::<hh_api::types::VacancyStats>));
+    all.push(("get_vacancy_upgrade_list", super::decode::<hh_api::types::VacanciesVacancyUpgradeListResponse>));
+    #[cfg(feature = "webhooks")]
+    all.push(("get_webhook_subscriptions", super::decode::<hh_api::types::WebhookSubscriptionsOutput>));
+    all.push(("list_active_vacancies", super::decode::<hh_api::types::VacanciesPage>));
+    #[cfg(feature = "applicant_comments")]
+    all.push(("list_applicant_comments", super::decode::<hh_api::types::ApplicantCommentsPage>));
+    all.push(("list_chat_messages", super::decode::<hh_api::types::ChatMessagesPage>));
+    all.push(("list_chat_participants", super::decode::<hh_api::types::ChatParticipants>));
+    all.push(("list_chats", super::decode::<hh_api::types::ChatsPage>));
+    all.push(("list_mail_templates", super::decode::<hh_api::types::MailTemplates>));
+    #[cfg(feature = "saved_resume_searches")]
+    all.push(("list_saved_resume_searches", super::decode::<hh_api::types::SavedResumeSearchesPage>));
+    all.push(("list_vacancy_visitors", super::decode::<hh_api::types::VacancyVisitorsPage>));
+    all.push(("obtain_token", super::decode::<hh_api::types::AuthUserTokenAndAppToken>));
+    #[cfg(feature = "webhooks")]
+    all.push(("post_webhook_subscription", super::decode::<hh_api::types::Id>));
+    all.push(("publish_vacancy", super::decode::<hh_api::types::IdOnly>));
+    #[cfg(feature = "vacancy_drafts")]
+    all.push(("publish_vacancy_from_draft", super::decode::<hh_api::types::VacancyDraftVacanciesDraftResponse>));
+    #[cfg(feature = "employer")]
+    all.push(("search_employer", super::decode::<hh_api::types::EmployersEmployersList>));
+    #[cfg(feature = "vacancy_drafts")]
+    all.push(("search_for_vacancy_draft_duplicates", super::decode::<hh_api::types::VacancyDuplicates>));
+    #[cfg(feature = "resume_search")]
+    all.push(("search_resumes", super::decode::<hh_api::types::ResumesPage>));
+    all.push(("send_chat_message", super::decode::<hh_api::types::IdOnly>));
+    all
+}
+
+/// Operations behind a Cargo feature this build leaves out.
+#[allow(unused_mut)]
+pub fn left_out() -> Vec<&'static str> {
+    let mut out = Vec::new();
+    #[cfg(not(feature = "applicant_comments"))]
+    out.push("add_applicant_comment");
+    #[cfg(not(feature = "managers"))]
+    out.push("add_employer_manager");
+    #[cfg(not(feature = "vacancy_drafts"))]
+    out.push("change_vacancy_draft");
+    #[cfg(not(feature = "vacancy_drafts"))]
+    out.push("create_vacancy_draft");
+    #[cfg(not(feature = "addresses"))]
+    out.push("get_address");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_all_districts");
+    #[cfg(not(feature = "suggestions"))]
+    out.push("get_area_leaves_suggests");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_areas");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_areas_from_specified");
+    #[cfg(not(feature = "suggestions"))]
+    out.push("get_areas_suggests");
+    #[cfg(not(feature = "clickme"))]
+    out.push("get_clickme_statistics");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_countries");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_dictionaries");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_educational_institutions_dictionary");
+    #[cfg(not(feature = "suggestions"))]
+    out.push("get_educational_institutions_suggests");
+    #[cfg(not(feature = "addresses"))]
+    out.push("get_employer_addresses");
+    #[cfg(not(feature = "employer"))]
+    out.push("get_employer_departments");
+    #[cfg(not(feature = "employer"))]
+    out.push("get_employer_info");
+    #[cfg(not(feature = "managers"))]
+    out.push("get_employer_manager");
+    #[cfg(not(feature = "managers"))]
+    out.push("get_employer_manager_types");
+    #[cfg(not(feature = "managers"))]
+    out.push("get_employer_managers");
+    #[cfg(not(feature = "employer"))]
+    out.push("get_employer_vacancy_areas");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_faculties");
+    #[cfg(not(feature = "suggestions"))]
+    out.push("get_fields_of_study_suggestions");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_industries");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_languages");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_locales");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_locales_for_resume");
+    #[cfg(not(feature = "managers"))]
+    out.push("get_manager_accounts");
+    #[cfg(not(feature = "managers"))]
+    out.push("get_manager_resume_limits");
+    #[cfg(not(feature = "managers"))]
+    out.push("get_manager_settings");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_metro_stations");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_metro_stations_in_city");
+    #[cfg(not(feature = "employer_services"))]
+    out.push("get_payable_api_actions");
+    #[cfg(not(feature = "employer_services"))]
+    out.push("get_payable_api_method_access");
+    #[cfg(not(feature = "suggestions"))]
+    out.push("get_positions_suggestions");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_professional_roles_dictionary");
+    #[cfg(not(feature = "suggestions"))]
+    out.push("get_professional_roles_suggests");
+    #[cfg(not(feature = "suggestions"))]
+    out.push("get_registered_companies_suggests");
+    #[cfg(not(feature = "suggestions"))]
+    out.push("get_resume_search_keywords_suggests");
+    #[cfg(not(feature = "salary_statistics"))]
+    out.push("get_salary_employee_levels");
+    #[cfg(not(feature = "salary_statistics"))]
+    out.push("get_salary_evaluation");
+    #[cfg(not(feature = "salary_statistics"))]
+    out.push("get_salary_industries");
+    #[cfg(not(feature = "salary_statistics"))]
+    out.push("get_salary_professional_areas");
+    #[cfg(not(feature = "salary_statistics"))]
+    out.push("get_salary_salary_areas");
+    #[cfg(not(feature = "saved_resume_searches"))]
+    out.push("get_saved_resume_search");
+    #[cfg(not(feature = "suggestions"))]
+    out.push("get_skill_set_suggests");
+    #[cfg(not(feature = "dictionaries"))]
+    out.push("get_skills");
+    #[cfg(not(feature = "employer"))]
+    out.push("get_tests_dictionary");
+    #[cfg(not(feature = "vacancy_search"))]
+    out.push("get_vacancies");
+    #[cfg(not(feature = "vacancy_search"))]
+    out.push("get_vacancies_related_to_vacancy");
+    #[cfg(not(feature = "vacancy_search"))]
+    out.push("get_vacancies_similar_to_vacancy");
+    #[cfg(not(feature = "employer_services"))]
+    out.push("get_vacancy_available_services_list");
+    #[cfg(not(feature = "employer"))]
+    out.push("get_vacancy_branded_templates_list");
+    #[cfg(not(feature = "vacancy_drafts"))]
+    out.push("get_vacancy_draft");
+    #[cfg(not(feature = "vacancy_drafts"))]
+    out.push("get_vacancy_draft_list");
+    #[cfg(not(feature = "suggestions"))]
+    out.push("get_vacancy_positions_suggests");
+    #[cfg(not(feature = "suggestions"))]
+    out.push("get_vacancy_search_keywords");
+    #[cfg(not(feature = "webhooks"))]
+    out.push("get_webhook_subscriptions");
+    #[cfg(not(feature = "applicant_comments"))]
+    out.push("list_applicant_comments");
+    #[cfg(not(feature = "saved_resume_searches"))]
+    out.push("list_saved_resume_searches");
+    #[cfg(not(feature = "webhooks"))]
+    out.push("post_webhook_subscription");
+    #[cfg(not(feature = "vacancy_drafts"))]
+    out.push("publish_vacancy_from_draft");
+    #[cfg(not(feature = "employer"))]
+    out.push("search_employer");
+    #[cfg(not(feature = "vacancy_drafts"))]
+    out.push("search_for_vacancy_draft_duplicates");
+    #[cfg(not(feature = "resume_search"))]
+    out.push("search_resumes");
+    out
+}
