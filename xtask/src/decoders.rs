@@ -71,10 +71,10 @@ fn visit(
                         if let Some(builder) = builder_of(ret) {
                             builders.insert(name, builder);
                         }
-                    } else if name == "send" {
-                        if let Some(answer) = response_value_of(ret) {
-                            sends.insert(self_name.clone(), answer);
-                        }
+                    } else if name == "send"
+                        && let Some(answer) = response_value_of(ret)
+                    {
+                        sends.insert(self_name.clone(), answer);
                     }
                 }
             }
@@ -136,7 +136,10 @@ pub fn render(answers: &[Answer], source: &str) -> String {
                 a.domain, a.operation
             ));
         }
-        out.push_str(&format!("    all.push((\"{}\", super::decode::<{ty}>));\n", a.operation));
+        out.push_str(&format!(
+            "    all.push((\"{}\", super::decode::<{ty}>));\n",
+            a.operation
+        ));
     }
     out.push_str("    all\n}\n\n");
     out.push_str("/// Operations behind a Cargo feature this build leaves out.\n");
@@ -173,8 +176,9 @@ mod tests {
             "#,
         )
         .unwrap();
-        let domains: BTreeMap<String, String> =
-            [("get_me".to_string(), "me".to_string())].into_iter().collect();
+        let domains: BTreeMap<String, String> = [("get_me".to_string(), "me".to_string())]
+            .into_iter()
+            .collect();
         let found = answers(&file, &domains);
         assert_eq!(
             found,

@@ -18,7 +18,14 @@ use crate::spec;
 
 /// The domains `hh-mcp`'s core needs whatever the features: sign-in, who am I, vacancies,
 /// negotiations, resumes, chats.
-pub const ALWAYS_COMPILED: &[&str] = &["auth", "chats", "me", "negotiations", "resumes", "vacancies"];
+pub const ALWAYS_COMPILED: &[&str] = &[
+    "auth",
+    "chats",
+    "me",
+    "negotiations",
+    "resumes",
+    "vacancies",
+];
 
 /// Which domain (the first of its tags) each operation id belongs to.
 pub fn operation_domains(doc: &Value) -> BTreeMap<String, String> {
@@ -67,7 +74,10 @@ pub fn check_manifest(manifest: &str, gated: &BTreeSet<String>) -> Result<(), St
             .collect();
         declared.insert(name.trim().to_string(), members);
     }
-    let missing: Vec<&String> = gated.iter().filter(|d| !declared.contains_key(*d)).collect();
+    let missing: Vec<&String> = gated
+        .iter()
+        .filter(|d| !declared.contains_key(*d))
+        .collect();
     let full = declared.get("full").cloned().unwrap_or_default();
     let not_in_full: Vec<&String> = gated.iter().filter(|d| !full.contains(*d)).collect();
     if missing.is_empty() && not_in_full.is_empty() {
@@ -125,7 +135,9 @@ pub fn gate(file: &mut syn::File, domains: &BTreeMap<String, String>) -> usize {
     // Every domain that reaches each type, through any number of fields.
     let mut reached: HashMap<String, BTreeSet<String>> = HashMap::new();
     for (op, builder) in &builders {
-        let Some(domain) = domains.get(op) else { continue };
+        let Some(domain) = domains.get(op) else {
+            continue;
+        };
         let mut stack: Vec<String> = builder_refs
             .get(builder)
             .into_iter()
@@ -133,7 +145,11 @@ pub fn gate(file: &mut syn::File, domains: &BTreeMap<String, String>) -> usize {
             .cloned()
             .collect();
         while let Some(ty) = stack.pop() {
-            if reached.entry(ty.clone()).or_default().insert(domain.clone()) {
+            if reached
+                .entry(ty.clone())
+                .or_default()
+                .insert(domain.clone())
+            {
                 stack.extend(type_refs.get(&ty).into_iter().flatten().cloned());
             }
         }
@@ -147,7 +163,10 @@ pub fn gate(file: &mut syn::File, domains: &BTreeMap<String, String>) -> usize {
         .filter(|(_, set)| !always(set))
         .map(|(ty, set)| (ty.clone(), Gate::from([set.clone()])))
         .collect();
-    let unreached: Vec<&String> = type_names.iter().filter(|t| !reached.contains_key(*t)).collect();
+    let unreached: Vec<&String> = type_names
+        .iter()
+        .filter(|t| !reached.contains_key(*t))
+        .collect();
     loop {
         let mut changed = false;
         for ty in &unreached {
@@ -391,7 +410,10 @@ mod tests {
         assert_eq!(check_manifest(good, &gated), Ok(()));
         let bad = "[features]\nfull = [\"webhooks\"]\nwebhooks = []\n";
         let e = check_manifest(bad, &gated).unwrap_err();
-        assert!(e.contains("[\"managers\"] missing") && e.contains("[\"managers\"] not in it"), "{e}");
+        assert!(
+            e.contains("[\"managers\"] missing") && e.contains("[\"managers\"] not in it"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -439,13 +461,22 @@ mod tests {
             "pub fn get_draft(&self)",
             "pub struct GetDraft<'a>",
         ] {
-            let at = code.find(gated_item).unwrap_or_else(|| panic!("{gated_item}\n{code}"));
+            let at = code
+                .find(gated_item)
+                .unwrap_or_else(|| panic!("{gated_item}\n{code}"));
             let before = code[..at].trim_end();
             assert!(before.ends_with(cfg), "{gated_item} is not gated:\n{code}");
         }
-        for open in ["pub struct Shared {", "pub struct Me {", "pub fn get_me(&self)"] {
+        for open in [
+            "pub struct Shared {",
+            "pub struct Me {",
+            "pub fn get_me(&self)",
+        ] {
             let at = code.find(open).unwrap();
-            assert!(!code[..at].trim_end().ends_with(cfg), "{open} is gated:\n{code}");
+            assert!(
+                !code[..at].trim_end().ends_with(cfg),
+                "{open} is gated:\n{code}"
+            );
         }
     }
 }

@@ -108,9 +108,7 @@ pub fn check_arguments(action: &types::Action, given: &Pairs) -> Result<(), Box<
 pub fn pick<'a>(actions: &'a [types::Action], id: Option<&str>) -> Option<&'a types::Action> {
     match id {
         Some(id) => actions.iter().find(|a| a.id == id),
-        None => actions
-            .iter()
-            .find(|a| a.enabled && !a.hidden),
+        None => actions.iter().find(|a| a.enabled && !a.hidden),
     }
 }
 

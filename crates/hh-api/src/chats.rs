@@ -189,7 +189,12 @@ impl Client {
         window(limit)?;
         let asked = (limit + 1).min(MAX_MESSAGES);
         let mut chat = self
-            .chat_messages(chat_id, Some(before), asked, types::ListChatMessagesOrder::Prev)
+            .chat_messages(
+                chat_id,
+                Some(before),
+                asked,
+                types::ListChatMessagesOrder::Prev,
+            )
             .await?;
         chat.messages.retain(|m| m.id != before);
         newest_first(&mut chat.messages);

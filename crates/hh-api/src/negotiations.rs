@@ -59,10 +59,7 @@ impl Client {
     }
 
     /// The collections and employer states of a vacancy's negotiations.
-    pub async fn collections(
-        &self,
-        vacancy_id: &str,
-    ) -> Result<types::Collections, Error> {
+    pub async fn collections(&self, vacancy_id: &str) -> Result<types::Collections, Error> {
         self.read(
             self.api()
                 .get_negotiation_collections()

@@ -60,7 +60,6 @@ paged!(types::SavedResumeSearchesPage, types::SavedResumeSearch);
 paged!(types::ApplicantCommentsPage, types::ApplicantComment);
 paged!(types::VacancyVisitorsPage, types::VacancyVisitor);
 
-
 /// Every item of a list, in page order.
 #[derive(Debug, Clone)]
 pub struct AllPages<T> {

@@ -10,7 +10,9 @@ impl types::VacanciesPage {
     pub fn into_active(self) -> Result<types::ActiveVacanciesPage, crate::Error> {
         match self {
             types::VacanciesPage::ActiveVacanciesPage(page) => Ok(page),
-            types::VacanciesPage::VacanciesForResume(_) => Err(unexpected_shape("without resume_id")),
+            types::VacanciesPage::VacanciesForResume(_) => {
+                Err(unexpected_shape("without resume_id"))
+            }
         }
     }
 

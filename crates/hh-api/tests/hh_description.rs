@@ -47,7 +47,11 @@ async fn me_reads_every_profile_hh_describes() {
             _ => {}
         }
         if auth_type == "employer_integration" {
-            assert_eq!(me.user_id(), None, "hh's employer_integration profile has no id");
+            assert_eq!(
+                me.user_id(),
+                None,
+                "hh's employer_integration profile has no id"
+            );
         }
     }
 }
@@ -299,10 +303,7 @@ async fn a_refresh_refused_as_too_early_is_not_a_sign_in_again() {
             400,
             json!({"error": "invalid_grant", "error_description": "token not expired"}),
         ),
-        _ => Reply::json(
-            200,
-            me_json_with_id("1"),
-        ),
+        _ => Reply::json(200, me_json_with_id("1")),
     })
     .await;
     // Our clock says the token expired a second ago; hh's does not.

@@ -35,7 +35,9 @@ fn decode<T: DeserializeOwned>(value: &Value) -> Result<(), String> {
     })
 }
 
+// Generated: one `push` per operation, each behind its feature.
 #[rustfmt::skip]
+#[allow(clippy::vec_init_then_push)]
 #[path = "generated/decoders.rs"]
 mod decoders;
 
@@ -155,9 +157,9 @@ fn check_operation(off: &Value, label: &str, hh_op: &Value, decode: Decode, repo
         for (what, value) in &examples {
             match decode(value) {
                 Ok(()) => report.examples += 1,
-                Err(e) => report
-                    .failures
-                    .push(format!("{label} {status}: hh's {what} does not decode: {e}")),
+                Err(e) => report.failures.push(format!(
+                    "{label} {status}: hh's {what} does not decode: {e}"
+                )),
             }
         }
         for (what, value) in &instances {
@@ -281,6 +283,8 @@ fn a_doctored_example_and_an_unknown_operation_fail() {
     let failures = walk(&ours, off, &[]).failures;
     assert_eq!(
         failures,
-        ["GET /negotiations/{id}: the decoder table has no `get_negotiation` (run `cargo xtask codegen`)"]
+        [
+            "GET /negotiations/{id}: the decoder table has no `get_negotiation` (run `cargo xtask codegen`)"
+        ]
     );
 }

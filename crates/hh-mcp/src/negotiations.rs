@@ -1,7 +1,7 @@
 //! A vacancy's negotiations over hh's model: collections by their `url`, actions from
 //! the negotiation's own `actions[]`.
 
-use hh_api::{CollectionQuery, Pairs, Paged, types};
+use hh_api::{CollectionQuery, Paged, Pairs, types};
 
 use crate::args::{
     ChangeNegotiationState, GetResume, ListNegotiations, MarkRead, NegotiationRef, ResumeWay,

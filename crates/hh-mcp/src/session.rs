@@ -72,7 +72,12 @@ impl Session {
 
     /// Notes which negotiation (and vacancy) a chat belongs to. `vacancy_id` is what the
     /// caller knows when the negotiation does not say (collection lists leave it out).
-    pub fn remember_chat(&self, negotiation_id: &str, chat_id: Option<f64>, vacancy_id: Option<&str>) {
+    pub fn remember_chat(
+        &self,
+        negotiation_id: &str,
+        chat_id: Option<f64>,
+        vacancy_id: Option<&str>,
+    ) {
         let Some(chat_id) = chat_id.and_then(crate::view::chat_id) else {
             return;
         };
@@ -136,12 +141,12 @@ impl Session {
             .get_or_try_init(|| async {
                 let me = self.hh.me().await?;
                 me.manager_id().map(str::to_string).ok_or_else(|| {
-                        ToolFailure(
-                            "this hh.ru token is not a manager's (GET /me names no manager): \
+                    ToolFailure(
+                        "this hh.ru token is not a manager's (GET /me names no manager): \
                              sign in with an employer's manager account"
-                                .to_string(),
-                        )
-                    })
+                            .to_string(),
+                    )
+                })
             })
             .await
             .map(String::as_str)

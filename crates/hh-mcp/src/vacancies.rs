@@ -84,7 +84,11 @@ pub async fn vacancy_for_resume(
     };
     let query = &query;
     let all = hh_api::fetch_all_pages(
-        |page| async move { fetch_page(s, employer_id, query, page).await?.into_for_resume() },
+        |page| async move {
+            fetch_page(s, employer_id, query, page)
+                .await?
+                .into_for_resume()
+        },
         s.page_concurrency,
     )
     .await?;

@@ -191,7 +191,11 @@ impl From<&types::Collection> for Collection {
             id: c.id.clone(),
             name: c.name.clone(),
             total: c.counters.as_ref().and_then(|n| n.total).and_then(count),
-            with_updates: c.counters.as_ref().and_then(|n| n.with_updates).and_then(count),
+            with_updates: c
+                .counters
+                .as_ref()
+                .and_then(|n| n.with_updates)
+                .and_then(count),
             sub_collections: c
                 .sub_collections
                 .iter()
@@ -199,7 +203,11 @@ impl From<&types::Collection> for Collection {
                     id: s.id.clone(),
                     name: s.name.clone(),
                     total: s.counters.as_ref().and_then(|n| n.total).and_then(count),
-                    with_updates: s.counters.as_ref().and_then(|n| n.with_updates).and_then(count),
+                    with_updates: s
+                        .counters
+                        .as_ref()
+                        .and_then(|n| n.with_updates)
+                        .and_then(count),
                     sub_collections: Vec::new(),
                 })
                 .collect(),

@@ -26,7 +26,10 @@ pub fn ours() -> &'static Value {
 pub fn shaped(name: &str, fields: Value) -> Value {
     let doc = ours();
     let schema = &doc["components"]["schemas"][name];
-    assert!(!schema.is_null(), "spec/hh-derived.yaml has no schema {name}");
+    assert!(
+        !schema.is_null(),
+        "spec/hh-derived.yaml has no schema {name}"
+    );
     let mut value = minimal(doc, schema, 0);
     lay_over(&mut value, fields);
     value

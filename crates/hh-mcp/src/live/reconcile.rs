@@ -112,7 +112,12 @@ pub async fn reconcile(
             continue;
         };
         let window = hh
-            .chat_messages(&chat.id, Some(&last.id), 1, hh_api::types::ListChatMessagesOrder::Next)
+            .chat_messages(
+                &chat.id,
+                Some(&last.id),
+                1,
+                hh_api::types::ListChatMessagesOrder::Next,
+            )
             .await?;
         if let Some(m) = window.messages.iter().find(|m| m.id == last.id) {
             found.push(verify::message_change(&chat.id, m));

@@ -41,7 +41,10 @@ pub async fn verify(session: &Session, event: &NewEvent) -> Verdict {
                     "the event says vacancy {said}, hh.ru's negotiation {id} is of vacancy {is}"
                 ));
             }
-            let vacancy = negotiation.vacancy.as_ref().map(|v| (v.id.as_str(), v.name.as_str()));
+            let vacancy = negotiation
+                .vacancy
+                .as_ref()
+                .map(|v| (v.id.as_str(), v.name.as_str()));
             Verdict::Surface(negotiation_change(
                 &NegotiationSeen {
                     id: &negotiation.id,
