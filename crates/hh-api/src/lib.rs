@@ -1,7 +1,9 @@
 //! Typed client for the employer side of the hh.ru API.
 //!
-//! The operations are generated from `spec/hh-employer.yaml` (see [`generated`]); this
-//! crate adds what a generator cannot: the required `HH-User-Agent`, the bearer token,
+//! The operations — all 126 of the employer API hh.ru describes — are generated from our
+//! description derived from hh.ru's (see [`generated`]); sign-in, `/me`, vacancies,
+//! negotiations, resumes and chats are always compiled, each other domain is a Cargo feature
+//! (`full` for all of them). This crate adds what a generator cannot: the required `HH-User-Agent`, the bearer token,
 //! hh's error body as a typed [`Error`], retries of failed reads, paging, following the
 //! URLs hh returns, and actions checked against their arguments before they are sent.
 //!
