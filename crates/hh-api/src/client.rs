@@ -287,9 +287,16 @@ impl Client {
         &self.base
     }
 
-    /// The shared request path (token, headers, retries).
-    pub fn transport(&self) -> &Arc<Transport> {
+    /// The shared request path (token, headers, retries). Not public: whoever holds it could
+    /// send the token anywhere; the token leaves only through [`Client::access_token`].
+    pub(crate) fn transport(&self) -> &Arc<Transport> {
         &self.transport
+    }
+
+    /// The access token requests carry now (after any refresh), for storing it; its
+    /// `Debug` hides it.
+    pub fn access_token(&self) -> Option<AccessToken> {
+        self.transport.token()
     }
 
     /// Replaces the access token for all later requests of this client and its clones.

@@ -129,9 +129,8 @@ async fn not_in_a_clients_debug() {
     for text in [
         format!("{hh:?}"),
         format!("{hh:#?}"),
-        format!("{:?}", hh.transport()),
         format!("{:?}", hh.api()),
-        format!("{:?}", hh.transport().token()),
+        format!("{:?}", hh.access_token()),
     ] {
         assert!(!text.contains(TOKEN), "token in Debug: {text}");
         assert!(
@@ -140,7 +139,7 @@ async fn not_in_a_clients_debug() {
         );
     }
     // It is still there to be used.
-    assert_eq!(hh.transport().token().unwrap().expose(), TOKEN);
+    assert_eq!(hh.access_token().unwrap().expose(), TOKEN);
 
     // After a refresh, the new one is hidden too.
     hh.set_token(Some("tok-NeW-SeCrEt-99".into()));
