@@ -59,10 +59,10 @@ fn visit(
                         if let Some(builder) = builder_of(ret) {
                             builders.insert(name, builder);
                         }
-                    } else if name == "send" {
-                        if let Some(answer) = response_value_of(ret) {
-                            sends.insert(self_name.clone(), answer);
-                        }
+                    } else if name == "send"
+                        && let Some(answer) = response_value_of(ret)
+                    {
+                        sends.insert(self_name.clone(), answer);
                     }
                 }
             }
