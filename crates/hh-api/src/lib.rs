@@ -1,6 +1,6 @@
 //! Typed client for the employer side of the hh.ru API.
 //!
-//! The operations are generated from `spec/hh-employer.yaml` (see [`generated`]); this
+//! The operations are generated from `spec/hh-derived.yaml` (see [`generated`]); this
 //! crate adds what a generator cannot: the required `HH-User-Agent`, the bearer token,
 //! hh's error body as a typed [`Error`], retries of failed reads, paging, following the
 //! URLs hh returns, and actions checked against their arguments before they are sent.

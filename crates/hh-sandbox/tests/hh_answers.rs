@@ -253,12 +253,10 @@ mod answers {
         }
     }
 
-    /// A validation error in spec-diff's words, hh's side first: `field P type T -> U`,
-    /// `field P enum value V extra`, `field P extra`; and two of its own, stricter than
-    /// spec-diff's lenient `required true -> false` and `nullable false -> true` (which our
-    /// spec may mean, the sandbox never): `field P absent` (hh requires it) and `field P null`
-    /// (hh does not allow null). An `anyOf`/`oneOf` that no variant fits is judged by the
-    /// variant it comes closest to (fewest errors).
+    /// A validation error in words, hh's side first: `field P type T -> U`,
+    /// `field P enum value V extra`, `field P extra`, `field P absent` (hh requires it) and
+    /// `field P null` (hh does not allow null). An `anyOf`/`oneOf` that no variant fits is
+    /// judged by the variant it comes closest to (fewest errors).
     fn whats(status: u16, error: &jsonschema::ValidationError<'_>, out: &mut Vec<String>) {
         let at = field_path(error.instance_path().as_str());
         let prefix = format!("response {status}");
@@ -838,7 +836,7 @@ mod answers {
 
     /// The answer check fails a field of the wrong type, a null hh does not allow, a required
     /// field left out, a value outside hh's enum, a media type hh does not declare and a status it
-    /// does not declare — and each in spec-diff's words.
+    /// does not declare — and each in its words.
     #[test]
     fn the_answer_check_catches_what_does_not_fit() {
         let Some(off) = official::official() else {
