@@ -351,7 +351,10 @@ async fn read_hold_discard_invite_and_message() {
         .await
         .unwrap();
     assert!(again.already_sent, "{again:?}");
-    assert_eq!(chat_texts(&hh, invited.chat_id).await, [follow_up, invitation]);
+    assert_eq!(
+        chat_texts(&hh, invited.chat_id).await,
+        [follow_up, invitation]
+    );
 
     let checked = assert_all_valid(&sandbox);
     assert!(checked > 25, "checked {checked} answers");
@@ -549,12 +552,7 @@ async fn errors_and_token_refresh_have_hh_shapes() {
     assert!(e.api().unwrap().is_token_expired());
     let refresh = sandbox.refresh_token();
     let tokens = hh
-        .write(
-            hh.api()
-                .obtain_token()
-                .body(refresh_form(&refresh))
-                .send(),
-        )
+        .write(hh.api().obtain_token().body(refresh_form(&refresh)).send())
         .await
         .unwrap();
     let types::AuthUserTokenAndAppToken::Token(tokens) = tokens else {
@@ -562,12 +560,7 @@ async fn errors_and_token_refresh_have_hh_shapes() {
     };
     assert_ne!(tokens.access_token, sandbox.refresh_token());
     let again = hh
-        .write(
-            hh.api()
-                .obtain_token()
-                .body(refresh_form(&refresh))
-                .send(),
-        )
+        .write(hh.api().obtain_token().body(refresh_form(&refresh)).send())
         .await
         .unwrap_err();
     assert_eq!(

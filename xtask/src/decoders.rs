@@ -151,6 +151,9 @@ mod tests {
             [("get_me".to_string(), "types::Me".to_string())]
         );
         let text = render(&answers(&file), "spec/x.yaml");
-        assert!(text.contains("(\"get_me\", super::decode::<hh_api::types::Me>),"), "{text}");
+        assert!(
+            text.contains("(\"get_me\", super::decode::<hh_api::types::Me>),"),
+            "{text}"
+        );
     }
 }

@@ -564,7 +564,10 @@ pub fn single_member_unions(doc: &mut Value) -> usize {
 /// each becomes a newtype or a second name for one type.
 pub fn alias_components(doc: &mut Value) -> usize {
     const PREFIX: &str = "#/components/schemas/";
-    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else {
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
         return 0;
     };
     let direct: std::collections::BTreeMap<String, String> = schemas
@@ -624,7 +627,10 @@ pub fn alias_components(doc: &mut Value) -> usize {
 /// that every caller unwraps; in place, a field is just `bool` or `Option<IncludesIdNameUrl>`.
 pub fn inline_wrapper_components(doc: &mut Value) -> usize {
     const PREFIX: &str = "#/components/schemas/";
-    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else {
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
         return 0;
     };
     let is_wrapper = |schema: &Value| {
@@ -638,8 +644,10 @@ pub fn inline_wrapper_components(doc: &mut Value) -> usize {
             .is_some_and(|t| plain.contains(&t))
             && obj.keys().all(|k| {
                 ANNOTATIONS.contains(&k.as_str())
-                    || ["type", "nullable", "format", "minimum", "maximum", "default"]
-                        .contains(&k.as_str())
+                    || [
+                        "type", "nullable", "format", "minimum", "maximum", "default",
+                    ]
+                    .contains(&k.as_str())
             });
         let nullable_ref = obj.get("nullable") == Some(&json!(true))
             && obj
@@ -891,7 +899,9 @@ pub fn required_without_property(doc: &mut Value) -> usize {
     let mut dropped = 0;
     for_each_object_mut(doc, &mut |obj| {
         if obj.remove(PART).is_some()
-            || ["allOf", "anyOf", "oneOf"].iter().any(|k| obj.contains_key(*k))
+            || ["allOf", "anyOf", "oneOf"]
+                .iter()
+                .any(|k| obj.contains_key(*k))
         {
             return;
         }

@@ -265,7 +265,9 @@ fn build_own(official: &Value, schema: &Value, depth: usize) -> Value {
                 // still filled in, nested objects and lists left out.
                 let nests = p.get("type").is_some_and(|t| t == "object" || t == "array")
                     || p.get("properties").is_some()
-                    || ["allOf", "oneOf", "anyOf"].iter().any(|k| p.get(*k).is_some());
+                    || ["allOf", "oneOf", "anyOf"]
+                        .iter()
+                        .any(|k| p.get(*k).is_some());
                 if depth >= MAX_DEPTH && nests {
                     if p.get("type").is_some_and(|t| t == "array") {
                         out.insert(name.clone(), Value::Array(vec![]));
