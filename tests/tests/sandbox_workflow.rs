@@ -1,6 +1,6 @@
 //! Whole hiring workflows through `hh_api::Client` against the sandbox, with every
 //! answer the sandbox gave checked against the response schemas of
-//! `spec/hh-employer.yaml`.
+//! `spec/hh-derived.yaml` (hh.ru's description with our overlay).
 
 use std::sync::OnceLock;
 
@@ -12,9 +12,7 @@ use hh_sandbox::{Sandbox, SandboxConfig};
 
 fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        Spec::load_default().expect("spec/hh-employer.yaml compiles to JSON Schema")
-    })
+    SPEC.get_or_init(|| Spec::load_default().expect("spec/hh-derived.yaml compiles to JSON Schema"))
 }
 
 async fn sandbox() -> Sandbox {

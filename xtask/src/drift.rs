@@ -20,10 +20,9 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::compare::blank_params;
 use crate::import::{self, Imported, Mode};
 use crate::overlay::Overlay;
-use crate::spec;
+use crate::spec::{self, blank_params};
 
 /// One difference between the old and the new description.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,17 +1,16 @@
 //! `cargo xtask`: project tasks around the OpenAPI description.
 //!
-//! - `cargo xtask codegen [--check] [--verbose]` — `spec/hh-employer.yaml` →
+//! - `cargo xtask codegen [--check] [--verbose]` — `spec/hh-derived.yaml` →
 //!   `crates/hh-api/src/generated.rs` (or, with `--check`, fail if that file is stale)
 //! - `cargo xtask codegen --spec FILE --out DIR` — a complete stand-alone crate in DIR
-//! - `cargo xtask official-check` — compare our description with the official one (as
-//!   `spec-diff`), then generate the official one into `target/official-client` and
-//!   `cargo check` it
+//! - `cargo xtask official-check` — generate the official description into
+//!   `target/official-client` and `cargo check` it
 //! - `cargo xtask spec import [FILE] [--out FILE] [--check]` — hh.ru's description →
-//!   `spec/hh-derived.yaml` (prose dropped, `spec/overlay.yaml` applied)
+//!   `spec/hh-derived.yaml` (prose dropped, `spec/overlay.yaml` applied); with `--check`, fail
+//!   unless the committed file is exactly that, so that every difference between it and hh.ru's
+//!   is one the overlay makes
 //! - `cargo xtask spec diff FILE` — what hh.ru changed since our import; fails on a breaking
 //!   change
-//! - `cargo xtask spec-diff` — compare our description with the official one (the same check
-//!   as the `spec_matches_official` test)
 //! - `cargo xtask bench [args]` — build `hh-mcp` and `hh-sandbox` in release and run the
 //!   benchmarks (`crates/hh-bench`, `--help` lists its arguments) against the sandbox: start-up,
 //!   memory, tool-call overhead, whole-vacancy fetches, result sizes, the HTTP door, the
@@ -19,7 +18,6 @@
 
 mod bench;
 mod codegen;
-mod compare;
 mod decoders;
 mod drift;
 mod features;
@@ -27,7 +25,6 @@ mod import;
 mod normalize;
 mod official;
 mod overlay;
-mod responses;
 mod spec;
 
 use std::path::{Path, PathBuf};
@@ -36,15 +33,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-/// Our description, relative to the workspace root.
-const OUR_SPEC: &str = "spec/hh-employer.yaml";
 /// What `cargo xtask codegen` generates `crates/hh-api` from.
 const CODEGEN_SPEC: &str = DERIVED_SPEC;
 const GENERATED_RS: &str = "crates/hh-api/src/generated.rs";
 const HH_API_MANIFEST: &str = "crates/hh-api/Cargo.toml";
 /// The conformance test's table of each operation's answer type.
 const DECODERS_RS: &str = "crates/hh-api/tests/generated/decoders.rs";
-const DELIBERATE_DIFFERENCES: &str = "spec/deliberate-differences.yaml";
 /// hh.ru's official description, shared beside the repository (never copied into it).
 const OFFICIAL_SPEC: &str = "../shared/hh-openapi/hh-openapi.yml";
 /// Our corrections on top of hh.ru's description, and the description derived with them.
@@ -66,7 +60,7 @@ struct Cli {
 enum Task {
     /// Generate the client from an OpenAPI description.
     Codegen {
-        /// The description (default: spec/hh-employer.yaml in the workspace).
+        /// The description (default: spec/hh-derived.yaml in the workspace).
         #[arg(long)]
         spec: Option<PathBuf>,
         /// Write a complete stand-alone crate to this directory instead of
@@ -80,18 +74,11 @@ enum Task {
         #[arg(long, short)]
         verbose: bool,
     },
-    /// Compare spec/hh-employer.yaml with the official description (as spec-diff), then generate
-    /// the official one into target/official-client and `cargo check` it.
+    /// Generate the official description into target/official-client and `cargo check` it.
     OfficialCheck {
         /// The official description (default: ../shared/hh-openapi/hh-openapi.yml).
         #[arg(long)]
         spec: Option<PathBuf>,
-    },
-    /// Compare spec/hh-employer.yaml with the official description; fail on differences not
-    /// listed in spec/deliberate-differences.yaml.
-    SpecDiff {
-        #[arg(long)]
-        official: Option<PathBuf>,
     },
     /// Derive our description from hh.ru's, or see what hh.ru changed since.
     #[command(subcommand)]
@@ -193,12 +180,6 @@ fn run(task: Task) -> Result<()> {
         }
         Task::OfficialCheck { spec } => {
             let spec = spec.unwrap_or_else(|| root.join(OFFICIAL_SPEC));
-            // First what is cheap: every difference of ours from it is one we mean.
-            compare::check(
-                &root.join(OUR_SPEC),
-                &spec,
-                &root.join(DELIBERATE_DIFFERENCES),
-            )?;
             let dir = root.join("target/official-client");
             generate_crate(&spec, &dir)?;
             official::cargo_check(&dir, &root.join("target/official-check"))
@@ -232,14 +213,6 @@ fn run(task: Task) -> Result<()> {
             let overlay = overlay::Overlay::load(&root.join(OVERLAY))?;
             drift::run(&against, &file, &overlay)
         }
-        Task::SpecDiff { official } => {
-            let official = official.unwrap_or_else(|| root.join(OFFICIAL_SPEC));
-            compare::check(
-                &root.join(OUR_SPEC),
-                &official,
-                &root.join(DELIBERATE_DIFFERENCES),
-            )
-        }
     }
 }
 
@@ -252,7 +225,7 @@ fn generate_crate(spec: &Path, dir: &Path) -> Result<()> {
 }
 
 /// A description's path as the generated header names it: relative to the workspace root
-/// (`spec/hh-employer.yaml`, `../shared/...`) so the output does not depend on the checkout.
+/// (`spec/hh-derived.yaml`, `../shared/...`) so the output does not depend on the checkout.
 fn shown(spec: &Path, root: &Path) -> String {
     let (Ok(spec_abs), Ok(root_abs)) = (spec.canonicalize(), root.canonicalize()) else {
         return spec.display().to_string();

@@ -2,9 +2,11 @@
 //! generate a client that compiles and deserialises what hh.ru sends. Each pass returns how
 //! many places it touched; [`PASSES`] lists them in the order they run.
 //!
-//! On our own `spec/hh-employer.yaml` most passes are expected to be no-ops; they exist for the
-//! official description (`../shared/hh-openapi/hh-openapi.yml`), and keep ours honest should a
-//! construct slip in that the generator mishandles.
+//! They run on `spec/hh-derived.yaml` (what `crates/hh-api` is generated from) and on the
+//! official description (`../shared/hh-openapi/hh-openapi.yml`, `cargo xtask official-check`).
+//! On the derived one, the passes its import already applied (`spec/overlay.yaml`'s
+//! `normalizations`) touch nothing; the others reshape hh.ru's structures for the generator
+//! (`cargo xtask codegen --verbose` says how many places each touched).
 
 use std::collections::{BTreeSet, HashSet};
 

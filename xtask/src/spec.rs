@@ -159,10 +159,37 @@ pub fn is_json_media_type(name: &str) -> bool {
     name == "application/json" || name.starts_with("application/json;")
 }
 
+/// `/negotiations/{nid}/messages` → `/negotiations/{}/messages`: OpenAPI tells path templates
+/// apart by shape, not by their placeholders' names.
+pub fn blank_params(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            _ if in_param => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn blanks_parameter_names() {
+        assert_eq!(
+            blank_params("/negotiations/{collection_name}/{nid}"),
+            "/negotiations/{}/{}"
+        );
+    }
 
     #[test]
     fn resolve_follows_chains_and_stops_at_unknown_refs() {

@@ -17,8 +17,8 @@
 //!
 //! The sandbox's record keeps the request's body but not its headers, so the media type is
 //! read from the body: JSON when it parses as JSON, a form otherwise (our client sends
-//! nothing else). What we send otherwise on purpose is explained by
-//! `spec/deliberate-differences.yaml`, in the same words as `cargo xtask spec-diff`.
+//! nothing else). What we send otherwise on purpose, where hh's description is wrong and
+//! `spec/overlay.yaml` does not say so yet, is explained by `official::deliberate::UNCORRECTED`.
 
 mod official;
 
@@ -61,7 +61,7 @@ fn hh_operation<'a>(off: &'a Value, ex: &Exchange) -> Option<(String, &'a Value)
     candidates.into_iter().next()
 }
 
-/// What one request does that hh's operation does not allow, in spec-diff's words.
+/// What one request does that hh's operation does not allow (`param NAME (query) extra`, …).
 fn request_whats(off: &Value, ex: &Exchange) -> (String, Vec<String>) {
     let Some((template, op)) = hh_operation(off, ex) else {
         return (
@@ -517,7 +517,7 @@ async fn our_requests_are_ones_hh_describes() {
     }
     assert!(
         unexplained.is_empty(),
-        "requests hh.ru's description does not allow, not in spec/deliberate-differences.yaml:\n{}",
+        "requests hh.ru's description does not allow, unexplained:\n{}",
         unexplained.join("\n")
     );
     // The session reached most of what the client does.

@@ -1,6 +1,6 @@
-//! A stateful, in-process imitation of the employer side of the hh.ru API
-//! (`spec/hh-employer.yaml`), served over real HTTP on loopback, so that nobody needs an
-//! hh.ru account to try or test a client.
+//! A stateful, in-process imitation of the employer side of the hh.ru API (the part of
+//! `spec/hh-derived.yaml` an employer's hiring workflow uses), served over real HTTP on
+//! loopback, so that nobody needs an hh.ru account to try or test a client.
 //!
 //! It keeps hh's model and rules: collections and actions are followed by the `url`s it
 //! returns (pointing back at the sandbox), actions move negotiations between employer

@@ -1,12 +1,15 @@
-//! Holding answers to `spec/hh-employer.yaml` (feature `validate`): the spec's
-//! `components/schemas` compiled into JSON Schema, and a check of a recorded exchange
-//! against the response its operation declares.
+//! Holding answers to `spec/hh-derived.yaml` (feature `validate`), hh.ru's description with
+//! our overlay: the spec's `components/schemas` compiled into JSON Schema, and a check of a
+//! recorded exchange against the response its operation declares. A collection's list,
+//! which the derived description has as the schema `NegotiationsPage` rather than as an
+//! operation (collections are dynamic), is held to that schema.
 //!
 //! OpenAPI 3.0 is not quite JSON Schema: `nullable: true` is translated into allowing
-//! `null`, a `oneOf` with a `discriminator` into "the schema the discriminating
-//! property maps to" (without it, a body that fits two alternatives fits no `oneOf`),
-//! and `$ref`s to `#/components/schemas/...` are resolved inside one document that
-//! carries the spec's components.
+//! `null` (beside hh's `allOf: [X]` too: X or null), a `oneOf`/`anyOf` with a
+//! `discriminator` into "the schema the discriminating property maps to" (without it, a
+//! body that fits two alternatives fits no `oneOf`), and `$ref`s to
+//! `#/components/schemas/...` are resolved inside one document that carries the spec's
+//! components.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,9 +20,10 @@ use serde_json::{Map, Value, json};
 use crate::routes::COLLECTION_LIST;
 use crate::state::Exchange;
 
-/// The spec file of this workspace.
+/// The description the sandbox is held to: `spec/hh-derived.yaml`, the one `crates/hh-api`
+/// is generated from.
 pub fn spec_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/hh-employer.yaml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/hh-derived.yaml")
 }
 
 /// One operation of the spec.
@@ -359,8 +363,13 @@ pub fn to_json_schema(schema: &Value) -> Value {
                 })
                 .collect();
             if map.get("nullable") == Some(&Value::Bool(true)) {
+                // Beside `allOf`/`oneOf`/`anyOf`/`$ref` (hh's `allOf: [X], nullable: true`),
+                // `null` must pass those too: the whole schema or null.
+                let composed = ["allOf", "oneOf", "anyOf", "$ref"]
+                    .iter()
+                    .any(|k| out.contains_key(*k));
                 match out.get("type").cloned() {
-                    Some(Value::String(t)) => {
+                    Some(Value::String(t)) if !composed => {
                         out.insert("type".into(), json!([t, "null"]));
                         if let Some(Value::Array(values)) = out.get_mut("enum")
                             && !values.contains(&Value::Null)
@@ -390,12 +399,34 @@ mod tests {
             "properties": {
                 "a": { "type": "string", "nullable": true },
                 "b": { "nullable": true, "allOf": [{ "$ref": "#/components/schemas/X" }] },
+                // hh's shape: the type beside the allOf.
+                "c": { "nullable": true, "type": "string", "allOf": [{ "$ref": "#/components/schemas/X" }] },
+                "d": { "nullable": true, "type": "string", "enum": ["A"] },
             }
         });
         let t = to_json_schema(&s);
         assert_eq!(t["properties"]["a"]["type"], json!(["string", "null"]));
         assert_eq!(t["properties"]["b"]["anyOf"][1], json!({ "type": "null" }));
         assert!(t["properties"]["b"]["anyOf"][0].get("nullable").is_none());
+        assert_eq!(t["properties"]["c"]["anyOf"][1], json!({ "type": "null" }));
+        assert_eq!(t["properties"]["c"]["anyOf"][0]["type"], json!("string"));
+        assert_eq!(t["properties"]["d"]["enum"], json!(["A", null]));
+
+        let doc = json!({
+            "paths": {},
+            "components": { "schemas": {
+                "X": { "type": "string", "enum": ["UNTRUSTED_EMPLOYER"] },
+                "Y": { "type": "object", "properties": { "c": s["properties"]["c"] } },
+            } },
+        });
+        let spec = Spec::from_value(&doc).unwrap();
+        assert!(spec.validate("Y", &json!({ "c": null })).is_ok());
+        assert!(
+            spec.validate("Y", &json!({ "c": "UNTRUSTED_EMPLOYER" }))
+                .is_ok()
+        );
+        assert!(spec.validate("Y", &json!({ "c": "OTHER" })).is_err());
+        assert!(spec.validate("Y", &json!({ "c": 1 })).is_err());
     }
 
     #[test]
@@ -436,24 +467,32 @@ mod tests {
         let spec = Spec::load_default().unwrap();
         assert!(spec.operation("get_negotiation").is_some());
         assert!(
-            spec.validate("IdName", &json!({ "id": "1", "name": "x" }))
+            spec.validate("EmployerState", &json!({ "id": "1", "name": "x" }))
                 .is_ok()
         );
-        assert!(spec.validate("IdName", &json!({ "id": 1 })).is_err());
-        let page = json!({ "items": [], "found": 0, "page": 0, "pages": 1, "per_page": 20, "ordered_by": null });
+        assert!(spec.validate("EmployerState", &json!({ "id": 1 })).is_err());
+        let ordered_by = json!({ "id": "created_at", "name": "по дате" });
+        let page = json!({ "items": [], "found": 0, "page": 0, "pages": 1, "per_page": 20, "ordered_by": ordered_by });
         assert!(spec.validate("NegotiationsPage", &page).is_ok());
-        // It does catch what is wrong, deep inside too.
+        // Through hh's allOf, and null where it is `allOf: [X], nullable: true`.
         let mut n = json!({
             "id": "1", "state": { "id": "response", "name": "Отклик" },
-            "created_at": "x", "updated_at": "x", "has_updates": true, "resume": null,
+            "created_at": "x", "updated_at": "x", "has_updates": true,
+            "viewed_by_opponent": false, "messaging_status": "ok",
+            "resume": null, "test_result": null, "funnel_stage": null,
         });
         assert!(spec.validate("Negotiation", &n).is_ok());
+        // It does catch what is wrong, deep inside too.
         n["state"] = json!({ "id": "response" });
+        assert!(spec.validate("Negotiation", &n).is_err());
+        n["state"] = json!(null);
         assert!(spec.validate("Negotiation", &n).is_err());
         n["state"] = json!({ "id": "response", "name": "Отклик" });
         n["resume"] = json!({ "id": "r", "age": "old" });
         assert!(spec.validate("Negotiation", &n).is_err());
-        let page = json!({ "items": [n], "found": 1, "page": 0, "pages": 1, "per_page": 20 });
+        // A collection's item has more to it than a negotiation: its actions, url, ...
+        n["resume"] = json!(null);
+        let page = json!({ "items": [n], "found": 1, "page": 0, "pages": 1, "per_page": 20, "ordered_by": ordered_by });
         assert!(spec.validate("NegotiationsPage", &page).is_err());
     }
 

@@ -240,8 +240,8 @@ fn build_own(official: &Value, schema: &Value, depth: usize) -> Value {
             _ => Value::from("x"),
         },
         Some("integer") => Value::from(1),
-        // hh types counts and sizes as `number` and sends whole ones (spec/deliberate-
-        // differences.yaml: `type number -> integer`); a fraction only where its format says.
+        // hh types counts and sizes as `number` and sends whole ones; a fraction only where
+        // its format says.
         Some("number") => match schema.get("format").and_then(Value::as_str) {
             Some("float" | "double") => Value::from(1.5),
             _ => Value::from(2),

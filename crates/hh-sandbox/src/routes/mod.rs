@@ -1,10 +1,10 @@
 //! The sandbox's routes, one table for the router and for the test that holds them to
-//! the operations of `spec/hh-employer.yaml`.
+//! the operations of `spec/hh-derived.yaml` (of which the sandbox serves a part).
 //!
-//! Paths are written as the spec writes them. The router renames path parameters by
-//! position (`{p1}`, `{p2}`) because the router, unlike OpenAPI, needs one name per
-//! position: `/negotiations/{nid}/messages` and `/negotiations/{action}/{nid}` share
-//! their second segment.
+//! Paths are written as the derived description writes them. The router renames path
+//! parameters by position (`{p1}`, `{p2}`) because the router, unlike OpenAPI, needs one
+//! name per position: `/negotiations/{nid}/messages` and
+//! `/negotiations/{collection_name}/{nid}` share their second segment.
 
 pub mod chats;
 pub mod managers;
@@ -43,20 +43,20 @@ pub enum Auth {
 #[derive(Debug)]
 pub struct RouteSpec {
     pub method: &'static str,
-    /// The path as `spec/hh-employer.yaml` writes it.
+    /// The path as `spec/hh-derived.yaml` writes it.
     pub path: &'static str,
-    /// The spec's operationId.
+    /// The derived description's operationId.
     pub operation: &'static str,
     pub auth: Auth,
     /// A state-changing action hh may protect with a captcha.
     pub captcha: bool,
     /// hh.ru retired the operation (its description says: no longer supported) but
-    /// still answers it; our spec no longer lists it, hh.ru's description does.
+    /// still answers it; the derived description leaves it out, hh.ru's has it.
     pub retired: bool,
 }
 
 impl RouteSpec {
-    /// An operation of `spec/hh-employer.yaml`: not retired.
+    /// An operation of `spec/hh-derived.yaml`: not retired.
     pub fn in_our_spec(&self) -> bool {
         !self.retired
     }
@@ -165,9 +165,11 @@ pub static ROUTES: &[RouteSpec] = &[
         Required,
         true,
     ),
+    // The first segment is the action's id (`PUT /negotiations/interview/123`); hh.ru's
+    // description names it `collection_name`.
     route(
         "PUT",
-        "/negotiations/{action}/{nid}",
+        "/negotiations/{collection_name}/{nid}",
         "perform_negotiation_action",
         Required,
         true,
@@ -395,7 +397,7 @@ pub static ROUTES: &[RouteSpec] = &[
 /// its schema (`NegotiationsPage`) rather than as an operation.
 pub const COLLECTION_LIST: &str = "get_collection_negotiations";
 
-/// `/negotiations/{action}/{nid}` → `/negotiations/{p1}/{p2}`.
+/// `/negotiations/{collection_name}/{nid}` → `/negotiations/{p1}/{p2}`.
 pub fn router_path(spec_path: &str) -> String {
     let mut n = 0;
     spec_path

@@ -75,7 +75,10 @@ pub async fn get_one_or_list(
     RawQuery(query): RawQuery,
 ) -> ApiResult {
     if let Some(collection) = pipeline::collection(&id) {
-        let mut response = list(&st, account, collection, &Params::query(&query))?;
+        // Its errors are the list's too (hh's `GET /negotiations/response` declares 400 for
+        // a bad page or a missing vacancy_id; one negotiation has no such answer).
+        let mut response = list(&st, account, collection, &Params::query(&query))
+            .unwrap_or_else(|e| e.into_response());
         response.extensions_mut().insert(Operation(COLLECTION_LIST));
         return Ok(response);
     }
