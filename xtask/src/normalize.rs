@@ -515,6 +515,14 @@ fn pascal_case(value: &str) -> String {
         .collect()
 }
 
+/// How a `$ref` to a component schema starts.
+const SCHEMA_REF: &str = "#/components/schemas/";
+
+/// The component an object's `$ref` names, if it names one.
+fn component_named(obj: &Map<String, Value>) -> Option<&str> {
+    obj.get("$ref")?.as_str()?.strip_prefix(SCHEMA_REF)
+}
+
 /// Keywords that only annotate a schema; dropping them changes no value's validity.
 const ANNOTATIONS: &[&str] = &["title", "description", "example", "deprecated"];
 
@@ -563,7 +571,6 @@ pub fn single_member_unions(doc: &mut Value) -> usize {
 /// `NegotiationsListResponse` is just `Collections`), pointing their users at the target. Kept,
 /// each becomes a newtype or a second name for one type.
 pub fn alias_components(doc: &mut Value) -> usize {
-    const PREFIX: &str = "#/components/schemas/";
     let Some(schemas) = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -574,7 +581,7 @@ pub fn alias_components(doc: &mut Value) -> usize {
         .iter()
         .filter_map(|(name, schema)| {
             let obj = schema.as_object()?;
-            let target = obj.get("$ref")?.as_str()?.strip_prefix(PREFIX)?;
+            let target = component_named(obj)?;
             let only_ref = obj
                 .keys()
                 .all(|k| k == "$ref" || ANNOTATIONS.contains(&k.as_str()));
@@ -607,15 +614,10 @@ pub fn alias_components(doc: &mut Value) -> usize {
         schemas.retain(|name, _| !aliases.contains_key(name));
     }
     for_each_object_mut(doc, &mut |obj| {
-        let Some(target) = obj
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix(PREFIX))
-            .and_then(|name| aliases.get(name))
-        else {
+        let Some(target) = component_named(obj).and_then(|name| aliases.get(name)) else {
             return;
         };
-        obj.insert("$ref".into(), json!(format!("{PREFIX}{target}")));
+        obj.insert("$ref".into(), json!(format!("{SCHEMA_REF}{target}")));
     });
     aliases.len()
 }
@@ -626,7 +628,6 @@ pub fn alias_components(doc: &mut Value) -> usize {
 /// newtype (`VacancyHasUpdates(bool)`, `ResumeObjectsArea(Option<IncludesIdNameUrl>)`)
 /// that every caller unwraps; in place, a field is just `bool` or `Option<IncludesIdNameUrl>`.
 pub fn inline_wrapper_components(doc: &mut Value) -> usize {
-    const PREFIX: &str = "#/components/schemas/";
     let Some(schemas) = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -679,12 +680,7 @@ pub fn inline_wrapper_components(doc: &mut Value) -> usize {
     for _ in 0..4 {
         let mut replaced = 0;
         for_each_object_mut(doc, &mut |obj| {
-            let Some(body) = obj
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix(PREFIX))
-                .and_then(|name| wrappers.get(name))
-            else {
+            let Some(body) = component_named(obj).and_then(|name| wrappers.get(name)) else {
                 return;
             };
             // The use site's own description wins; its other siblings of `$ref` are ignored
@@ -709,7 +705,6 @@ pub fn inline_wrapper_components(doc: &mut Value) -> usize {
 /// (`VacancySalary(Option<VacancySalaryInner>)`); with the null allowed where it is used, the
 /// field is an `Option<VacancySalary>` of a plain struct.
 pub fn nullable_at_use(doc: &mut Value) -> usize {
-    const PREFIX: &str = "#/components/schemas/";
     let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
@@ -740,7 +735,7 @@ pub fn nullable_at_use(doc: &mut Value) -> usize {
         };
         if obj.remove(SEEN).is_some()
             || !reference
-                .strip_prefix(PREFIX)
+                .strip_prefix(SCHEMA_REF)
                 .is_some_and(|name| nullable.contains(name))
         {
             return;
@@ -800,7 +795,6 @@ pub fn object_alternatives(doc: &mut Value) -> usize {
 /// whole admits nothing: typify emits an enum without variants (hh.ru's
 /// `WebhookSubscriptionItem`, the common fields plus a closed `{id}`). hh.ru means the union.
 pub fn open_allof_members(doc: &mut Value) -> usize {
-    const PREFIX: &str = "#/components/schemas/";
     let mut referenced = BTreeSet::new();
     let mut opened = 0;
     for_each_object_mut(doc, &mut |obj| {
@@ -813,7 +807,7 @@ pub fn open_allof_members(doc: &mut Value) -> usize {
             };
             match part.get("$ref").and_then(Value::as_str) {
                 Some(r) => {
-                    if let Some(name) = r.strip_prefix(PREFIX) {
+                    if let Some(name) = r.strip_prefix(SCHEMA_REF) {
                         referenced.insert(name.to_string());
                     }
                 }
